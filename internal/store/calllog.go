@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CallLog is one recorded outbound call, secrets redacted.
+type CallLog struct {
+	ID              string    `json:"id"`
+	OrgID           string    `json:"org_id"`
+	IntegrationID   string    `json:"integration_id"`
+	Action          string    `json:"action,omitempty"`
+	Environment     string    `json:"environment,omitempty"`
+	Source          string    `json:"source"` // api, mcp, trigger, proxy, test, worker
+	Actor           string    `json:"actor,omitempty"`
+	Method          string    `json:"method"`
+	URL             string    `json:"url"`
+	Status          int       `json:"status"`
+	DurationMS      float64   `json:"duration_ms"`
+	Attempts        int       `json:"attempts"`
+	Error           string    `json:"error,omitempty"`
+	RequestHeaders  string    `json:"request_headers,omitempty"`
+	RequestBody     string    `json:"request_body,omitempty"`
+	ResponseHeaders string    `json:"response_headers,omitempty"`
+	ResponseBody    string    `json:"response_body,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+const callLogCols = `id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, request_headers, request_body, response_headers, response_body, created_at`
+
+// InsertCallLogs writes a batch of call logs in one transaction.
+func (s *Store) InsertCallLogs(ctx context.Context, logs []CallLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *Tx) error {
+		stmt, err := tx.tx.PrepareContext(ctx, s.q(`INSERT INTO call_logs (`+callLogCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, l := range logs {
+			if _, err := stmt.ExecContext(ctx, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.Method, l.URL,
+				l.Status, l.DurationMS, l.Attempts, l.Error, l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli()); err != nil {
+				return fmt.Errorf("insert call log: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// CallLogFilter narrows a call log listing. Before is a cursor: the id of
+// the last row of the previous page.
+type CallLogFilter struct {
+	IntegrationID string
+	Action        string
+	Environment   string
+	Source        string
+	Status        string // "ok" (2xx/3xx), "error" (4xx/5xx or failed), or a number
+	Since, Until  time.Time
+	Before        string
+	Limit         int
+}
+
+// ListCallLogs lists an organization's call logs, newest first, without
+// bodies.
+func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter) ([]CallLog, error) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.IntegrationID != "" {
+		add("integration_id = ?", f.IntegrationID)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Environment != "" {
+		add("environment = ?", f.Environment)
+	}
+	if f.Source != "" {
+		add("source = ?", f.Source)
+	}
+	switch f.Status {
+	case "":
+	case "ok":
+		where = append(where, "status BETWEEN 200 AND 399 AND error = ''")
+	case "error":
+		where = append(where, "(status >= 400 OR status = 0 OR error <> '')")
+	default:
+		var n int
+		if _, err := fmt.Sscanf(f.Status, "%d", &n); err != nil {
+			return nil, fmt.Errorf("status filter must be ok, error or a number, got %q", f.Status)
+		}
+		add("status = ?", n)
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= ?", f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		add("created_at < ?", f.Until.UnixMilli())
+	}
+	if f.Before != "" {
+		add("id < ?", f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	query := `SELECT id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, '', '', '', '', created_at
+		FROM call_logs WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CallLog
+	for rows.Next() {
+		l, err := scanCallLog(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// GetCallLog loads one call log with its bodies.
+func (s *Store) GetCallLog(ctx context.Context, orgID, logID string) (CallLog, error) {
+	return scanCallLog(s.r.QueryRowContext(ctx, s.q(`SELECT `+callLogCols+` FROM call_logs WHERE org_id = ? AND id = ?`), orgID, logID))
+}
+
+func scanCallLog(row interface{ Scan(...any) error }) (CallLog, error) {
+	var l CallLog
+	var c int64
+	if err := row.Scan(&l.ID, &l.OrgID, &l.IntegrationID, &l.Action, &l.Environment, &l.Source, &l.Actor, &l.Method, &l.URL, &l.Status,
+		&l.DurationMS, &l.Attempts, &l.Error, &l.RequestHeaders, &l.RequestBody, &l.ResponseHeaders, &l.ResponseBody, &c); err != nil {
+		return CallLog{}, mapErr(err)
+	}
+	l.CreatedAt = ms(c)
+	return l, nil
+}
