@@ -1,0 +1,124 @@
+// Package config holds the server's settings. It is built once by the CLI
+// from flags and PLUGBOARD_* environment variables and passed down; no
+// package reads the environment on its own.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything `plugboard serve` needs.
+type Config struct {
+	// Addr is the listen address. Defaults to 127.0.0.1:8080.
+	Addr string
+	// DataDir holds the SQLite database and the generated secret key.
+	// Defaults to ./data.
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://…). Defaults to empty:
+	// SQLite in DataDir.
+	DatabaseURL string
+	// RedisURL, when set, makes rate and concurrency limits cluster-wide.
+	RedisURL string
+	// AdminToken becomes the owner API key of the first organization on
+	// first start. Defaults to a generated key, printed once.
+	AdminToken string
+	// AllowPrivateNetworks lets outbound calls reach loopback and private
+	// addresses. Defaults to false.
+	AllowPrivateNetworks bool
+	// SecretKey is the base64 master key for credentials. Defaults to a key
+	// generated into DataDir/secret.key.
+	SecretKey string
+	// SecretKeyPrevious are older master keys still accepted for opening.
+	SecretKeyPrevious []string
+	// PublicURL is how the outside world reaches this server (webhook URLs,
+	// OAuth callbacks, dashboard links). Defaults to http://<Addr>.
+	PublicURL string
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// LogLevel is debug, info, warn or error. Defaults to info.
+	LogLevel string
+	// LogFormat is text or json. Defaults to text.
+	LogFormat string
+	// ShutdownTimeout bounds the graceful stop. Defaults to 20s.
+	ShutdownTimeout time.Duration
+	// CallTimeout is the longest an outbound API call may take. Defaults
+	// to 30s.
+	CallTimeout time.Duration
+}
+
+// WithDefaults returns a copy with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = 30 * time.Second
+	}
+	if c.PublicURL == "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+			host = "127.0.0.1"
+		}
+		if err == nil {
+			c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c
+}
+
+// Validate reports every invalid field, naming it.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database-url: must be a postgres:// URL, or empty for SQLite"))
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, errors.New("redis-url: must be a redis:// or rediss:// URL"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("public-url %q: want an absolute http(s) URL", c.PublicURL))
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("trusted-proxies: %q is neither a CIDR nor an IP address", p))
+			}
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
+		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))
+	}
+	return errors.Join(errs...)
+}
