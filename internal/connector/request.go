@@ -1,0 +1,191 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// UserAgent is sent on every request unless a definition sets its own.
+var UserAgent = "Plugboard/" + buildVersion()
+
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return strings.TrimPrefix(info.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// PreparedRequest is an action call ready to send, before credentials are
+// applied. It is plain data so it can be logged (after redaction), stored
+// for replay and turned into an *http.Request more than once.
+type PreparedRequest struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// NewRequest turns the prepared request into an *http.Request that can be
+// retried (its body can be re-read).
+func (r *PreparedRequest) NewRequest(ctx context.Context) (*http.Request, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, fmt.Errorf("new request: %w", err)
+	}
+	req.Header = r.Header.Clone()
+	return req, nil
+}
+
+// Build prepares the HTTP request for running action a in environment env
+// with params, after checking them with [Action.CheckParams]. Path values
+// are escaped into a single segment, so a value cannot reach another
+// resource; arrays in the query repeat the key; body parameters become a
+// JSON object for methods that carry a body. Headers are layered: defaults
+// (Accept, User-Agent), then the definition's, the action's and header
+// parameters.
+func (d *Definition) Build(a *Action, env string, params map[string]any) (*PreparedRequest, error) {
+	values, err := a.CheckParams(params)
+	if err != nil {
+		return nil, err
+	}
+	base := d.BaseURLFor(env)
+	if base == "" {
+		return nil, fmt.Errorf("build %s: no base URL for environment %q", a.Key, env)
+	}
+	endpoint, static, _ := strings.Cut(a.Endpoint, "?")
+	query, err := url.ParseQuery(static)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: endpoint query: %w", a.Key, err)
+	}
+
+	header := http.Header{}
+	header.Set("Accept", "application/json")
+	header.Set("User-Agent", UserAgent)
+	for _, h := range []map[string]string{d.Headers, a.Headers} {
+		for _, k := range sortedKeys(h) {
+			header.Set(k, h[k])
+		}
+	}
+
+	var body bytes.Buffer
+	hasBody := methodHasBody(a.Method)
+	for i := range a.Parameters {
+		prm := &a.Parameters[i]
+		v, ok := values[prm.Name]
+		if !ok {
+			continue
+		}
+		switch a.location(prm) {
+		case InPath:
+			endpoint = strings.ReplaceAll(endpoint, "{"+prm.Name+"}", url.PathEscape(scalarString(v)))
+		case InQuery:
+			for _, item := range items(v) {
+				query.Add(prm.Name, scalarString(item))
+			}
+		case InHeader:
+			header.Del(prm.Name)
+			for _, item := range items(v) {
+				header.Add(prm.Name, scalarString(item))
+			}
+		case InBody:
+			if err := addMember(&body, prm.Name, v); err != nil {
+				return nil, fmt.Errorf("build %s: encode %s: %w", a.Key, prm.Name, err)
+			}
+		}
+	}
+
+	req := &PreparedRequest{Method: a.Method, Header: header, URL: base}
+	if endpoint != "" {
+		req.URL = strings.TrimRight(base, "/") + endpoint
+	}
+	if len(query) > 0 {
+		req.URL += "?" + query.Encode()
+	}
+	if hasBody && a.hasBodyParams() {
+		req.Body = append(append([]byte{'{'}, body.Bytes()...), '}')
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
+	}
+	return req, nil
+}
+
+func (a *Action) hasBodyParams() bool {
+	for i := range a.Parameters {
+		if a.location(&a.Parameters[i]) == InBody {
+			return true
+		}
+	}
+	return false
+}
+
+// addMember appends "name": value to a JSON object being written.
+func addMember(b *bytes.Buffer, name string, v any) error {
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(map[string]any{name: v}); err != nil {
+		return err
+	}
+	member := bytes.TrimSpace(enc.Bytes())
+	if b.Len() > 0 {
+		b.WriteByte(',')
+	}
+	b.Write(member[1 : len(member)-1])
+	return nil
+}
+
+// items spreads a slice into its elements; anything else is one item.
+func items(v any) []any {
+	if s, ok := v.([]any); ok {
+		return s
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return out
+	}
+	return []any{v}
+}
+
+// scalarString renders a value for a URL or header: strings as they are,
+// numbers without exponents, booleans as true/false, and anything else as
+// compact JSON.
+func scalarString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case bool:
+		return strconv.FormatBool(t)
+	case json.Number:
+		return t.String()
+	case nil:
+		return ""
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'f', -1, 64)
+	}
+	return jsonText(v)
+}

@@ -1,0 +1,102 @@
+package connector
+
+import (
+	"encoding/json"
+	"maps"
+	"strings"
+
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+// InputSchema describes the action's parameters as one JSON Schema object,
+// the shape agents see as a tool's input: a property per parameter in the
+// author's order with its type, description, default and other keywords,
+// the required ones listed, and no other properties allowed. Where each
+// parameter goes in the request is not part of it.
+func (a *Action) InputSchema() *jsonschema.Schema {
+	s := &jsonschema.Schema{
+		Type:       "object",
+		Properties: make(map[string]*jsonschema.Schema, len(a.Parameters)),
+		// {"not": {}} is how jsonschema-go spells the false schema.
+		AdditionalProperties: &jsonschema.Schema{Not: &jsonschema.Schema{}},
+	}
+	for i := range a.Parameters {
+		p := &a.Parameters[i]
+		ps, err := p.jsonSchema(true)
+		if err != nil {
+			// Validate rejects such parameters; a schema that still
+			// names and describes them is the most useful fallback.
+			ps = &jsonschema.Schema{Description: p.Description}
+		}
+		s.Properties[p.Name] = ps
+		s.PropertyOrder = append(s.PropertyOrder, p.Name)
+		if a.required(p) {
+			s.Required = append(s.Required, p.Name)
+		}
+	}
+	return s
+}
+
+// InputSchemaJSON is [Action.InputSchema] encoded as JSON. It is computed
+// on each call rather than cached on the Action: it takes microseconds,
+// and a cache would go stale whenever an Action value is edited.
+func (a *Action) InputSchemaJSON() json.RawMessage {
+	b, err := json.Marshal(a.InputSchema())
+	if err != nil {
+		return json.RawMessage(`{"type":"object"}`)
+	}
+	return b
+}
+
+// required reports whether a value must be given: declared so, or filling
+// a path placeholder, without which no URL can be built.
+func (a *Action) required(p *Param) bool {
+	return p.Required || a.location(p) == InPath
+}
+
+// jsonSchema converts the parameter's keywords into a jsonschema-go
+// schema, through JSON so every keyword lands where the library wants it.
+func (p *Param) jsonSchema(withDefault bool) (*jsonschema.Schema, error) {
+	m := maps.Clone(p.Schema)
+	if m == nil {
+		m = map[string]any{}
+	}
+	if p.Description != "" {
+		m["description"] = p.Description
+	}
+	if withDefault && p.Default != nil {
+		m["default"] = p.Default
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var s jsonschema.Schema
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// resolve prepares the parameter's schema for validating values.
+func (p *Param) resolve(withDefault bool) (*jsonschema.Resolved, error) {
+	s, err := p.jsonSchema(withDefault)
+	if err != nil {
+		return nil, err
+	}
+	return s.Resolve(nil)
+}
+
+// schemaMessage trims jsonschema-go's nesting ("validating root:
+// validating /properties/a: minimum: …") down to the part a person needs.
+func schemaMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "jsonschema: ")
+	for strings.HasPrefix(msg, "validating ") {
+		i := strings.Index(msg, ": ")
+		if i < 0 {
+			break
+		}
+		msg = msg[i+2:]
+	}
+	return msg
+}
