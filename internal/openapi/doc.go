@@ -1,0 +1,25 @@
+// Package openapi turns an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0
+// one, into a Plugboard integration definition.
+//
+// Import reads the document (JSON or YAML), converts Swagger 2.0 to OpenAPI 3
+// first, and then maps it onto [connector.Definition]:
+//
+//   - the base URL comes from a server entry, with its variables set to their
+//     defaults, or from Options.ServerURL;
+//   - every operation becomes an action whose key is its operationId made
+//     into a slug, or the method and path when it has none;
+//   - path, query and header parameters, and the top-level fields of a JSON
+//     request body, become the action's parameters, each with a small JSON
+//     Schema of its own;
+//   - the security scheme the document asks for becomes the integration's
+//     auth.
+//
+// Nothing is dropped silently: whatever could not be imported, or was
+// imported only in part, is listed in the returned [Report] with a reason,
+// so that a person can see what to add by hand.
+//
+// A document may only refer to itself: references to other files or URLs
+// are refused, so that importing an untrusted document never reads the
+// local disk or the network. To import a document that lives at a URL, get
+// its bytes with [Fetch] through an HTTP client that applies the SSRF guard.
+package openapi

@@ -1,0 +1,187 @@
+package openapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/plugboard/plugboard/internal/connector"
+)
+
+// ErrNoActions is returned when a document loads but none of its
+// operations could be imported, either because it has none, the filters
+// left none, or every one of them was skipped. The Report says why.
+var ErrNoActions = errors.New("no operation could be imported")
+
+// DefaultMaxSchemaDepth is how deeply nested a parameter's schema is kept
+// when Options.MaxSchemaDepth is zero.
+const DefaultMaxSchemaDepth = 6
+
+// maxDescription bounds descriptions copied from the document: agents see
+// them in every tool listing, and some documents carry pages of Markdown.
+const maxDescription = 1000
+
+// Options narrow and adjust an import. The zero value imports every
+// operation with the first server's URL.
+type Options struct {
+	// Name is the integration's name. Defaults to the document's info.title.
+	Name string
+
+	// ServerURL replaces the document's servers as the base URL. It is
+	// required when the document has no absolute server URL.
+	ServerURL string
+
+	// ServerIndex picks which of the document's servers gives the base URL.
+	// Defaults to 0, the first.
+	ServerIndex int
+
+	// Tags keeps only operations that carry at least one of these tags.
+	Tags []string
+
+	// PathPrefixes keeps only operations whose path starts with one of
+	// these prefixes.
+	PathPrefixes []string
+
+	// Operations keeps only the operations with these operationIds. An
+	// operationId that the document does not have is an error.
+	Operations []string
+
+	// MaxActions caps how many actions are imported; the rest are reported
+	// as skipped. Defaults to 0, no limit.
+	MaxActions int
+
+	// MaxSchemaDepth bounds how deeply nested objects and arrays in a
+	// parameter's schema are spelled out; deeper levels keep only their
+	// type. Defaults to DefaultMaxSchemaDepth.
+	MaxSchemaDepth int
+}
+
+// WithDefaults returns a copy of the options with unset fields given their
+// defaults.
+func (o Options) WithDefaults() Options {
+	if o.MaxSchemaDepth == 0 {
+		o.MaxSchemaDepth = DefaultMaxSchemaDepth
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.ServerIndex < 0:
+		return fmt.Errorf("ServerIndex must not be negative, got %d", o.ServerIndex)
+	case o.MaxActions < 0:
+		return fmt.Errorf("MaxActions must not be negative, got %d", o.MaxActions)
+	case o.MaxSchemaDepth < 0:
+		return fmt.Errorf("MaxSchemaDepth must not be negative, got %d", o.MaxSchemaDepth)
+	}
+	return nil
+}
+
+// Report tells what an import did with each operation of the document.
+type Report struct {
+	// Operations is how many operations the document has.
+	Operations int `json:"operations"`
+	// Imported is how many of them became actions.
+	Imported int `json:"imported"`
+	// Skipped lists what was left out, whole operations as well as parts
+	// of imported ones (a parameter, a request body, the auth scheme).
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// Skip is one thing an import left out, and why.
+type Skip struct {
+	// Operation names what was left out: "GET /pets/{id}" for an operation
+	// or a part of one, "security scheme oauth" for an auth scheme.
+	Operation string `json:"operation"`
+	// Reason says why, in words a person can act on.
+	Reason string `json:"reason"`
+}
+
+func (r *Report) skip(what, format string, args ...any) {
+	r.Skipped = append(r.Skipped, Skip{Operation: what, Reason: fmt.Sprintf(format, args...)})
+}
+
+// Import reads an OpenAPI 3.0/3.1 or Swagger 2.0 document, in JSON or YAML,
+// and builds an integration definition from it. The report lists what was
+// left out; it is returned with ErrNoActions too, so the caller can show
+// why nothing was imported.
+func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definition, *Report, error) {
+	opts = opts.WithDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, nil, fmt.Errorf("import openapi: %w", err)
+	}
+	spec, err := load(ctx, doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("import openapi: %w", err)
+	}
+	baseURL, err := baseURL(spec, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("import openapi: %w", err)
+	}
+
+	report := &Report{}
+	def := &connector.Definition{
+		Name:    opts.Name,
+		BaseURL: baseURL,
+		Actions: []connector.Action{},
+	}
+	if info := spec.Info; info != nil {
+		if def.Name == "" {
+			def.Name = strings.TrimSpace(info.Title)
+		}
+		def.Description = clip(info.Description, maxDescription)
+	}
+	if def.Name == "" {
+		return nil, nil, errors.New("import openapi: the document has no info.title; set a name")
+	}
+	if spec.ExternalDocs != nil {
+		def.DocumentationURL = strings.TrimSpace(spec.ExternalDocs.URL)
+	}
+	def.Auth = importAuth(spec, report)
+
+	imp := newImporter(spec, opts, report)
+	actions, err := imp.actions(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("import openapi: %w", err)
+	}
+	def.Actions = actions
+	report.Imported = len(actions)
+	if len(actions) == 0 {
+		return nil, report, fmt.Errorf("import openapi: %w", ErrNoActions)
+	}
+	return def, report, nil
+}
+
+// load decodes the document, converting Swagger 2.0 to OpenAPI 3, and
+// resolves its internal references. References to other documents are
+// refused: the loader's default, kept on purpose.
+func load(ctx context.Context, data []byte) (*openapi3.T, error) {
+	v, err := detectVersion(data)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = false
+	switch {
+	case v.swagger:
+		return loadSwagger2(loader, data)
+	default:
+		spec, err := loader.LoadFromData(data)
+		if err != nil {
+			return nil, explainLoadError(err)
+		}
+		return spec, nil
+	}
+}
+
+func explainLoadError(err error) error {
+	var ext *openapi3.DisallowedExternalRefError
+	if errors.As(err, &ext) {
+		return fmt.Errorf("the document refers to another document (%q); only references within the document are followed, so bundle it into one file first", ext.Ref)
+	}
+	return fmt.Errorf("load document: %w", err)
+}
