@@ -102,7 +102,9 @@ func loadFile(path string) (*Keyring, error) {
 // keeps the previous keys so existing values still open. It returns the new
 // keyring; running servers keep their old keyring until they restart. Rotate
 // is for key-file mode only: in environment mode the operator rotates by
-// changing the environment (see the package documentation).
+// changing the environment (see the package documentation). Two rotations
+// running at once could each write a file without the other's new key, so
+// rotation is an operator action run once at a time.
 func Rotate(dataDir string) (*Keyring, error) {
 	path := filepath.Join(dataDir, KeyFileName)
 	kf, err := readKeyFile(path)
