@@ -26,3 +26,13 @@ func mustDecode(t *testing.T, source, secret string) []byte {
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// key returns a fresh secret for source as the ingest path would hold it.
+func key(t *testing.T, source string) []byte {
+	t.Helper()
+	k, err := signature.DecodeSecret(source, signature.GenerateSecret(source))
+	if err != nil {
+		t.Fatalf("DecodeSecret(GenerateSecret(%q)): %v", source, err)
+	}
+	return k
+}

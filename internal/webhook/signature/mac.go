@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,26 +18,33 @@ import (
 // algorithm is a hash for HMAC together with its output size, which bounds
 // how long a candidate signature may be before it is even decoded.
 type algorithm struct {
-	new  func() hash.Hash
-	size int
+	size  int
+	pools *macPools
 }
 
 var algorithms = map[string]algorithm{
-	"sha1":   {sha1.New, sha1.Size},
-	"sha256": {sha256.New, sha256.Size},
-	"sha512": {sha512.New, sha512.Size},
+	"sha1":   {sha1.Size, newMACPools(sha1.New)},
+	"sha256": {sha256.Size, newMACPools(sha256.New)},
+	"sha512": {sha512.Size, newMACPools(sha512.New)},
 }
 
 var sha256Algorithm = algorithms["sha256"]
 
-// mac returns the HMAC under secret of the concatenation of parts. Writing
-// the parts one by one spares copying the body into a signed-content buffer.
+// mac returns the HMAC under secret of the concatenation of parts.
 func (a algorithm) mac(secret []byte, parts ...[]byte) []byte {
-	m := hmac.New(a.new, secret)
+	m := a.pools.get(secret)
+	defer a.pools.put(m)
+	return append([]byte(nil), m.sum(parts)...)
+}
+
+// sum returns the HMAC of the concatenation of parts, in m's own buffer.
+// Writing the parts one by one spares copying the body into a signed-content
+// buffer.
+func (m *keyedMAC) sum(parts [][]byte) []byte {
 	for _, p := range parts {
 		m.Write(p)
 	}
-	return m.Sum(nil)
+	return m.Sum(m.out[:0])
 }
 
 // verify returns nil when one of sigs is the HMAC of parts under one of the
@@ -52,11 +58,15 @@ func (a algorithm) verify(secrets, sigs [][]byte, parts ...[]byte) error {
 			continue
 		}
 		tried = true
-		expected := a.mac(secret, parts...)
+		m := a.pools.get(secret)
+		expected := m.sum(parts)
+		matched := false
 		for _, sig := range sigs {
-			if hmac.Equal(expected, sig) {
-				return nil
-			}
+			matched = matched || hmac.Equal(expected, sig)
+		}
+		a.pools.put(m)
+		if matched {
+			return nil
 		}
 	}
 	if !tried {

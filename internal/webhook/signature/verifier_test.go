@@ -183,16 +183,6 @@ func TestSignedEventsCarryAnEventID(t *testing.T) {
 	}
 }
 
-// key returns a fresh secret for source as the ingest path would hold it.
-func key(t *testing.T, source string) []byte {
-	t.Helper()
-	k, err := signature.DecodeSecret(source, signature.GenerateSecret(source))
-	if err != nil {
-		t.Fatalf("DecodeSecret(GenerateSecret(%q)): %v", source, err)
-	}
-	return k
-}
-
 // sigPart returns the encoded signature inside a header value, dropping the
 // scheme's prefixes, so that a leak is caught whatever wraps it.
 func sigPart(value string) string {
