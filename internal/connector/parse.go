@@ -62,8 +62,9 @@ func Parse(raw []byte) (*Definition, error) {
 	if err := d.Validate(); err != nil {
 		// A value that could not be decoded also fails validation; say so
 		// once, in the decoder's words.
+		decoded := problems{list: p.list}
 		for _, fe := range err.(*ValidationError).Errors {
-			if !p.covers(fe.Field) {
+			if !decoded.covers(fe.Field) {
 				p.list = append(p.list, fe)
 			}
 		}

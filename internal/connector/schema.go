@@ -90,7 +90,10 @@ func (p *Param) resolve(withDefault bool) (*jsonschema.Resolved, error) {
 // schemaMessage trims jsonschema-go's nesting ("validating root:
 // validating /properties/a: minimum: …") down to the part a person needs.
 func schemaMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "jsonschema: ")
+	msg := err.Error()
+	for _, prefix := range []string{"jsonschema: ", "jsonschema.Schema: ", "<anonymous schema>: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
 	for strings.HasPrefix(msg, "validating ") {
 		i := strings.Index(msg, ": ")
 		if i < 0 {
