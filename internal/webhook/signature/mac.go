@@ -37,16 +37,6 @@ func (a algorithm) mac(secret []byte, parts ...[]byte) []byte {
 	return append([]byte(nil), m.sum(parts)...)
 }
 
-// sum returns the HMAC of the concatenation of parts, in m's own buffer.
-// Writing the parts one by one spares copying the body into a signed-content
-// buffer.
-func (m *keyedMAC) sum(parts [][]byte) []byte {
-	for _, p := range parts {
-		m.Write(p)
-	}
-	return m.Sum(m.out[:0])
-}
-
 // verify returns nil when one of sigs is the HMAC of parts under one of the
 // non-empty secrets. Comparisons use hmac.Equal so that the time taken tells
 // nothing about the expected value.
@@ -72,7 +62,7 @@ func (a algorithm) verify(secrets, sigs [][]byte, parts ...[]byte) error {
 	if !tried {
 		return fmt.Errorf("%w: no secret is configured", ErrBadSignature)
 	}
-	return fmt.Errorf("%w: no signature matches the secret", ErrBadSignature)
+	return fmt.Errorf("%w: no signature matches any secret", ErrBadSignature)
 }
 
 // listItems returns the non-empty elements of the comma-separated list formed

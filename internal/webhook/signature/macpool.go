@@ -54,6 +54,16 @@ func (p *macPools) put(m *keyedMAC) {
 	m.pool.Put(m)
 }
 
+// sum returns the HMAC of the concatenation of parts, in m's own buffer.
+// Writing the parts one by one spares copying the body into a signed-content
+// buffer.
+func (m *keyedMAC) sum(parts [][]byte) []byte {
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(m.out[:0])
+}
+
 func (p *macPools) add(secret []byte) *sync.Pool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -41,8 +41,9 @@ var (
 	ErrTimestampInFuture = errors.New("signature timestamp in the future")
 )
 
-// Verifier checks and produces the signatures of one source preset. A
-// Verifier holds no secrets and is safe for concurrent use.
+// Verifier checks and produces the signatures of one source preset. It holds
+// configuration only: secrets are passed to each call, so one Verifier can
+// serve every webhook of its kind. It is safe for concurrent use.
 type Verifier interface {
 	// Verify checks the signature over the raw body with any of the secrets
 	// (several during a rotation grace period). Secrets are the bytes returned

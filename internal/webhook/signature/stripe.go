@@ -28,6 +28,7 @@ func (v stripeVerifier) Verify(h http.Header, body []byte, secrets [][]byte, now
 	}
 	var timestamp string
 	var sigs [][]byte
+	sawV1 := false
 	for _, item := range items {
 		key, value, _ := strings.Cut(item, "=")
 		switch key {
@@ -37,6 +38,7 @@ func (v stripeVerifier) Verify(h http.Header, body []byte, secrets [][]byte, now
 			}
 			timestamp = value
 		case "v1":
+			sawV1 = true
 			if sig, ok := decodeHex(value, sha256Algorithm.size); ok {
 				sigs = append(sigs, sig)
 			}
@@ -45,8 +47,11 @@ func (v stripeVerifier) Verify(h http.Header, body []byte, secrets [][]byte, now
 	if timestamp == "" {
 		return fmt.Errorf("%w: %s has no timestamp", ErrMissingSignature, stripeHeader)
 	}
-	if len(sigs) == 0 {
+	if !sawV1 {
 		return fmt.Errorf("%w: %s has no v1 signature", ErrMissingSignature, stripeHeader)
+	}
+	if len(sigs) == 0 {
+		return fmt.Errorf("%w: %s has no well-formed v1 signature", ErrBadSignature, stripeHeader)
 	}
 	signed, err := parseTimestamp(timestamp)
 	if err != nil {
