@@ -28,6 +28,14 @@
 // Sign produces the headers a genuine sender would set, so that a test event
 // can be sent through the same path as a real one and verified like it.
 //
+// A few choices differ from what a reader might assume. GitHub deliveries
+// are checked with X-Hub-Signature-256 only: the legacy SHA-1 X-Hub-Signature
+// that GitHub still sends is ignored, as its documentation advises. For
+// Shopify, EventID prefers X-Shopify-Webhook-Id (repeated by retries) over
+// X-Shopify-Event-Id (shared by every subscription's copy of an event). Stripe
+// and Slack carry their ids in the JSON body ("id" and "event_id"). Stripe's
+// v0 signatures are ignored, as Stripe's own libraries do.
+//
 // For the single-signature schemes (github, slack, shopify, hmac) the
 // signature header is read as an RFC 9110 list: a sender may repeat the
 // header or join values with commas, and the request passes when any one of
