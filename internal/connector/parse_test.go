@@ -116,7 +116,9 @@ func TestParseAcceptsSpellings(t *testing.T) {
 				return d.Auth.Grant == GrantClientCredentials && d.Auth.TokenURL == "https://a.test/token"
 			}},
 		{"auth type spellings", `{"name":"A","baseUrl":"https://a.test","auth":{"type":"apiKey","in":"query","name":"key"},"actions":[{"name":"X"}]}`,
-			func(d *Definition) bool { return reflect.DeepEqual(d.Auth, Auth{Type: AuthAPIKey, Location: InQuery, Key: "key"}) }},
+			func(d *Definition) bool {
+				return reflect.DeepEqual(d.Auth, Auth{Type: AuthAPIKey, Location: InQuery, Key: "key"})
+			}},
 		{"auth as a string", `{"name":"A","baseUrl":"https://a.test","auth":"bearer","actions":[{"name":"X"}]}`,
 			func(d *Definition) bool { return d.Auth.Type == AuthBearer }},
 		{"auth absent is none", `{"name":"A","baseUrl":"https://a.test","actions":[{"name":"X"}]}`,

@@ -2,7 +2,9 @@ package connector
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
+	"regexp"
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -88,18 +90,60 @@ func (p *Param) resolve(withDefault bool) (*jsonschema.Resolved, error) {
 }
 
 // schemaMessage trims jsonschema-go's nesting ("validating root:
-// validating /properties/a: minimum: …") down to the part a person needs.
+// validating /properties/zip: type: …") down to what a person needs: where
+// inside the value the problem is, and what it is, in our wording for the
+// common cases.
 func schemaMessage(err error) string {
 	msg := err.Error()
 	for _, prefix := range []string{"jsonschema: ", "jsonschema.Schema: ", "<anonymous schema>: "} {
 		msg = strings.TrimPrefix(msg, prefix)
 	}
+	where := ""
 	for strings.HasPrefix(msg, "validating ") {
 		i := strings.Index(msg, ": ")
 		if i < 0 {
 			break
 		}
+		if ptr := msg[len("validating "):i]; ptr != "root" {
+			where = pointerPath(ptr)
+		}
 		msg = msg[i+2:]
 	}
+	if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+		got := m[1]
+		if got == "integer" {
+			got = "number"
+		}
+		msg = fmt.Sprintf("must be %s, got %s", withArticles([]string{m[2]}), got)
+	} else if m := missingProperties.FindStringSubmatch(msg); m != nil {
+		msg = "missing required properties: " + m[1]
+	}
+	if where != "" {
+		return where + " " + msg
+	}
 	return msg
+}
+
+var (
+	typeMismatch      = regexp.MustCompile(`^type: .* has type "(\w+)", want "(\w+)"$`)
+	missingProperties = regexp.MustCompile(`^required: missing properties: \[(.*)\]$`)
+)
+
+// pointerPath turns a schema pointer like /properties/address/properties/zip
+// into the value path a person knows, address.zip; array items read "items".
+func pointerPath(ptr string) string {
+	segs := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+	var out []string
+	for i := 0; i < len(segs); i++ {
+		switch segs[i] {
+		case "properties":
+			if i+1 < len(segs) {
+				out = append(out, segs[i+1])
+				i++
+			}
+		case "items":
+			out = append(out, "items")
+		}
+	}
+	return strings.Join(out, ".")
 }
