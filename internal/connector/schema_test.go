@@ -1,0 +1,76 @@
+package connector
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+func TestInputSchema(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, def(`"actions":[{"name":"Find","endpoint":"/people/{org}","parameters":{
+		"org": "string",
+		"q": {"type": "string", "description": "Search text", "required": true},
+		"limit": {"type": "integer", "default": 10, "minimum": 1},
+		"sort": {"type": "string", "enum": ["asc", "desc"], "in": "header"}
+	}}]`))
+	a := &d.Actions[0]
+	got := string(a.InputSchemaJSON())
+	want := `{"type":"object","required":["org","q"],"additionalProperties":false,"properties":{` +
+		`"org":{"type":"string"},` +
+		`"q":{"type":"string","description":"Search text"},` +
+		`"limit":{"type":"integer","default":10,"minimum":1},` +
+		`"sort":{"type":"string","enum":["asc","desc"]}}}`
+	if !jsonEqual(t, got, want) {
+		t.Errorf("InputSchemaJSON =\n%s\nwant\n%s", got, want)
+	}
+	if s := a.InputSchema(); len(s.PropertyOrder) != 4 || s.PropertyOrder[0] != "org" || s.PropertyOrder[3] != "sort" {
+		t.Errorf("property order = %v", s.PropertyOrder)
+	}
+}
+
+// TestInputSchemaValidatesLikeCheckParams feeds the same values to the
+// published schema and to CheckParams: agents and the server agree.
+func TestInputSchemaValidatesLikeCheckParams(t *testing.T) {
+	t.Parallel()
+	a := &mustParse(t, contacts).Actions[0]
+	resolved, err := a.InputSchema().Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, params := range []map[string]any{
+		{"id": "1", "name": "Ann"},
+		{"id": "1", "name": "Ann", "age": 3.5},
+		{"id": "1"},
+		{"id": "1", "name": "Ann", "other": 1},
+		{"id": "1", "name": "Ann", "tier": "gold", "tags": []any{"a"}},
+	} {
+		_, checkErr := a.CheckParams(params)
+		schemaErr := resolved.Validate(params)
+		if (checkErr == nil) != (schemaErr == nil) {
+			t.Errorf("%v: CheckParams %v, schema %v", params, checkErr, schemaErr)
+		}
+	}
+}
+
+func TestInputSchemaWithoutParameters(t *testing.T) {
+	t.Parallel()
+	a := &Action{Key: "ping", Name: "Ping"}
+	var s jsonschema.Schema
+	if err := json.Unmarshal(a.InputSchemaJSON(), &s); err != nil || s.Type != "object" {
+		t.Errorf("schema %+v, err %v", s, err)
+	}
+}
+
+func jsonEqual(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	return jsonschema.Equal(x, y)
+}
