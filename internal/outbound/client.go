@@ -1,0 +1,109 @@
+package outbound
+
+import (
+	"crypto/tls"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/netguard"
+)
+
+// Client makes outbound HTTP calls within the limits of its [Config]. It is
+// safe for concurrent use; build one per process and share it, so that all
+// calls share its connection pool and concurrency limits.
+type Client struct {
+	cfg       Config
+	guard     *netguard.Guard
+	transport *http.Transport
+	http      *http.Client
+	randN     func(int64) int64
+}
+
+// New returns a Client for cfg, with defaults applied to unset fields.
+func New(cfg Config) (*Client, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg:   cfg,
+		guard: &netguard.Guard{AllowPrivate: cfg.AllowPrivate},
+		randN: rand.Int64N,
+	}
+	c.transport = &http.Transport{
+		// No proxy from the environment: a proxy would make the guard see
+		// only the proxy's address, never the real destination.
+		Proxy:                  nil,
+		DialContext:            c.guard.DialContext,
+		ForceAttemptHTTP2:      true,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    cfg.MaxConcurrent,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+	}
+	c.http = &http.Client{Transport: c.transport, CheckRedirect: c.checkRedirect}
+	return c, nil
+}
+
+// HTTPClient returns a plain *http.Client for libraries that need one, such
+// as OAuth token exchanges and OpenAPI document fetches. It shares the
+// connection pool and applies the address guard, the redirect policy, the
+// call timeout and both body caps, but neither retries nor the per-key
+// concurrency limit. A response body over the cap fails on read with a
+// *TooLargeError.
+func (c *Client) HTTPClient() *http.Client {
+	return &http.Client{
+		Transport:     &cappedTransport{client: c},
+		CheckRedirect: c.checkRedirect,
+		Timeout:       c.cfg.Timeout,
+	}
+}
+
+// Close drops idle connections. Calls in flight are not interrupted.
+func (c *Client) Close() {
+	c.transport.CloseIdleConnections()
+}
+
+// checkRedirect caps redirect chains and refuses to leave https, which would
+// expose headers and body on the wire. Each hop dials anew, so the guard
+// checks its address too.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if c.cfg.MaxRedirects < 0 {
+		return http.ErrUseLastResponse
+	}
+	if len(via) > c.cfg.MaxRedirects {
+		return fmt.Errorf("outbound: stopped after %d redirects", c.cfg.MaxRedirects)
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("outbound: refusing redirect from https to %s", redact(req.URL))
+	}
+	return nil
+}
+
+// cappedTransport adds the body caps to the shared transport.
+type cappedTransport struct{ client *Client }
+
+func (t *cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	cfg := t.client.cfg
+	if req.ContentLength > cfg.MaxRequestBytes {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &TooLargeError{Which: "request", Limit: cfg.MaxRequestBytes}
+	}
+	resp, err := t.client.transport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > cfg.MaxResponseBytes {
+		resp.Body.Close()
+		return nil, &TooLargeError{Which: "response", Limit: cfg.MaxResponseBytes}
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: cfg.MaxResponseBytes, limit: cfg.MaxResponseBytes}
+	return resp, nil
+}
