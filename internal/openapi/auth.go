@@ -33,13 +33,13 @@ func importAuth(spec *openapi3.T, report *Report) connector.Auth {
 			report.skip("security scheme "+name, "the scheme is empty")
 			continue
 		}
-		if chosenName != "" {
-			report.skip("security scheme "+name, "not used: an integration has one auth method and %s was chosen; change the auth by hand to use this one", chosenName)
-			continue
-		}
 		auth, reason := mapScheme(ref.Value, scopes[name])
-		if reason != "" {
+		switch {
+		case reason != "":
 			report.skip("security scheme "+name, "%s", reason)
+			continue
+		case chosenName != "":
+			report.skip("security scheme "+name, "not used: an integration has one auth method and %s was chosen; change the auth by hand to use this one", chosenName)
 			continue
 		}
 		chosen, chosenName = auth, name

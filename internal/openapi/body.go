@@ -29,7 +29,7 @@ func (imp *importer) body(o operation, out connector.Params) (connector.Params, 
 			imp.report.skip(o.id(), "not imported: it requires a request body, which Plugboard does not send with %s", o.method)
 			return nil, false
 		}
-		imp.report.skip(o.id(), "optional request body left out: Plugboard sends no body with %s", o.method)
+		imp.report.partial(o.id(), "optional request body left out: Plugboard sends no body with %s", o.method)
 		return out, true
 	}
 	ref := pickContentSchema(rb.Value.Content)
@@ -39,7 +39,7 @@ func (imp *importer) body(o operation, out connector.Params) (connector.Params, 
 			imp.report.skip(o.id(), "not imported: its request body is %s, and only JSON bodies are supported", types)
 			return nil, false
 		}
-		imp.report.skip(o.id(), "optional request body (%s) left out: only JSON bodies are supported", types)
+		imp.report.partial(o.id(), "optional request body (%s) left out: only JSON bodies are supported", types)
 		return out, true
 	}
 

@@ -98,10 +98,20 @@ type Skip struct {
 	Operation string `json:"operation"`
 	// Reason says why, in words a person can act on.
 	Reason string `json:"reason"`
+	// Partial is true when the operation was imported without the part
+	// the reason names, false when it was left out whole.
+	Partial bool `json:"partial,omitempty"`
 }
 
+// skip records something left out whole: an operation or a security
+// scheme.
 func (r *Report) skip(what, format string, args ...any) {
 	r.Skipped = append(r.Skipped, Skip{Operation: what, Reason: fmt.Sprintf(format, args...)})
+}
+
+// partial records a part left out of an operation that was imported.
+func (r *Report) partial(what, format string, args ...any) {
+	r.Skipped = append(r.Skipped, Skip{Operation: what, Reason: fmt.Sprintf(format, args...), Partial: true})
 }
 
 // Import reads an OpenAPI 3.0/3.1 or Swagger 2.0 document, in JSON or YAML,
@@ -153,29 +163,6 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 		return nil, report, fmt.Errorf("import openapi: %w", ErrNoActions)
 	}
 	return def, report, nil
-}
-
-// load decodes the document, converting Swagger 2.0 to OpenAPI 3, and
-// resolves its internal references. References to other documents are
-// refused: the loader's default, kept on purpose.
-func load(ctx context.Context, data []byte) (*openapi3.T, error) {
-	v, err := detectVersion(data)
-	if err != nil {
-		return nil, err
-	}
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = false
-	switch {
-	case v.swagger:
-		return loadSwagger2(loader, data)
-	default:
-		spec, err := loader.LoadFromData(data)
-		if err != nil {
-			return nil, explainLoadError(err)
-		}
-		return spec, nil
-	}
 }
 
 func explainLoadError(err error) error {

@@ -2,7 +2,7 @@ package openapi
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,37 +13,98 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
+// load decodes the document, converting Swagger 2.0 to OpenAPI 3, and
+// resolves its internal references. References to other documents are
+// refused: the loader's default, kept on purpose.
+func load(ctx context.Context, data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = false
+
+	// kin-openapi parses every document with its YAML parser first, which
+	// takes seconds and a gigabyte on a JSON document the size of GitHub's.
+	// A JSON document is turned into the same node tree by a JSON tokenizer
+	// instead (see jsonNode) and decoded from that.
+	var root *yaml.Node
+	var head version
+	var err error
+	if isJSON(data) {
+		if root, err = jsonNode(data); err != nil {
+			return nil, fmt.Errorf("the document is not valid JSON: %w", err)
+		}
+		head, err = nodeVersion(root)
+	} else {
+		head, err = yamlVersion(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	var spec *openapi3.T
+	switch {
+	case head.swagger:
+		spec, err = loadSwagger2(loader, data)
+	case root != nil:
+		spec = &openapi3.T{}
+		if err = root.Decode(spec); err == nil {
+			err = loader.ResolveRefsIn(spec, nil)
+		}
+	default:
+		spec, err = loader.LoadFromData(data)
+	}
+	if err != nil {
+		return nil, explainLoadError(err)
+	}
+	return spec, nil
+}
+
 // version is what a document says it is.
 type version struct {
 	swagger bool
 	openapi string
 }
 
-// detectVersion reads only the "swagger" and "openapi" fields, so that the
-// right decoder can be chosen before the document is decoded in full.
-func detectVersion(data []byte) (version, error) {
+func isJSON(data []byte) bool {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// yamlVersion reads only the "swagger" and "openapi" fields of a YAML
+// document, so that the right decoder can be chosen.
+func yamlVersion(data []byte) (version, error) {
 	var head struct {
-		Swagger any `json:"swagger" yaml:"swagger"`
-		OpenAPI any `json:"openapi" yaml:"openapi"`
+		Swagger any `yaml:"swagger"`
+		OpenAPI any `yaml:"openapi"`
 	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return version{}, errors.New("the document is empty")
 	}
-	var err error
-	if trimmed[0] == '{' {
-		// encoding/json is much faster than YAML on large JSON documents.
-		err = json.Unmarshal(trimmed, &head)
-	} else {
-		err = yaml.Unmarshal(trimmed, &head)
-	}
-	if err != nil {
+	if err := yaml.Unmarshal(data, &head); err != nil {
 		return version{}, fmt.Errorf("the document is neither valid JSON nor YAML: %w", err)
 	}
-	// A YAML author may write swagger: 2.0 unquoted, which decodes as a
+	// An author may write swagger: 2.0 unquoted, which YAML reads as a
 	// number.
-	swagger := strings.TrimSpace(fmt.Sprint(orEmpty(head.Swagger)))
-	openapi := strings.TrimSpace(fmt.Sprint(orEmpty(head.OpenAPI)))
+	return checkVersion(fmt.Sprint(orEmpty(head.Swagger)), fmt.Sprint(orEmpty(head.OpenAPI)))
+}
+
+// nodeVersion reads the same fields from a JSON document's node tree.
+func nodeVersion(root *yaml.Node) (version, error) {
+	var swagger, openapi string
+	if doc := root.Content[0]; doc.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			switch doc.Content[i].Value {
+			case "swagger":
+				swagger = doc.Content[i+1].Value
+			case "openapi":
+				openapi = doc.Content[i+1].Value
+			}
+		}
+	}
+	return checkVersion(swagger, openapi)
+}
+
+func checkVersion(swagger, openapi string) (version, error) {
+	swagger, openapi = strings.TrimSpace(swagger), strings.TrimSpace(openapi)
 	switch {
 	case swagger == "2" || swagger == "2.0":
 		return version{swagger: true}, nil
@@ -72,9 +133,5 @@ func loadSwagger2(loader *openapi3.Loader, data []byte) (*openapi3.T, error) {
 	if err := openapi2.UnmarshalFromData(data, &doc2); err != nil {
 		return nil, fmt.Errorf("load swagger 2.0 document: %w", err)
 	}
-	spec, err := openapi2conv.ToV3WithLoader(&doc2, loader, nil)
-	if err != nil {
-		return nil, explainLoadError(err)
-	}
-	return spec, nil
+	return openapi2conv.ToV3WithLoader(&doc2, loader, nil)
 }

@@ -124,9 +124,16 @@ func (imp *importer) actions(ctx context.Context) ([]connector.Action, error) {
 			imp.report.skip(o.id(), "over the limit of %d actions (MaxActions)", imp.opts.MaxActions)
 			continue
 		}
-		if a, ok := imp.action(o); ok {
-			actions = append(actions, a)
+		mark := len(imp.report.Skipped)
+		a, ok := imp.action(o)
+		if !ok {
+			// Parts left out of an operation that is left out whole are
+			// noise next to the reason it was.
+			kept := slices.DeleteFunc(imp.report.Skipped[mark:], func(s Skip) bool { return s.Partial })
+			imp.report.Skipped = imp.report.Skipped[:mark+len(kept)]
+			continue
 		}
+		actions = append(actions, a)
 	}
 	return actions, nil
 }

@@ -24,17 +24,17 @@ func (imp *importer) params(o operation) (connector.Params, bool) {
 		p := ref.Value
 		switch {
 		case p == nil:
-			imp.report.skip(o.id(), "parameter %q is empty", ref.Ref)
+			imp.report.partial(o.id(), "parameter %q is empty", ref.Ref)
 		case p.In == openapi3.ParameterInCookie:
-			imp.report.skip(o.id(), "cookie parameter %q left out: Plugboard does not send cookies", p.Name)
+			imp.report.partial(o.id(), "cookie parameter %q left out: Plugboard does not send cookies", p.Name)
 		case p.In == openapi3.ParameterInHeader && slices.Contains(reservedHeaders, strings.ToLower(p.Name)):
-			imp.report.skip(o.id(), "header parameter %q left out: Plugboard sets it", p.Name)
+			imp.report.partial(o.id(), "header parameter %q left out: Plugboard sets it", p.Name)
 		case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery && p.In != openapi3.ParameterInHeader:
-			imp.report.skip(o.id(), "parameter %q in %q left out: unknown location", p.Name, p.In)
+			imp.report.partial(o.id(), "parameter %q in %q left out: unknown location", p.Name, p.In)
 		case p.In == openapi3.ParameterInPath && !strings.Contains(o.path, "{"+p.Name+"}"):
-			imp.report.skip(o.id(), "path parameter %q left out: the path has no {%s}", p.Name, p.Name)
+			imp.report.partial(o.id(), "path parameter %q left out: the path has no {%s}", p.Name, p.Name)
 		case p.In == openapi3.ParameterInHeader && !validHeaderName(p.Name):
-			imp.report.skip(o.id(), "header parameter %q left out: not a valid header name", p.Name)
+			imp.report.partial(o.id(), "header parameter %q left out: not a valid header name", p.Name)
 		default:
 			prm, ok := imp.param(o, p)
 			if ok {
@@ -96,11 +96,11 @@ func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param,
 	switch t := schemaTypeName(prm.Schema); {
 	case p.In == openapi3.ParameterInPath && (t == "object" || t == "array"):
 		// The placeholder needs a value: ask for it already serialized.
-		imp.report.skip(o.id(), "path parameter %q is an %s; imported as a string to be given already serialized", p.Name, t)
+		imp.report.partial(o.id(), "path parameter %q is an %s; imported as a string to be given already serialized", p.Name, t)
 		prm.Schema = map[string]any{"type": "string"}
 		prm.Default = nil
 	case p.In == openapi3.ParameterInHeader && t == "object":
-		imp.report.skip(o.id(), "header parameter %q left out: object values in headers are not supported", p.Name)
+		imp.report.partial(o.id(), "header parameter %q left out: object values in headers are not supported", p.Name)
 		return prm, false
 	}
 	return prm, true
@@ -141,7 +141,7 @@ func validHeaderName(s string) bool {
 func (imp *importer) addParam(o operation, out connector.Params, prm connector.Param) connector.Params {
 	for _, have := range out {
 		if have.Name == prm.Name {
-			imp.report.skip(o.id(), "%s parameter %q left out: a %s parameter has the same name", prm.In, prm.Name, have.In)
+			imp.report.partial(o.id(), "%s parameter %q left out: a %s parameter has the same name", prm.In, prm.Name, have.In)
 			return out
 		}
 	}
@@ -167,7 +167,7 @@ func (imp *importer) undeclaredPathParams(o operation, out connector.Params) con
 		if slices.ContainsFunc(out, func(p connector.Param) bool { return p.Name == name && p.In == connector.InPath }) {
 			continue
 		}
-		imp.report.skip(o.id(), "path parameter %q is not declared; imported as a required string", name)
+		imp.report.partial(o.id(), "path parameter %q is not declared; imported as a required string", name)
 		out = imp.addParam(o, out, connector.Param{
 			Name: name, In: connector.InPath, Required: true,
 			Schema: map[string]any{"type": "string"},
@@ -196,9 +196,9 @@ func lift(name string, schema map[string]any) connector.Param {
 // reportCuts notes a schema that was shortened on the way.
 func (imp *importer) reportCuts(o operation, name string, c converted) {
 	if c.truncated {
-		imp.report.skip(o.id(), "parameter %q: schema levels deeper than %d keep only their type (MaxSchemaDepth)", name, imp.opts.MaxSchemaDepth)
+		imp.report.partial(o.id(), "parameter %q: schema levels deeper than %d keep only their type (MaxSchemaDepth)", name, imp.opts.MaxSchemaDepth)
 	}
 	if c.recursive {
-		imp.report.skip(o.id(), "parameter %q: recursive schema expanded once; the repeated part is a plain object", name)
+		imp.report.partial(o.id(), "parameter %q: recursive schema expanded once; the repeated part is a plain object", name)
 	}
 }
