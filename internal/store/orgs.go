@@ -260,3 +260,39 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// CreateFirstOrg creates the first organization when none exists yet and
+// reports whether it did. Several nodes may start at once on PostgreSQL;
+// an advisory lock lets exactly one of them create it.
+func (s *Store) CreateFirstOrg(ctx context.Context, org Org, owner User, keyName, keyPrefix, keyHash string) (bool, error) {
+	created := false
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if s.engine == Postgres {
+			if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429002)`); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		org.ID, owner.ID = id.New("org"), id.New("usr")
+		org.CreatedAt = time.Now().UTC()
+		owner.OrgID, owner.CreatedAt, owner.Role = org.ID, org.CreatedAt, RoleOwner
+		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)`), org.ID, org.Name, org.Plan, org.CreatedAt.UnixMilli()); err != nil {
+			return mapErr(err)
+		}
+		if err := tx.insertUser(ctx, owner); err != nil {
+			return err
+		}
+		if _, err := tx.CreateAPIKey(ctx, owner, keyName, keyPrefix, keyHash); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}

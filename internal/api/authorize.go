@@ -1,0 +1,37 @@
+package api
+
+import (
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// Permissions a request may need.
+const (
+	permRead      = "read"       // see integrations, logs, webhooks
+	permBuild     = "build"      // create, edit, deploy integrations and webhooks
+	permRun       = "run"        // run actions, proxy, test
+	permConnect   = "connect"    // add and remove connections
+	permManageOrg = "manage_org" // members, agents, plan
+	permOwnOrg    = "own_org"    // branding, deleting the org
+	permPlatform  = "platform"   // reviewing the public catalog, creating orgs
+)
+
+var rank = map[string]int{store.RoleViewer: 1, store.RoleDeveloper: 2, store.RoleAdmin: 3, store.RoleOwner: 4}
+
+var needs = map[string]int{
+	permRead: 1, permBuild: 2, permRun: 2, permConnect: 2, permManageOrg: 3, permOwnOrg: 4, permPlatform: 5,
+}
+
+// authorize is the one place that decides whether p may do perm.
+func authorize(p store.Principal, perm string) error {
+	if perm == permPlatform {
+		if p.User.PlatformAdmin {
+			return nil
+		}
+		return problem.Forbidden("only a platform administrator may do this")
+	}
+	if rank[p.User.Role] >= needs[perm] {
+		return nil
+	}
+	return problem.Forbidden("your role %q may not %s; ask an owner or admin of the organization", p.User.Role, perm)
+}

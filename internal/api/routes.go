@@ -1,0 +1,37 @@
+package api
+
+import "net/http"
+
+// Register adds the /v1 routes to mux. Every route needs an API key.
+func (a *API) Register(mux *http.ServeMux) {
+	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(fn)) }
+
+	h("GET /v1/me", a.me)
+	h("PATCH /v1/org", a.updateOrg)
+	h("POST /v1/orgs", a.createOrg)
+	h("GET /v1/users", a.listUsers)
+	h("POST /v1/users", a.createUser)
+	h("GET /v1/keys", a.listKeys)
+	h("POST /v1/keys", a.createKey)
+	h("DELETE /v1/keys/{id}", a.revokeKey)
+
+	h("GET /v1/integrations", a.listIntegrations)
+	h("POST /v1/integrations", a.createIntegration)
+	h("GET /v1/integrations/{id}", a.getIntegration)
+	h("PUT /v1/integrations/{id}", a.updateIntegration)
+	h("DELETE /v1/integrations/{id}", a.deleteIntegration)
+	h("GET /v1/integrations/{id}/versions", a.listVersions)
+	h("POST /v1/integrations/{id}/deploy", a.deployIntegration)
+	h("POST /v1/integrations/{id}/test", a.testIntegration)
+	h("POST /v1/integrations/{id}/actions/{action}/run", a.runAction)
+	h("/v1/integrations/{id}/proxy/{path...}", a.proxy)
+
+	h("GET /v1/integrations/{id}/connections", a.listConnections)
+	h("POST /v1/integrations/{id}/connections", a.createConnection)
+	h("GET /v1/integrations/{id}/connections/{cid}", a.getConnection)
+	h("PUT /v1/integrations/{id}/connections/{cid}", a.updateConnection)
+	h("DELETE /v1/integrations/{id}/connections/{cid}", a.deleteConnection)
+
+	h("GET /v1/logs", a.listLogs)
+	h("GET /v1/logs/{id}", a.getLog)
+}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/logging"
+	"github.com/plugboard/plugboard/internal/server"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var cfg config.Config
+	var previous, proxies string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server: API, dashboard, webhooks, MCP and workers",
+		Long: `Run a Plugboard node. With no database URL it keeps everything in SQLite
+under --data-dir. With --database-url postgres://… any number of nodes share
+one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.SecretKeyPrevious = splitList(previous)
+			cfg.TrustedProxies = splitList(proxies)
+			cfg = cfg.WithDefaults()
+			if err := cfg.Validate(); err != nil {
+				return usageError{err}
+			}
+			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+			logger := logging.New(a.stderr, level, cfg.LogFormat)
+			srv, err := server.New(cmd.Context(), cfg, logger, a.stdout)
+			if err != nil {
+				return err
+			}
+			return srv.Serve(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&cfg.DataDir, "data-dir", "./data", "folder for the SQLite database and the generated secret key")
+	f.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… to use PostgreSQL (default: SQLite in --data-dir)")
+	f.StringVar(&cfg.RedisURL, "redis-url", "", "redis://… for cluster-wide rate and concurrency limits")
+	f.StringVar(&cfg.AdminToken, "admin-token", "", "owner API key of the first organization, set on first start")
+	f.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", false, "let outbound calls reach loopback and private addresses")
+	f.StringVar(&cfg.SecretKey, "secret-key", "", "base64 master key for credentials (default: generated in --data-dir)")
+	f.StringVar(&previous, "secret-key-previous", "", "comma-separated older master keys, still accepted for decryption")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "URL the outside world reaches this server at (default: http://<addr>)")
+	f.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
+	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	return cmd
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

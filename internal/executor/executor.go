@@ -1,0 +1,279 @@
+// Package executor runs integration actions: it loads the definition,
+// checks the params, picks the caller's connection, injects credentials,
+// sends the request through the outbound path and records the call. The
+// REST API, MCP tools, webhook triggers and SDK workers all call actions
+// through it, so auth, limits, logs and metrics apply the same everywhere.
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// Config wires an Executor.
+type Config struct {
+	Store    *store.Store
+	Auth     *auth.Provider
+	Outbound *outbound.Client
+	Recorder *calllog.Recorder
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+}
+
+// Executor runs actions. It is safe for concurrent use.
+type Executor struct {
+	Config
+	defs sync.Map // defKey → *connector.Definition; versions never change
+}
+
+type defKey struct {
+	integrationID string
+	version       int
+}
+
+// New returns an Executor.
+func New(cfg Config) *Executor { return &Executor{Config: cfg} }
+
+// Version selectors for Call.Version.
+const (
+	// VersionDefault runs the latest draft in sandbox and the deployed
+	// version in production.
+	VersionDefault = 0
+	// VersionDeployed always runs the deployed version (agents, triggers).
+	VersionDeployed = -1
+	// VersionLatest always runs the latest draft.
+	VersionLatest = -2
+)
+
+// Call is one action invocation.
+type Call struct {
+	OrgID          string
+	UserID         string // whose connection to prefer; "" = shared only
+	Integration    string // id or slug
+	Action         string // key or name
+	Environment    string // sandbox (default) or production
+	Params         map[string]any
+	Version        int    // a version number or a Version* selector
+	Source         string // api, mcp, trigger, test, worker
+	Actor          string // key, agent or webhook id, for the log
+	IdempotencyKey string
+}
+
+// Result is the upstream answer.
+type Result struct {
+	Status     int               `json:"status"`
+	Headers    map[string]string `json:"headers"`
+	Body       any               `json:"body"`
+	DurationMS float64           `json:"duration_ms"`
+	Attempts   int               `json:"attempts"`
+	LogID      string            `json:"log_id"`
+	Request    *SentRequest      `json:"request,omitempty"`
+
+	raw *outbound.Response
+}
+
+// SentRequest is what was sent, secrets masked: shown by the dashboard's
+// test step.
+type SentRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// Target is a loaded integration ready to run.
+type Target struct {
+	Integration store.Integration
+	Version     int
+	Definition  *connector.Definition
+}
+
+// Load resolves an integration and the version a call should run.
+func (e *Executor) Load(ctx context.Context, orgID, integration, env string, version int) (*Target, error) {
+	in, err := e.Store.GetIntegration(ctx, orgID, integration)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, problem.NotFound("integration %q not found in this organization", integration)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := version
+	switch {
+	case version == VersionDeployed || (version == VersionDefault && env == connector.Production):
+		if in.DeployedVersion == 0 {
+			return nil, problem.Conflict("integration %q has no deployed version; deploy it first (POST /v1/integrations/%s/deploy)", in.Name, in.ID)
+		}
+		v = in.DeployedVersion
+	case version == VersionDefault || version == VersionLatest:
+		v = in.LatestVersion
+	case version < 1 || version > in.LatestVersion:
+		return nil, problem.BadRequest("integration %q has versions 1 to %d; version %d does not exist", in.Name, in.LatestVersion, version)
+	}
+	def, err := e.definition(ctx, in.ID, v)
+	if err != nil {
+		return nil, err
+	}
+	return &Target{Integration: in, Version: v, Definition: def}, nil
+}
+
+func (e *Executor) definition(ctx context.Context, integrationID string, version int) (*connector.Definition, error) {
+	k := defKey{integrationID, version}
+	if d, ok := e.defs.Load(k); ok {
+		return d.(*connector.Definition), nil
+	}
+	ver, err := e.Store.GetVersion(ctx, integrationID, version)
+	if err != nil {
+		return nil, fmt.Errorf("load integration %s v%d: %w", integrationID, version, err)
+	}
+	def, err := connector.Parse(ver.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("stored definition of %s v%d no longer parses: %w", integrationID, version, err)
+	}
+	e.defs.Store(k, def)
+	return def, nil
+}
+
+// Run executes one action call.
+func (e *Executor) Run(ctx context.Context, c Call) (*Result, error) {
+	if c.Environment == "" {
+		c.Environment = connector.Sandbox
+	}
+	if c.Environment != connector.Sandbox && c.Environment != connector.Production {
+		return nil, problem.BadRequest("environment must be %q or %q, got %q", connector.Sandbox, connector.Production, c.Environment)
+	}
+	t, err := e.Load(ctx, c.OrgID, c.Integration, c.Environment, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	action, ok := t.Definition.Action(c.Action)
+	if !ok {
+		return nil, problem.NotFound("integration %q has no action %q; its actions are: %s", t.Integration.Name, c.Action, actionKeys(t.Definition))
+	}
+	return e.RunAction(ctx, t, action, c)
+}
+
+// RunAction runs a resolved action of a loaded target.
+func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.Action, c Call) (*Result, error) {
+	params, err := action.CheckParams(c.Params)
+	if err != nil {
+		return nil, paramsProblem(action, err)
+	}
+	conn, creds, err := e.connection(ctx, t, c.Environment, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	env := c.Environment
+	def := t.Definition
+	if conn.BaseURL != "" {
+		def = withBaseURL(def, env, conn.BaseURL)
+	}
+	prep, err := def.Build(action, env, params)
+	if err != nil {
+		return nil, problem.BadRequest("build request for %s: %v", action.Key, err)
+	}
+	return e.send(ctx, t, conn, creds, sendSpec{
+		action: action.Key, env: env, source: c.Source, actor: c.Actor,
+		method: prep.Method, url: prep.URL, header: prep.Header, body: prep.Body,
+		idempotencyKey: c.IdempotencyKey,
+	})
+}
+
+func actionKeys(d *connector.Definition) string {
+	s := ""
+	for i, a := range d.Actions {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.Key
+	}
+	return s
+}
+
+func paramsProblem(a *connector.Action, err error) error {
+	var ve *connector.ValidationError
+	if errors.As(err, &ve) {
+		fields := make([]problem.FieldError, 0, len(ve.Errors))
+		for _, fe := range ve.Errors {
+			fields = append(fields, problem.FieldError{Field: fe.Field, Message: fe.Message})
+		}
+		return problem.Invalid(fmt.Sprintf("the params of action %q are not valid: %s", a.Key, ve.Error()), fields)
+	}
+	return problem.BadRequest("params of action %q: %v", a.Key, err)
+}
+
+// connection picks the caller's connection and opens its credentials.
+func (e *Executor) connection(ctx context.Context, t *Target, env, userID string) (store.Connection, connector.Credentials, error) {
+	if t.Definition.Auth.Type == connector.AuthNone || t.Definition.Auth.Type == "" {
+		conn, err := e.Store.ResolveConnection(ctx, t.Integration.OrgID, t.Integration.ID, env, userID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Connection{}, connector.Credentials{}, err
+		}
+		return conn, connector.Credentials{}, nil
+	}
+	conn, err := e.Store.ResolveConnection(ctx, t.Integration.OrgID, t.Integration.ID, env, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return conn, connector.Credentials{}, problem.Conflict("integration %q has no %s connection; add credentials with POST /v1/integrations/%s/connections {\"environment\": %q, \"credentials\": {…}}",
+			t.Integration.Name, env, t.Integration.ID, env)
+	}
+	if err != nil {
+		return conn, connector.Credentials{}, err
+	}
+	switch conn.Status {
+	case store.ConnNeedsReauth:
+		return conn, connector.Credentials{}, problem.Conflict("the %s connection of %q needs to be reconnected: %s", env, t.Integration.Name, conn.StatusReason)
+	case store.ConnPending:
+		return conn, connector.Credentials{}, problem.Conflict("the %s connection of %q is not authorized yet; finish the OAuth flow at GET /v1/integrations/%s/connections/%s/authorize", env, t.Integration.Name, t.Integration.ID, conn.ID)
+	}
+	creds, err := e.Auth.Credentials(ctx, conn, t.Definition.Auth)
+	if err != nil {
+		return conn, connector.Credentials{}, err
+	}
+	return conn, creds, nil
+}
+
+func withBaseURL(d *connector.Definition, env, base string) *connector.Definition {
+	cp := *d
+	cp.Environments = map[string]connector.Environment{}
+	for k, v := range d.Environments {
+		cp.Environments[k] = v
+	}
+	cp.Environments[env] = connector.Environment{BaseURL: base}
+	return &cp
+}
+
+// decodeBody returns JSON bodies as raw JSON and anything else as text.
+func decodeBody(h http.Header, body []byte) any {
+	if len(body) == 0 {
+		return nil
+	}
+	if json.Valid(body) {
+		return json.RawMessage(body)
+	}
+	return string(body)
+}
+
+func firstValues(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
+}
+
+func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

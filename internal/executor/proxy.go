@@ -1,0 +1,70 @@
+package executor
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/problem"
+)
+
+// ProxyCall is a raw request forwarded to an integration's base URL.
+type ProxyCall struct {
+	OrgID, UserID, Integration, Environment string
+	Method, Path, RawQuery                  string
+	Header                                  http.Header
+	Body                                    []byte
+	Actor                                   string
+}
+
+// hopHeaders are not forwarded: they describe the hop to Plugboard, or
+// carry Plugboard's own credentials.
+var hopHeaders = []string{"Authorization", "Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Cookie", "Host", "X-Plugboard-Environment", "Content-Length", "Accept-Encoding"}
+
+// Proxy forwards any request to the integration's base URL with the
+// connection's credentials injected and every limit, guard and log applied.
+func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Response, error) {
+	if c.Environment == "" {
+		c.Environment = "sandbox"
+	}
+	t, err := e.Load(ctx, c.OrgID, c.Integration, c.Environment, VersionDefault)
+	if err != nil {
+		return nil, err
+	}
+	conn, creds, err := e.connection(ctx, t, c.Environment, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	base := t.Definition.BaseURLFor(c.Environment)
+	if conn.BaseURL != "" {
+		base = conn.BaseURL
+	}
+	path := "/" + strings.TrimLeft(c.Path, "/")
+	if strings.Contains(path, "/../") || strings.HasSuffix(path, "/..") {
+		return nil, problem.BadRequest("proxy path %q must not contain '..' segments", c.Path)
+	}
+	target, err := url.Parse(strings.TrimRight(base, "/") + path)
+	if err != nil {
+		return nil, problem.BadRequest("proxy path %q: %v", c.Path, err)
+	}
+	target.RawQuery = c.RawQuery
+	h := c.Header.Clone()
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+	for k, v := range t.Definition.Headers {
+		if h.Get(k) == "" {
+			h.Set(k, v)
+		}
+	}
+	res, err := e.send(ctx, t, conn, creds, sendSpec{
+		action: "", env: c.Environment, source: "proxy", actor: c.Actor,
+		method: c.Method, url: target.String(), header: h, body: c.Body,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.raw, nil
+}

@@ -1,0 +1,162 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/id"
+	"github.com/plugboard/plugboard/internal/limit"
+	"github.com/plugboard/plugboard/internal/logging"
+	"github.com/plugboard/plugboard/internal/netguard"
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+type sendSpec struct {
+	action, env, source, actor string
+	method, url                string
+	header                     http.Header
+	body                       []byte
+	idempotencyKey             string
+}
+
+// send performs the call through the outbound client with credentials
+// injected on every attempt, refreshes OAuth credentials once after a 401,
+// and records the call.
+func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, creds connector.Credentials, s sendSpec) (*Result, error) {
+	authSpec := t.Definition.Auth
+	timeout := time.Duration(t.Definition.TimeoutSeconds) * time.Second
+	var sent *http.Request
+	req := &outbound.Request{
+		Key:            t.Integration.ID,
+		Method:         s.method,
+		URL:            s.url,
+		Header:         s.header,
+		Body:           s.body,
+		IdempotencyKey: s.idempotencyKey,
+		Timeout:        timeout,
+		Prepare: func(r *http.Request) error {
+			sent = r
+			return authSpec.Apply(r, creds)
+		},
+	}
+	start := time.Now()
+	resp, err := e.Outbound.Do(ctx, req)
+	if err == nil && resp.Status == http.StatusUnauthorized && conn.ID != "" {
+		if fresh, ok, rerr := e.Auth.Refresh(ctx, conn, authSpec, creds); rerr != nil {
+			err = rerr
+		} else if ok {
+			creds = fresh
+			resp, err = e.Outbound.Do(ctx, req)
+		}
+	}
+	elapsed := time.Since(start)
+
+	secrets := creds.Secrets()
+	logID := id.New("log")
+	entry := store.CallLog{
+		ID: logID, OrgID: t.Integration.OrgID, IntegrationID: t.Integration.ID, Action: s.action,
+		Environment: s.env, Source: s.source, Actor: s.actor, Method: s.method,
+		URL: redactURL(s.url, authSpec, secrets), DurationMS: durationMS(elapsed), Attempts: 1,
+		RequestBody: truncate(logging.RedactJSON(s.body, secrets...)), CreatedAt: start.UTC(),
+	}
+	if sent != nil {
+		entry.RequestHeaders = headerText(logging.RedactHeaders(sent.Header))
+	}
+	var result *Result
+	if err != nil {
+		entry.Error = err.Error()
+	} else {
+		entry.Status, entry.Attempts = resp.Status, resp.Attempts
+		entry.ResponseHeaders = headerText(logging.RedactHeaders(resp.Header))
+		entry.ResponseBody = truncate(logging.RedactJSON(resp.Body, secrets...))
+		result = &Result{
+			Status: resp.Status, Headers: firstValues(resp.Header), Body: decodeBody(resp.Header, resp.Body),
+			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
+			raw:     resp,
+			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(logging.RedactHeaders(headerOf(sent))), Body: entry.RequestBody},
+		}
+	}
+	e.Recorder.Record(entry)
+	e.Metrics.ObserveCall(t.Integration.Slug, s.action, s.source, entry.Status, err != nil, elapsed)
+	if err != nil {
+		e.Logger.WarnContext(ctx, "action call failed", "integration", t.Integration.ID, "action", s.action, "environment", s.env, "error", err)
+		return nil, callProblem(t, err)
+	}
+	return result, nil
+}
+
+func headerOf(r *http.Request) http.Header {
+	if r == nil {
+		return http.Header{}
+	}
+	return r.Header
+}
+
+// callProblem turns an outbound failure into something the caller can act on.
+func callProblem(t *Target, err error) error {
+	var blocked *netguard.BlockedError
+	var tooLarge *outbound.TooLargeError
+	switch {
+	case errors.As(err, &blocked):
+		return &problem.Error{Status: http.StatusBadGateway, Title: "Destination refused", Detail: blocked.Error(), Cause: err}
+	case errors.As(err, &tooLarge):
+		status := http.StatusBadGateway
+		if tooLarge.Which == "request" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return &problem.Error{Status: status, Title: "Payload too large", Detail: tooLarge.Error(), Cause: err}
+	case errors.Is(err, limit.ErrTooManyConcurrent):
+		return &problem.Error{Status: http.StatusTooManyRequests, Title: "Too many concurrent calls",
+			Detail: fmt.Sprintf("integration %q already has the maximum of concurrent calls in flight; retry shortly", t.Integration.Name), RetryAfter: time.Second, Cause: err}
+	case errors.Is(err, outbound.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return &problem.Error{Status: http.StatusGatewayTimeout, Title: "Upstream timeout", Detail: err.Error(), Cause: err}
+	case errors.Is(err, context.Canceled):
+		return &problem.Error{Status: 499, Title: "Client closed request", Detail: "the call was cancelled", Cause: err}
+	}
+	if p, ok := problem.As(err); ok {
+		return p
+	}
+	return &problem.Error{Status: http.StatusBadGateway, Title: "Upstream unreachable", Detail: err.Error(), Cause: err}
+}
+
+func truncate(b []byte) string {
+	if len(b) > calllog.MaxBodyBytes {
+		return string(b[:calllog.MaxBodyBytes]) + "…[truncated]"
+	}
+	return string(b)
+}
+
+func headerText(h http.Header) string {
+	var b strings.Builder
+	for k, vs := range h {
+		for _, v := range vs {
+			b.WriteString(k)
+			b.WriteString(": ")
+			b.WriteString(v)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func redactURL(u string, a connector.Auth, secrets []string) string {
+	var keys []string
+	if a.Type == connector.AuthAPIKey && a.Location == "query" {
+		keys = append(keys, a.Key)
+	}
+	out := logging.RedactURL(u, keys...)
+	for _, s := range secrets {
+		if s != "" {
+			out = strings.ReplaceAll(out, s, "[REDACTED]")
+		}
+	}
+	return out
+}

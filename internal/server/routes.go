@@ -1,0 +1,49 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/problem"
+)
+
+// routes mounts every surface on one mux.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", s.Metrics.Handler())
+	s.API.Register(mux)
+	return s.recoverer(mux)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		problem.Write(w, problem.New(http.StatusServiceUnavailable, "the database does not answer: %v", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// recoverer turns a panic in a handler into a logged 500 instead of a
+// dropped connection, and logs each request at debug level.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.ErrorContext(r.Context(), "handler panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				problem.Write(w, problem.New(http.StatusInternalServerError, "something went wrong on our side; the error was logged"))
+			}
+			if s.logger.Enabled(r.Context(), slog.LevelDebug) {
+				s.logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "duration", time.Since(start))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

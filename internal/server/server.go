@@ -1,0 +1,173 @@
+// Package server wires Plugboard together: it opens the store, the vault,
+// the outbound client and the executor, mounts the HTTP surfaces, and
+// starts and stops the background workers in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/limit"
+	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/vault"
+)
+
+// Server is one Plugboard node.
+type Server struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	Store    *store.Store
+	Vault    *vault.Keyring
+	Outbound *outbound.Client
+	Recorder *calllog.Recorder
+	Metrics  *metrics.Metrics
+	Executor *executor.Executor
+	Auth     *auth.Provider
+	API      *api.API
+
+	closeLimits func() error
+	handler     http.Handler
+	background  sync.WaitGroup
+	stopBg      context.CancelFunc
+}
+
+// New opens everything a node needs. Console receives the one-time
+// bootstrap message (the owner key) on first start.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io.Writer) (*Server, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeAll()
+		}
+	}()
+
+	var err error
+	if s.Vault, err = vault.Load(cfg.DataDir, cfg.SecretKey, cfg.SecretKeyPrevious); err != nil {
+		return nil, err
+	}
+	if s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
+		return nil, err
+	}
+	conc, _, closeLimits, err := limit.New(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	s.closeLimits = closeLimits
+	if s.Outbound, err = outbound.New(outbound.Config{
+		Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: conc, Logger: logger,
+	}); err != nil {
+		return nil, err
+	}
+	s.Metrics = metrics.New()
+	s.Recorder = calllog.New(s.Store, logger)
+	s.Auth = auth.NewProvider(s.Store, s.Vault, logger)
+	s.Executor = executor.New(executor.Config{
+		Store: s.Store, Auth: s.Auth, Outbound: s.Outbound, Recorder: s.Recorder, Metrics: s.Metrics, Logger: logger,
+	})
+	s.API = api.New(api.Deps{
+		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Vault: s.Vault, Logger: logger, PublicURL: cfg.PublicURL,
+	})
+	if err := s.bootstrap(ctx, console); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	ok = true
+	return s, nil
+}
+
+// Handler is the node's whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Config is the effective configuration.
+func (s *Server) Config() config.Config { return s.cfg }
+
+// Start launches the background workers.
+func (s *Server) Start(ctx context.Context) {
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBg = cancel
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.Recorder.Run(bg)
+	}()
+}
+
+// Serve listens on the configured address until ctx ends, then stops
+// gracefully: first the listener and in-flight requests, then the workers,
+// then the store.
+func (s *Server) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on an existing listener (tests use port 0).
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	s.Start(ctx)
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		_ = srv.Close()
+	}
+	s.Close()
+	s.logger.Info("plugboard stopped")
+	return nil
+}
+
+// Close stops the workers (draining the call log) and closes the store.
+func (s *Server) Close() {
+	if s.stopBg != nil {
+		s.stopBg()
+		s.background.Wait()
+		s.stopBg = nil
+	}
+	s.closeAll()
+}
+
+func (s *Server) closeAll() {
+	if s.closeLimits != nil {
+		_ = s.closeLimits()
+		s.closeLimits = nil
+	}
+	if s.Store != nil {
+		_ = s.Store.Close()
+		s.Store = nil
+	}
+}

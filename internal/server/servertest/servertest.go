@@ -1,0 +1,109 @@
+// Package servertest starts real Plugboard servers on loopback for tests.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/logging"
+	"github.com/plugboard/plugboard/internal/server"
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+// AdminToken is the owner key of every test server's first organization.
+const AdminToken = "pb_test_owner_key_0123456789abcdef"
+
+// Instance is a running server.
+type Instance struct {
+	URL     string
+	Token   string
+	Client  *client.Client
+	Server  *server.Server
+	DataDir string
+	Logs    *SyncBuffer
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// Options tune a test server. Zero values give SQLite in a temp dir.
+type Options struct {
+	Engine      string // store.SQLite (default) or store.Postgres
+	DatabaseURL string // reuse a database (several nodes); overrides Engine
+	DataDir     string
+	Configure   func(*config.Config)
+}
+
+// Start runs a server until the test ends.
+func Start(t testing.TB, opts Options) *Instance {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	if opts.DatabaseURL == "" && opts.Engine == store.Postgres {
+		opts.DatabaseURL = storetest.PostgresURL(t)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{
+		Addr: ln.Addr().String(), DataDir: opts.DataDir, DatabaseURL: opts.DatabaseURL,
+		AdminToken: AdminToken, AllowPrivateNetworks: true, LogLevel: "debug", ShutdownTimeout: 5 * time.Second,
+	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	logs := &SyncBuffer{}
+	logger := logging.New(logs, slog.LevelDebug, "json")
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg, logger, logs)
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatalf("start server: %v", err)
+	}
+	in := &Instance{URL: "http://" + ln.Addr().String(), Token: AdminToken, Server: srv, DataDir: opts.DataDir, Logs: logs, stop: cancel, done: make(chan struct{})}
+	in.Client = client.New(in.URL, AdminToken)
+	go func() {
+		defer close(in.done)
+		if err := srv.ServeListener(ctx, ln); err != nil && err != http.ErrServerClosed {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	t.Cleanup(in.Stop)
+	return in
+}
+
+// Stop shuts the server down gracefully and waits for it.
+func (in *Instance) Stop() {
+	in.stop()
+	<-in.done
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
