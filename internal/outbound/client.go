@@ -96,7 +96,23 @@ func (t *cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, &TooLargeError{Which: "request", Limit: cfg.MaxRequestBytes}
 	}
+	var streamed *cappedBody
+	if req.ContentLength <= 0 && req.Body != nil && req.Body != http.NoBody {
+		// A body of unknown length (net/http reads 0 with a body as
+		// unknown) is cut off at the cap. A server
+		// may answer the truncated request before the transport reports the
+		// failed write, so the cut is checked again after the round trip.
+		streamed = &cappedBody{ReadCloser: req.Body, which: "request", left: cfg.MaxRequestBytes, limit: cfg.MaxRequestBytes}
+		req = req.Clone(req.Context()) // RoundTrip must not modify req
+		req.Body = streamed
+	}
 	resp, err := t.client.transport.RoundTrip(req)
+	if streamed != nil && streamed.tripped.Load() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, &TooLargeError{Which: "request", Limit: cfg.MaxRequestBytes}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +120,6 @@ func (t *cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		return nil, &TooLargeError{Which: "response", Limit: cfg.MaxResponseBytes}
 	}
-	resp.Body = &cappedBody{ReadCloser: resp.Body, left: cfg.MaxResponseBytes, limit: cfg.MaxResponseBytes}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, which: "response", left: cfg.MaxResponseBytes, limit: cfg.MaxResponseBytes}
 	return resp, nil
 }

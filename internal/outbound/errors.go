@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync/atomic"
 )
 
 // ErrTimeout is wrapped by the error of a call that ran out of its
@@ -77,17 +78,19 @@ func readCapped(body io.Reader, size, limit int64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// cappedBody enforces the response cap for [Client.HTTPClient] callers, who
-// read the body themselves.
+// cappedBody enforces a body cap for [Client.HTTPClient] callers, who
+// stream bodies themselves.
 type cappedBody struct {
 	io.ReadCloser
-	left  int64
-	limit int64
+	which   string
+	left    int64
+	limit   int64
+	tripped atomic.Bool // read from another goroutine for request bodies
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
-		return 0, &TooLargeError{Which: "response", Limit: b.limit}
+		return 0, b.tooLarge()
 	}
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
@@ -95,7 +98,12 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.left -= int64(n)
 	if b.left < 0 {
-		return n + int(b.left), &TooLargeError{Which: "response", Limit: b.limit}
+		return n + int(b.left), b.tooLarge()
 	}
 	return n, err
+}
+
+func (b *cappedBody) tooLarge() error {
+	b.tripped.Store(true)
+	return &TooLargeError{Which: b.which, Limit: b.limit}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -225,6 +226,7 @@ func TestDoTLS(t *testing.T) {
 			conns.Add(1)
 		}
 	}
+	secure.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
 	secure.StartTLS()
 	t.Cleanup(secure.Close)
 
@@ -281,5 +283,19 @@ func TestHTTPClientCapsResponses(t *testing.T) {
 	var tooLarge *TooLargeError
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("reading the body = %v, want *TooLargeError", err)
+	}
+}
+
+func TestHTTPClientCapsStreamedRequests(t *testing.T) {
+	t.Parallel()
+
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
+	hc := newTestClient(t, Config{MaxRequestBytes: 1024}).HTTPClient()
+	// io.MultiReader hides the length, so the body goes out chunked.
+	body := io.MultiReader(bytes.NewReader(make([]byte, 4096)))
+	_, err := hc.Post(srv.URL, "application/octet-stream", body)
+	var tooLarge *TooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.Which != "request" {
+		t.Fatalf("Post = %v, want a request *TooLargeError", err)
 	}
 }
