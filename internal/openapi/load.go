@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -43,7 +44,7 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	var spec *openapi3.T
 	switch {
 	case head.swagger:
-		spec, err = loadSwagger2(loader, data)
+		spec, err = loadSwagger2(loader, quoteSwaggerVersion(data))
 	case root != nil:
 		spec = &openapi3.T{}
 		if err = root.Decode(spec); err == nil {
@@ -124,6 +125,18 @@ func orEmpty(v any) any {
 		return ""
 	}
 	return v
+}
+
+// unquotedSwagger matches a top-level swagger: 2.0 written as a number.
+var unquotedSwagger = regexp.MustCompile(`(?m)^swagger:[ \t]*2(\.0)?[ \t]*(#.*)?$`)
+
+// quoteSwaggerVersion quotes an unquoted swagger: 2.0, which kin-openapi
+// refuses since it reads the field as a string.
+func quoteSwaggerVersion(data []byte) []byte {
+	if isJSON(data) {
+		return data
+	}
+	return unquotedSwagger.ReplaceAll(data, []byte(`swagger: "2.0"`))
 }
 
 // loadSwagger2 decodes a Swagger 2.0 document and converts it to OpenAPI 3
