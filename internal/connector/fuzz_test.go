@@ -12,7 +12,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(shop))
 	f.Add([]byte(contacts))
 	f.Add([]byte(`{"name":"A","baseUrl":"http://a","actions":[{"name":"X","endpoint":"/{a}{b}","parameters":[{"name":"a"},{"name":"b","type":["string","null"]}]}]}`))
-	f.Add([]byte(`{"actions":[{"parameters":{"x":{"type":"object","properties":{"y":{"$ref":"#"}}}}}]}`))
+	f.Add([]byte(`{"actions":[{"parameters":{"x":{"type":"object","properties":{"y":{"$ref":"#"}},"allOf":[{"$ref":"#"}],"default":{}}}}]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d, err := Parse(raw)

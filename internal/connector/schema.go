@@ -59,6 +59,9 @@ func (a *Action) required(p *Param) bool {
 // jsonSchema converts the parameter's keywords into a jsonschema-go
 // schema, through JSON so every keyword lands where the library wants it.
 func (p *Param) jsonSchema(withDefault bool) (*jsonschema.Schema, error) {
+	if key := referenceKeyword(p.Schema); key != "" {
+		return nil, fmt.Errorf("%s is not supported; write the schema inline", key)
+	}
 	m := maps.Clone(p.Schema)
 	if m == nil {
 		m = map[string]any{}
@@ -78,6 +81,31 @@ func (p *Param) jsonSchema(withDefault bool) (*jsonschema.Schema, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// referenceKeyword finds a $ref (or another $-keyword that names or
+// points at schemas) anywhere in a schema. References are refused: a
+// parameter has nothing to refer to, and a schema that refers to itself
+// without consuming the value would recurse without end when validating.
+func referenceKeyword(v any) string {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if strings.HasPrefix(k, "$") && k != "$comment" {
+				return k
+			}
+			if key := referenceKeyword(child); key != "" {
+				return key
+			}
+		}
+	case []any:
+		for _, child := range t {
+			if key := referenceKeyword(child); key != "" {
+				return key
+			}
+		}
+	}
+	return ""
 }
 
 // resolve prepares the parameter's schema for validating values.

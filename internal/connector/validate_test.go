@@ -71,6 +71,7 @@ func TestValidateReportsEachProblem(t *testing.T) {
 		{"default type", def(`"actions":[{"name":"X","parameters":{"n":{"type":"integer","default":"ten"}}}]`), "actions[0].parameters.n.default", "must be an integer, got string"},
 		{"default enum", def(`"actions":[{"name":"X","parameters":{"s":{"type":"string","enum":["a"],"default":"b"}}}]`), "actions[0].parameters.s.default", `must be one of "a"`},
 		{"bad schema", def(`"actions":[{"name":"X","parameters":{"s":{"type":"string","minLength":"one"}}}]`), "actions[0].parameters.s", "not a valid JSON Schema"},
+		{"schema reference", def(`"actions":[{"name":"X","parameters":{"s":{"type":"object","allOf":[{"$ref":"#"}],"default":{}}}}]`), "actions[0].parameters.s", "$ref is not supported"},
 		{"duplicate param", def(`"actions":[{"name":"X","parameters":[{"name":"a"},{"name":"a"}]}]`), "actions[0].parameters.a", "declared twice"},
 		{"testAction", def(`"testAction":"nope"`), "testAction", `no action "nope"; use one of: ping`},
 	}
