@@ -150,16 +150,21 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 	if spec.ExternalDocs != nil {
 		def.DocumentationURL = strings.TrimSpace(spec.ExternalDocs.URL)
 	}
+	def.Name = clip(def.Name, maxNameLength)
 	def.Auth = importAuth(spec, report)
+	resolveAuthURLs(&def.Auth, def.BaseURL)
 
 	imp := newImporter(spec, opts, report)
-	actions, err := imp.actions(ctx)
+	actions, ids, err := imp.actions(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("import openapi: %w", err)
 	}
 	def.Actions = actions
-	report.Imported = len(actions)
-	if len(actions) == 0 {
+	if err := conform(def, ids, report); err != nil {
+		return nil, nil, fmt.Errorf("import openapi: %w", err)
+	}
+	report.Imported = len(def.Actions)
+	if len(def.Actions) == 0 {
 		return nil, report, fmt.Errorf("import openapi: %w", ErrNoActions)
 	}
 	return def, report, nil

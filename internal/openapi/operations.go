@@ -100,16 +100,16 @@ func methodRank(m string) int {
 }
 
 // actions builds the actions of every selected operation, reporting the
-// others.
-func (imp *importer) actions(ctx context.Context) ([]connector.Action, error) {
+// others. ids names the operation each action comes from, for reports.
+func (imp *importer) actions(ctx context.Context) (actions []connector.Action, ids []string, err error) {
 	ops := imp.operations()
 	if err := imp.checkOperationFilter(ops); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	actions := []connector.Action{}
+	actions = []connector.Action{}
 	for _, o := range ops {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		imp.report.Operations++
 		if reason := imp.filteredOut(o); reason != "" {
@@ -134,8 +134,9 @@ func (imp *importer) actions(ctx context.Context) ([]connector.Action, error) {
 			continue
 		}
 		actions = append(actions, a)
+		ids = append(ids, o.id())
 	}
-	return actions, nil
+	return actions, ids, nil
 }
 
 // checkOperationFilter refuses an operationId the document does not have:
