@@ -1,0 +1,31 @@
+# Plugboard — `make help` lists the targets.
+GO       ?= go
+PKGS     ?= ./...
+TESTFLAGS ?= -timeout 25m
+
+.PHONY: help run build test unit lint bench setup
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-8s %s\n", $$1, $$2}'
+
+run: ## start the server on SQLite in ./data (http://127.0.0.1:8080)
+	$(GO) run ./cmd/plugboard serve
+
+build: ## build the plugboard binary
+	$(GO) build -o plugboard ./cmd/plugboard
+
+lint: ## fail on gofmt differences and go vet findings
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+test: lint ## lint, then run every test (SQLite, PostgreSQL, Redis, browser)
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+unit: ## run the tests without the lint step
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+bench: ## run the benchmarks recorded in docs/benchmarks.md
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+setup: ## install what the tests need on a fresh machine (what .ci/run does)
+	bash .ci/setup
