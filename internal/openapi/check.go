@@ -3,6 +3,7 @@ package openapi
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/connector"
@@ -35,21 +36,62 @@ func conform(def *connector.Definition, ids []string, report *Report) error {
 	kept := def.Actions[:0]
 	for i, a := range def.Actions {
 		probe.Actions = []connector.Action{a}
-		var problems []string
-		for _, fe := range fieldErrors(probe.Validate()) {
-			if field, ok := strings.CutPrefix(fe.Field, "actions[0]"); ok {
-				fe.Field = strings.TrimPrefix(field, ".")
-				problems = append(problems, fe.Error())
-			}
+		problems := actionProblems(&probe)
+		if dropBadDefaults(&probe.Actions[0], problems, ids[i], report) {
+			a = probe.Actions[0]
+			problems = actionProblems(&probe)
 		}
 		if len(problems) > 0 {
-			report.skip(ids[i], "not imported: the action it makes is not valid: %s", strings.Join(problems, "; "))
+			var msgs []string
+			for _, fe := range problems {
+				msgs = append(msgs, fe.Error())
+			}
+			report.skip(ids[i], "not imported: the action it makes is not valid: %s", strings.Join(msgs, "; "))
 			continue
 		}
 		kept = append(kept, a)
 	}
 	def.Actions = kept
 	return nil
+}
+
+// actionProblems validates a definition of one action and returns the
+// action's problems, their fields relative to the action.
+func actionProblems(probe *connector.Definition) []connector.FieldError {
+	var out []connector.FieldError
+	for _, fe := range fieldErrors(probe.Validate()) {
+		if field, ok := strings.CutPrefix(fe.Field, "actions[0]"); ok {
+			fe.Field = strings.TrimPrefix(field, ".")
+			out = append(out, fe)
+		}
+	}
+	return out
+}
+
+// dropBadDefaults removes the defaults the connector refuses, such as a
+// "10" given for an integer: a document's example value is not worth
+// losing the action for. It reports whether it removed any.
+func dropBadDefaults(a *connector.Action, problems []connector.FieldError, id string, report *Report) bool {
+	dropped := false
+	for _, fe := range problems {
+		rest, ok := strings.CutPrefix(fe.Field, "parameters.")
+		if !ok {
+			continue
+		}
+		name, ok := strings.CutSuffix(rest, ".default")
+		if !ok {
+			continue
+		}
+		for j := range a.Parameters {
+			if a.Parameters[j].Name == name && a.Parameters[j].Default != nil {
+				a.Parameters = slices.Clone(a.Parameters)
+				a.Parameters[j].Default = nil
+				report.partial(id, "default of parameter %q left out: %s", name, fe.Message)
+				dropped = true
+			}
+		}
+	}
+	return dropped
 }
 
 func fieldErrors(err error) []connector.FieldError {

@@ -33,11 +33,15 @@ paths:
       responses: {"200": {description: ok}}
 `)
 	def, report := mustImport(t, doc, Options{})
-	if len(def.Actions) != 1 || def.Actions[0].Key != "good" {
-		t.Fatalf("actions = %+v, want only good", def.Actions)
+	if len(def.Actions) != 2 || def.Actions[0].Key != "bad" || def.Actions[1].Key != "good" {
+		t.Fatalf("actions = %+v, want bad and good", def.Actions)
+	}
+	// A default the connector refuses costs the default, not the action.
+	if d := param(t, &def.Actions[0], "sort").Default; d != nil {
+		t.Errorf("sort default = %v, want it left out", d)
 	}
 	for _, want := range []struct{ op, words string }{
-		{"GET /bad", "not imported: the action it makes is not valid: parameters.sort.default"},
+		{"GET /bad", `default of parameter "sort" left out: `},
 		{"GET /odd", `not imported: the action it makes is not valid: parameters.upload.type: unknown type "file"`},
 	} {
 		if !hasSkip(report, want.op, want.words) {

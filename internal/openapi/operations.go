@@ -177,6 +177,7 @@ func (imp *importer) action(o operation) (connector.Action, bool) {
 	if !ok {
 		return connector.Action{}, false
 	}
+	imp.reportOwnServers(o)
 	key := imp.uniqueKey(o)
 	description := describe(o.op.Summary, o.op.Description)
 	if o.op.Deprecated {
@@ -187,10 +188,22 @@ func (imp *importer) action(o operation) (connector.Action, bool) {
 		Name:        imp.uniqueName(o, key),
 		Description: description,
 		Method:      o.method,
-		Endpoint:    o.path,
+		Endpoint:    endpoint(o.path),
 		Parameters:  params,
 		Idempotent:  idempotent(o.method),
 	}, true
+}
+
+// reportOwnServers notes an operation or path that names servers of its
+// own: an integration has one base URL, which its calls go to instead.
+func (imp *importer) reportOwnServers(o operation) {
+	servers := o.item.Servers
+	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
+		servers = *o.op.Servers
+	}
+	if len(servers) > 0 && servers[0] != nil {
+		imp.report.partial(o.id(), "it names its own server %q; calls go to the integration's base URL instead", servers[0].URL)
+	}
 }
 
 // uniqueKey slugs the operationId, or the method and path without one, and
@@ -231,6 +244,13 @@ func truncateKey(base, suffix string) string {
 		base = strings.TrimRight(base[:room], "_")
 	}
 	return base + suffix
+}
+
+// endpoint drops a #fragment from a path: some documents use one to tell
+// apart operations on the same path, and it is never sent.
+func endpoint(path string) string {
+	p, _, _ := strings.Cut(path, "#")
+	return p
 }
 
 // idempotent tells whether repeating the call has the same effect as making
