@@ -7,12 +7,16 @@
 //   - the base URL comes from a server entry, with its variables set to their
 //     defaults, or from Options.ServerURL;
 //   - every operation becomes an action whose key is its operationId made
-//     into a slug, or the method and path when it has none;
+//     into a slug ("repos/get" becomes "repos_get", "getPetById"
+//     "getpetbyid"), or the method and path when it has none;
 //   - path, query and header parameters, and the top-level fields of a JSON
 //     request body, become the action's parameters, each with a small JSON
 //     Schema of its own;
 //   - the security scheme the document asks for becomes the integration's
 //     auth.
+//
+// The definition is held to the connector package's validation rules before
+// it is returned, so saving it never fails on something the document said.
 //
 // Nothing is dropped silently: whatever could not be imported, or was
 // imported only in part, is listed in the returned [Report] with a reason,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -118,6 +119,10 @@ func (r *Report) partial(what, format string, args ...any) {
 // and builds an integration definition from it. The report lists what was
 // left out; it is returned with ErrNoActions too, so the caller can show
 // why nothing was imported.
+//
+// Parameters built from the same schema share its nested maps, which keeps
+// large imports small: treat Param.Schema as read-only, or copy it before
+// changing it.
 func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definition, *Report, error) {
 	opts = opts.WithDefaults()
 	if err := opts.validate(); err != nil {
@@ -147,8 +152,13 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 	if def.Name == "" {
 		return nil, nil, errors.New("import openapi: the document has no info.title; set a name")
 	}
-	if spec.ExternalDocs != nil {
-		def.DocumentationURL = strings.TrimSpace(spec.ExternalDocs.URL)
+	if spec.ExternalDocs != nil && spec.ExternalDocs.URL != "" {
+		docs := strings.TrimSpace(spec.ExternalDocs.URL)
+		if u, err := url.Parse(docs); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			def.DocumentationURL = docs
+		} else {
+			report.skip("externalDocs", "documentation URL %q left out: not an absolute http(s) URL", docs)
+		}
 	}
 	def.Name = clip(def.Name, maxNameLength)
 	def.Auth = importAuth(spec, report)
