@@ -1,6 +1,9 @@
 package connector
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Action finds an action by its key, else by its name ignoring case, else
 // by the slug of the input, so "create_contact", "Create Contact" and
@@ -49,4 +52,13 @@ func (d *Definition) TestActionFor() (*Action, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Timeout is how long one call to the API may take: the declared
+// timeoutSeconds, else the 30 second limit every call has.
+func (d *Definition) Timeout() time.Duration {
+	if d.TimeoutSeconds >= 1 && d.TimeoutSeconds <= MaxTimeoutSeconds {
+		return time.Duration(d.TimeoutSeconds) * time.Second
+	}
+	return MaxTimeoutSeconds * time.Second
 }

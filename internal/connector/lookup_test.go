@@ -1,6 +1,9 @@
 package connector
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestSlug(t *testing.T) {
 	t.Parallel()
@@ -74,5 +77,14 @@ func TestTestActionFor(t *testing.T) {
 				t.Errorf("got %v, %v; want %s", a, ok, tt.want)
 			}
 		})
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	for secs, want := range map[int]time.Duration{0: 30 * time.Second, 5: 5 * time.Second, 30: 30 * time.Second} {
+		if got := (&Definition{TimeoutSeconds: secs}).Timeout(); got != want {
+			t.Errorf("Timeout() with %d = %v, want %v", secs, got, want)
+		}
 	}
 }

@@ -58,6 +58,9 @@ func Parse(raw []byte) (*Definition, error) {
 	}
 	var p problems
 	d := p.definition(raw)
+	if d == nil {
+		return nil, p.err()
+	}
 	d.ApplyDefaults()
 	if err := d.Validate(); err != nil {
 		// A value that could not be decoded also fails validation; say so
@@ -85,12 +88,13 @@ func (p *problems) covers(field string) bool {
 	return false
 }
 
+// definition decodes the top level, or returns nil when it is not an object.
 func (p *problems) definition(raw json.RawMessage) *Definition {
-	d := &Definition{}
 	m := p.object(raw, "", definitionFields)
 	if m == nil {
-		return d
+		return nil
 	}
+	d := &Definition{}
 	d.Name = p.str(m, "name", "")
 	d.Description = p.str(m, "description", "")
 	d.BaseURL = p.str(m, "baseUrl", "")

@@ -289,3 +289,14 @@ func assertFieldError(t *testing.T, err error, field, fragment string) {
 	}
 	t.Errorf("no error for %s containing %q; got: %v", field, fragment, err)
 }
+
+func TestParseRejectsNonObjects(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{`[]`, `"x"`, `null`, `42`} {
+		_, err := Parse([]byte(raw))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Message != "must be a JSON object" {
+			t.Errorf("Parse(%s) = %v, want one error", raw, err)
+		}
+	}
+}
