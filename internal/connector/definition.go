@@ -36,9 +36,9 @@ type Definition struct {
 	Auth             Auth                   `json:"auth"`
 	Environments     map[string]Environment `json:"environments,omitempty"`
 	Headers          map[string]string      `json:"headers,omitempty"`
-	TimeoutSeconds   int                    `json:"timeoutSeconds,omitempty"`
+	TimeoutSeconds   int                    `json:"timeoutSeconds,omitempty"` // 1 to 30; defaults to 30
 	RateLimit        *RateLimit             `json:"rateLimit,omitempty"`
-	TestAction       string                 `json:"testAction,omitempty"`
+	TestAction       string                 `json:"testAction,omitempty"` // key or name; defaults to the first GET action
 	Actions          []Action               `json:"actions"`
 }
 
@@ -78,10 +78,10 @@ type Auth struct {
 // Action is one operation of the API: an HTTP method on an endpoint with
 // typed parameters. Key is the stable slug used in URLs and tool names.
 type Action struct {
-	Key         string            `json:"key"`
+	Key         string            `json:"key"` // defaults to Slug(Name)
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
-	Method      string            `json:"method"`
+	Method      string            `json:"method"` // upper case; defaults to GET
 	Endpoint    string            `json:"endpoint"`
 	Parameters  Params            `json:"parameters,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
@@ -96,7 +96,7 @@ type Params []Param
 // in the request.
 type Param struct {
 	Name        string         `json:"-"`
-	In          string         `json:"in,omitempty"`
+	In          string         `json:"in,omitempty"` // defaults: path if in the endpoint, else query for GET/HEAD/DELETE, else body
 	Required    bool           `json:"required,omitempty"`
 	Description string         `json:"description,omitempty"`
 	Default     any            `json:"default,omitempty"`
