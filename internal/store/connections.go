@@ -81,20 +81,9 @@ func (s *Store) GetConnectionByID(ctx context.Context, connID string) (Connectio
 // user's own when it exists, else the organization's shared one. It never
 // returns another user's connection.
 func (s *Store) ResolveConnection(ctx context.Context, orgID, integrationID, env, userID string) (Connection, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+connectionCols+` FROM connections
+	return scanConnection(s.readRow(ctx, `SELECT `+connectionCols+` FROM connections
 		WHERE org_id = ? AND integration_id = ? AND environment = ? AND (user_id = '' OR user_id = ?)
-		ORDER BY CASE WHEN user_id = '' THEN 1 ELSE 0 END LIMIT 1`), orgID, integrationID, env, userID)
-	if err != nil {
-		return Connection{}, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return Connection{}, err
-		}
-		return Connection{}, ErrNotFound
-	}
-	return scanConnection(rows)
+		ORDER BY CASE WHEN user_id = '' THEN 1 ELSE 0 END LIMIT 1`, orgID, integrationID, env, userID))
 }
 
 // ListConnections lists the connections of an integration that userID may
@@ -191,4 +180,5 @@ func (s *Store) ResealSecrets(ctx context.Context, fn ResealFunc) (int, error) {
 // adds one registers it here so key rotation reaches it.
 var sealedTables = []struct{ name, column string }{
 	{"connections", "secret"},
+	{"oauth_states", "verifier"},
 }

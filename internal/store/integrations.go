@@ -94,7 +94,7 @@ func (t *Tx) insertVersion(ctx context.Context, integrationID string, version in
 
 // GetIntegration finds an organization's integration by id or slug.
 func (s *Store) GetIntegration(ctx context.Context, orgID, idOrSlug string) (Integration, error) {
-	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND (id = ? OR slug = ?)`), orgID, idOrSlug, idOrSlug)
+	row := s.readRow(ctx, `SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND (id = ? OR slug = ?)`, orgID, idOrSlug, idOrSlug)
 	return scanIntegration(row)
 }
 

@@ -154,9 +154,9 @@ func scanPrincipal(row interface{ Scan(...any) error }, extra ...any) (Principal
 // PrincipalByKeyHash resolves an API key (by hash) to its user and org.
 // Revoked keys are not found.
 func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
-	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+principalCols+`, k.id FROM api_keys k
+	row := s.readRow(ctx, `SELECT `+principalCols+`, k.id FROM api_keys k
 		JOIN users u ON u.id = k.user_id JOIN orgs o ON o.id = k.org_id
-		WHERE k.hash = ? AND k.revoked_at IS NULL`), hash)
+		WHERE k.hash = ? AND k.revoked_at IS NULL`, hash)
 	var keyID string
 	p, err := scanPrincipal(row, &keyID)
 	p.KeyID = keyID

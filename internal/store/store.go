@@ -40,6 +40,7 @@ type Store struct {
 	pgPool *pgxpool.Pool
 
 	rebound sync.Map // query text → engine-specific text
+	stmts   sync.Map // query text → *sql.Stmt on the read pool
 }
 
 // Open connects to databaseURL (empty = SQLite in dataDir) and applies the
@@ -131,6 +132,10 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	s.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -163,6 +168,40 @@ func (s *Store) q(query string) string {
 	s.rebound.Store(query, out)
 	return out
 }
+
+// readStmt returns a prepared statement on the read pool for query (with
+// ? placeholders). Preparing is most of the cost of a small SQLite read, so
+// hot reads keep their statements; database/sql re-prepares them per
+// connection as needed.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// readRow runs a single-row read through a cached statement.
+func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := s.readStmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // querier is what both *sql.DB and *sql.Tx offer.
 type querier interface {

@@ -40,6 +40,7 @@ type Options struct {
 	DatabaseURL string // reuse a database (several nodes); overrides Engine
 	DataDir     string
 	Configure   func(*config.Config)
+	Quiet       bool // log at warn instead of debug (benchmarks)
 }
 
 // Start runs a server until the test ends.
@@ -63,7 +64,11 @@ func Start(t testing.TB, opts Options) *Instance {
 		opts.Configure(&cfg)
 	}
 	logs := &SyncBuffer{}
-	logger := logging.New(logs, slog.LevelDebug, "json")
+	level := slog.LevelDebug
+	if opts.Quiet {
+		level = slog.LevelWarn
+	}
+	logger := logging.New(logs, level, "json")
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, logger, logs)
 	if err != nil {
