@@ -46,6 +46,9 @@ var ErrNoAccessToken = errors.New("oauth2 connection has no access token yet; au
 // problems collects field errors while walking a definition.
 type problems struct {
 	list []FieldError
+	// misspelled holds the paths of fields an unknown key was probably
+	// meant to be, so they are not also reported as missing.
+	misspelled []string
 }
 
 func (p *problems) add(field, format string, args ...any) {

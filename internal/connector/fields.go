@@ -150,7 +150,9 @@ func (p *problems) object(raw json.RawMessage, path string, known []field) map[s
 	for _, m := range ms {
 		name, ok := lookup[m.key]
 		if !ok {
-			p.unknown(path, m.key, all)
+			if guess := p.unknown(path, m.key, all); guess != "" {
+				p.misspelled = append(p.misspelled, join(path, lookup[guess]))
+			}
 			continue
 		}
 		if prev, dup := given[name]; dup {
@@ -177,7 +179,9 @@ var secretKeys = map[string]bool{
 	"accesstoken": true, "refreshtoken": true, "bearertoken": true,
 }
 
-func (p *problems) unknown(path, key string, candidates []string) {
+// unknown reports a key that is not accepted here, and returns the
+// spelling it suggested instead, if any.
+func (p *problems) unknown(path, key string, candidates []string) string {
 	where := ""
 	if path != "" {
 		where = " at " + path
@@ -185,9 +189,15 @@ func (p *problems) unknown(path, key string, candidates []string) {
 	norm := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(key))
 	if secretKeys[norm] {
 		p.add(join(path, key), "credentials do not belong in a definition, which is shared and versioned; set %q on a connection instead", key)
-		return
+		return ""
 	}
-	p.add(join(path, key), "unknown field %q%s%s", key, where, didYouMean(key, candidates))
+	guess := closest(key, candidates)
+	hint := ""
+	if guess != "" {
+		hint = fmt.Sprintf("; did you mean %q?", guess)
+	}
+	p.add(join(path, key), "unknown field %q%s%s", key, where, hint)
+	return guess
 }
 
 // str decodes a string member; a wrong type is reported, not fatal.

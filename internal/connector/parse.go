@@ -2,6 +2,7 @@ package connector
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +68,7 @@ func Parse(raw []byte) (*Definition, error) {
 		// once, in the decoder's words.
 		decoded := problems{list: p.list}
 		for _, fe := range err.(*ValidationError).Errors {
-			if !decoded.covers(fe.Field) {
+			if !decoded.covers(fe.Field) && !slices.Contains(p.misspelled, fe.Field) {
 				p.list = append(p.list, fe)
 			}
 		}
