@@ -47,11 +47,9 @@ func (a *Action) CheckParams(params map[string]any) (map[string]any, error) {
 			p.add(at, "%s", msg)
 			continue
 		}
-		if a.location(prm) == InPath {
-			if msg := pathValueProblem(v); msg != "" {
-				p.add(at, "%s", msg)
-				continue
-			}
+		if msg := placementProblem(a.location(prm), v); msg != "" {
+			p.add(at, "%s", msg)
+			continue
 		}
 		out[prm.Name] = v
 	}
@@ -75,14 +73,24 @@ func describe(p *Param) string {
 	return " (" + strings.Join(parts, ": ") + ")"
 }
 
-// pathValueProblem refuses values that would change which resource the
-// path names: empty segments and dot segments.
-func pathValueProblem(v any) string {
-	switch scalarString(v) {
-	case "":
-		return "must not be empty; it fills a segment of the path"
-	case ".", "..":
-		return `must not be "." or ".."; it fills a segment of the path`
+// placementProblem refuses values that do not fit where they go: path
+// values that would change which resource the path names (empty and dot
+// segments), and header values that would end the header.
+func placementProblem(in string, v any) string {
+	switch in {
+	case InPath:
+		switch scalarString(v) {
+		case "":
+			return "must not be empty; it fills a segment of the path"
+		case ".", "..":
+			return `must not be "." or ".."; it fills a segment of the path`
+		}
+	case InHeader:
+		for _, item := range items(v) {
+			if strings.ContainsAny(scalarString(item), "\r\n\x00") {
+				return "must not contain line breaks; it is sent as a header"
+			}
+		}
 	}
 	return ""
 }

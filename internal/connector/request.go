@@ -50,13 +50,16 @@ func (r *PreparedRequest) NewRequest(ctx context.Context) (*http.Request, error)
 }
 
 // Build prepares the HTTP request for running action a in environment env
-// with params, after checking them with [Action.CheckParams]. Path values
+// (sandbox, production, or "" for the plain base URL) with params, after checking them with [Action.CheckParams]. Path values
 // are escaped into a single segment, so a value cannot reach another
 // resource; arrays in the query repeat the key; body parameters become a
 // JSON object for methods that carry a body. Headers are layered: defaults
 // (Accept, User-Agent), then the definition's, the action's and header
 // parameters.
 func (d *Definition) Build(a *Action, env string, params map[string]any) (*PreparedRequest, error) {
+	if env != "" && env != Sandbox && env != Production {
+		return nil, fmt.Errorf("build %s: unknown environment %q; use %s or %s", a.Key, env, Sandbox, Production)
+	}
 	values, err := a.CheckParams(params)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package connector
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -122,6 +123,14 @@ func TestBuildRejectsBadParams(t *testing.T) {
 	}
 	_, err := d.Build(a, Production, nil)
 	assertFieldError(t, err, "params.id", "required")
+
+	search, _ := d.Action("search")
+	_, err = d.Build(search, Production, map[string]any{"X-Request-Id": "a\r\nX-Admin: 1"})
+	assertFieldError(t, err, "params.X-Request-Id", "line breaks")
+
+	if _, err := d.Build(a, "staging", map[string]any{"id": "1"}); err == nil || !strings.Contains(err.Error(), `unknown environment "staging"`) {
+		t.Errorf("unknown environment: %v", err)
+	}
 }
 
 // TestPreparedRequestReachesServer sends a built request to a real server
