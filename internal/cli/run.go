@@ -20,6 +20,9 @@ func (a *app) runCmd() *cobra.Command {
   plugboard run custom_crm get_contact --param id=42 --env production`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := parseParams(params, nil); err != nil {
+				return err
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
