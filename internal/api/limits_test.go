@@ -57,3 +57,45 @@ func TestTheHundredAndFirstConcurrentCallGets429(t *testing.T) {
 		t.Fatalf("%d of the 100 admitted calls succeeded", ok.Load())
 	}
 }
+
+func TestPayloadCapsAndTextBodies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			w.Header().Set("Content-Type", "application/octet-stream")
+			chunk := make([]byte, 1<<20)
+			for i := 0; i < 11; i++ {
+				_, _ = w.Write(chunk)
+			}
+		default:
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte("hello, plain text"))
+		}
+	}))
+	defer up.Close()
+	srv := servertest.Start(t, servertest.Options{})
+	in, err := srv.Client.CreateIntegration(ctx, json.RawMessage(fmt.Sprintf(`{"name": "Sizes", "baseUrl": %q, "actions": [
+		{"name": "Big", "endpoint": "/big"}, {"name": "Text", "endpoint": "/text"},
+		{"name": "Upload", "method": "POST", "endpoint": "/upload", "parameters": {"data": "string"}}]}`, up.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = srv.Client.Run(ctx, in.ID, "big", client.RunInput{Params: map[string]any{}})
+	pe := problemOf(t, err, 502)
+	if !strings.Contains(pe.Detail, "10") {
+		t.Fatalf("oversized response detail = %q", pe.Detail)
+	}
+	_, err = srv.Client.Run(ctx, in.ID, "upload", client.RunInput{Params: map[string]any{"data": strings.Repeat("x", 10<<20+1)}})
+	problemOf(t, err, 413)
+
+	res, err := srv.Client.Run(ctx, in.ID, "text", client.RunInput{Params: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	if json.Unmarshal(res.Body, &text) != nil || text != "hello, plain text" {
+		t.Fatalf("text body = %s", res.Body)
+	}
+}
