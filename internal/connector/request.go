@@ -64,6 +64,19 @@ func (d *Definition) Build(a *Action, env string, params map[string]any) (*Prepa
 	if err != nil {
 		return nil, err
 	}
+	return d.BuildChecked(a, env, values)
+}
+
+// BuildChecked is Build for params that already passed CheckParams (with
+// defaults applied), so callers that validate first do not pay twice.
+//
+// A lone body parameter named "body" is the whole request body rather than
+// a member of it: that is how an array or scalar body (as OpenAPI allows)
+// is described.
+func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) (*PreparedRequest, error) {
+	if env != "" && env != Sandbox && env != Production {
+		return nil, fmt.Errorf("build %s: unknown environment %q; use %s or %s", a.Key, env, Sandbox, Production)
+	}
 	base := d.BaseURLFor(env)
 	if base == "" {
 		return nil, fmt.Errorf("build %s: no base URL for environment %q", a.Key, env)
@@ -84,7 +97,9 @@ func (d *Definition) Build(a *Action, env string, params map[string]any) (*Prepa
 	}
 
 	var body bytes.Buffer
+	var whole []byte
 	hasBody := methodHasBody(a.Method)
+	sole := a.soleBodyParam()
 	for i := range a.Parameters {
 		prm := &a.Parameters[i]
 		v, ok := values[prm.Name]
@@ -104,6 +119,12 @@ func (d *Definition) Build(a *Action, env string, params map[string]any) (*Prepa
 				header.Add(prm.Name, scalarString(item))
 			}
 		case InBody:
+			if prm == sole && prm.Name == "body" {
+				if whole, err = json.Marshal(v); err != nil {
+					return nil, fmt.Errorf("build %s: encode body: %w", a.Key, err)
+				}
+				continue
+			}
 			if err := addMember(&body, prm.Name, v); err != nil {
 				return nil, fmt.Errorf("build %s: encode %s: %w", a.Key, prm.Name, err)
 			}
@@ -119,11 +140,29 @@ func (d *Definition) Build(a *Action, env string, params map[string]any) (*Prepa
 	}
 	if hasBody && a.hasBodyParams() {
 		req.Body = append(append([]byte{'{'}, body.Bytes()...), '}')
+		if whole != nil {
+			req.Body = whole
+		}
 		if header.Get("Content-Type") == "" {
 			header.Set("Content-Type", "application/json")
 		}
 	}
 	return req, nil
+}
+
+// soleBodyParam returns the only body parameter, or nil when there are
+// none or several.
+func (a *Action) soleBodyParam() *Param {
+	var found *Param
+	for i := range a.Parameters {
+		if a.location(&a.Parameters[i]) == InBody {
+			if found != nil {
+				return nil
+			}
+			found = &a.Parameters[i]
+		}
+	}
+	return found
 }
 
 func (a *Action) hasBodyParams() bool {
