@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -182,6 +183,22 @@ func TestCustomCRMEndToEnd(t *testing.T) {
 		}
 		if !strings.Contains(detail.RequestHeaders, "X-Api-Key: [REDACTED]") || detail.Status != 200 {
 			t.Fatalf("log detail headers = %q status %d", detail.RequestHeaders, detail.Status)
+		}
+
+		// Prometheus sees the calls per integration and action.
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metricsText, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{
+			`plugboard_action_calls_total{action="create_contact",integration="custom_crm",source="api",status_class="2xx"} 1`,
+			`plugboard_action_duration_seconds_count{action="get_contact",integration="custom_crm"}`,
+		} {
+			if !strings.Contains(string(metricsText), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 
 		// The secret is nowhere in the database files or the logs.
