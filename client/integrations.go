@@ -117,6 +117,8 @@ type Connection struct {
 	StatusReason string `json:"status_reason"`
 	UserID       string `json:"user_id"`
 	AuthorizeURL string `json:"authorize_url"`
+	// UpdatedAt changes whenever the connection's credentials or status do.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AddConnection stores credentials for an integration environment.

@@ -167,9 +167,14 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, problem.Invalid(err.Error(), []problem.FieldError{{Field: "credentials", Message: err.Error()}}))
 		return
 	}
+	status := store.ConnActive
+	if au := t.Definition.Auth; au.Type == connector.AuthOAuth2 && au.Grant == connector.GrantAuthorizationCode && in.Credentials.AccessToken == "" {
+		// New client credentials without tokens: the user authorizes again.
+		status = store.ConnPending
+	}
 	sealed, err := a.Auth.Seal(c.ID, in.Credentials)
 	if err == nil {
-		err = a.Store.UpdateConnectionSecret(r.Context(), c.ID, sealed, in.Credentials.Expiry, store.ConnActive, "")
+		err = a.Store.UpdateConnectionSecret(r.Context(), c.ID, sealed, in.Credentials.Expiry, status, "")
 	}
 	if err == nil && (in.Name != "" || in.BaseURL != "") {
 		c.Name, c.BaseURL = in.Name, in.BaseURL

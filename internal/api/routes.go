@@ -31,6 +31,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /v1/integrations/{id}/connections/{cid}", a.getConnection)
 	h("PUT /v1/integrations/{id}/connections/{cid}", a.updateConnection)
 	h("DELETE /v1/integrations/{id}/connections/{cid}", a.deleteConnection)
+	h("GET /v1/integrations/{id}/connections/{cid}/authorize", a.AuthorizeConnection)
 
 	h("GET /v1/logs", a.listLogs)
 	h("GET /v1/logs/{id}", a.getLog)

@@ -1,12 +1,16 @@
 // Package auth turns a connection's sealed credentials into credentials a
 // request can carry: static kinds (API key, Basic, Bearer) are unsealed;
-// OAuth 2.0 tokens are fetched and refreshed.
+// OAuth 2.0 tokens are fetched, cached in the connection and refreshed,
+// one refresh at a time per connection across every node.
 package auth
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/store"
@@ -15,37 +19,95 @@ import (
 
 // Provider hands out credentials for connections.
 type Provider struct {
-	store  *store.Store
-	vault  *vault.Keyring
-	logger *slog.Logger
+	store   *store.Store
+	vault   *vault.Keyring
+	logger  *slog.Logger
+	oauth   OAuthOptions
+	flights singleflight.Group // one refresh per connection in this process
 }
 
 // NewProvider returns a provider reading sealed credentials with v.
 func NewProvider(st *store.Store, v *vault.Keyring, logger *slog.Logger) *Provider {
-	return &Provider{store: st, vault: v, logger: logger}
+	return &Provider{store: st, vault: v, logger: logger, oauth: OAuthOptions{}.withDefaults()}
+}
+
+// sealed is what a connection's secret holds: the credentials plus when
+// the access token was issued, which bounds the refresh skew to half the
+// token's lifetime.
+type sealed struct {
+	connector.Credentials
+	IssuedAt time.Time `json:"issued_at,omitzero"`
 }
 
 // Seal encrypts credentials for the connection with id connID.
 func (p *Provider) Seal(connID string, c connector.Credentials) (string, error) {
-	return p.vault.SealJSON(c, []byte(connID))
+	return p.vault.SealJSON(sealed{Credentials: c}, []byte(connID))
+}
+
+func (p *Provider) seal(connID string, s sealed) (string, error) {
+	return p.vault.SealJSON(s, []byte(connID))
 }
 
 // Open decrypts a connection's stored credentials.
 func (p *Provider) Open(conn store.Connection) (connector.Credentials, error) {
-	var c connector.Credentials
-	if err := p.vault.OpenJSON(conn.Secret, []byte(conn.ID), &c); err != nil {
-		return connector.Credentials{}, fmt.Errorf("open credentials of connection %s: %w", conn.ID, err)
-	}
-	return c, nil
+	s, err := p.open(conn)
+	return s.Credentials, err
 }
 
-// Credentials returns what a request through conn must carry.
+func (p *Provider) open(conn store.Connection) (sealed, error) {
+	var s sealed
+	if err := p.vault.OpenJSON(conn.Secret, []byte(conn.ID), &s); err != nil {
+		return sealed{}, fmt.Errorf("open credentials of connection %s: %w", conn.ID, err)
+	}
+	return s, nil
+}
+
+// Credentials returns what a request through conn must carry. For OAuth
+// 2.0 it returns a token valid for at least the skew, fetching or
+// refreshing one first when needed.
 func (p *Provider) Credentials(ctx context.Context, conn store.Connection, a connector.Auth) (connector.Credentials, error) {
-	return p.Open(conn)
+	s, err := p.open(conn)
+	if err != nil || a.Type != connector.AuthOAuth2 {
+		return s.Credentials, err
+	}
+	if p.usable(s, time.Now()) {
+		return s.Credentials, nil
+	}
+	return p.renew(ctx, conn, a, s.AccessToken)
 }
 
 // Refresh is called after the API answered 401 with creds; it reports
 // whether fresh credentials were obtained and the call is worth repeating.
 func (p *Provider) Refresh(ctx context.Context, conn store.Connection, a connector.Auth, creds connector.Credentials) (connector.Credentials, bool, error) {
-	return creds, false, nil
+	if a.Type != connector.AuthOAuth2 || creds.AccessToken == "" {
+		return creds, false, nil
+	}
+	fresh, err := p.renew(ctx, conn, a, creds.AccessToken)
+	if err != nil {
+		return creds, false, err
+	}
+	if fresh.AccessToken == creds.AccessToken {
+		return creds, false, nil
+	}
+	return fresh, true, nil
+}
+
+// usable reports whether s holds an access token that stays valid past
+// the skew. A token without expiry is used until the API refuses it.
+func (p *Provider) usable(s sealed, now time.Time) bool {
+	if s.AccessToken == "" {
+		return false
+	}
+	if s.Expiry.IsZero() {
+		return true
+	}
+	skew := p.oauth.Skew
+	if !s.IssuedAt.IsZero() {
+		// Providers that issue tokens valid for seconds would otherwise
+		// see every token renewed at once.
+		if half := s.Expiry.Sub(s.IssuedAt) / 2; half < skew {
+			skew = half
+		}
+	}
+	return now.Before(s.Expiry.Add(-skew))
 }

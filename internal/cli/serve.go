@@ -3,6 +3,7 @@ package cli
 import (
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", 60*time.Second, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
 	return cmd
 }
 

@@ -50,6 +50,9 @@ type Config struct {
 	// CallTimeout is the longest an outbound API call may take. Defaults
 	// to 30s.
 	CallTimeout time.Duration
+	// OAuthRefreshSkew is how long before expiry OAuth 2.0 access tokens
+	// are refreshed, at most half a token's lifetime. Defaults to 60s.
+	OAuthRefreshSkew time.Duration
 }
 
 // WithDefaults returns a copy with every zero field set to its default.

@@ -234,7 +234,7 @@ func (e *Executor) connection(ctx context.Context, t *Target, env, userID string
 	}
 	switch conn.Status {
 	case store.ConnNeedsReauth:
-		return conn, connector.Credentials{}, problem.Conflict("the %s connection of %q needs to be reconnected: %s", env, t.Integration.Name, conn.StatusReason)
+		return conn, connector.Credentials{}, problem.Conflict("the %s connection of %q needs to be reconnected (%s); %s", env, t.Integration.Name, conn.StatusReason, auth.ReconnectHint(conn, t.Definition.Auth.Grant))
 	case store.ConnPending:
 		return conn, connector.Credentials{}, problem.Conflict("the %s connection of %q is not authorized yet; finish the OAuth flow at GET /v1/integrations/%s/connections/%s/authorize", env, t.Integration.Name, t.Integration.ID, conn.ID)
 	}

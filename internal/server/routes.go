@@ -15,6 +15,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.API.Register(mux)
+	mux.HandleFunc("GET /oauth/callback", s.API.OAuthCallback) // public: the state authenticates it
 	return s.recoverer(mux)
 }
 

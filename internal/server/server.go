@@ -80,11 +80,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	s.Metrics = metrics.New()
 	s.Recorder = calllog.New(s.Store, logger)
 	s.Auth = auth.NewProvider(s.Store, s.Vault, logger)
+	s.Auth.SetOAuth(auth.OAuthOptions{HTTPClient: s.Outbound.HTTPClient(), RedirectURL: cfg.PublicURL + "/oauth/callback", Skew: cfg.OAuthRefreshSkew})
 	s.Executor = executor.New(executor.Config{
 		Store: s.Store, Auth: s.Auth, Outbound: s.Outbound, Recorder: s.Recorder, Metrics: s.Metrics, Logger: logger,
 	})
 	s.API = api.New(api.Deps{
 		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Vault: s.Vault, Logger: logger, PublicURL: cfg.PublicURL,
+		BeforeDisconnect: s.Auth.Revoke,
 	})
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
