@@ -154,7 +154,9 @@ func TestAuthKindsAndProxy(t *testing.T) {
 		check      func(echo map[string]any) bool
 	}{
 		{"query key", `{"type": "api_key", "location": "query", "key": "access_key"}`, map[string]string{"api_key": "q-secret"},
-			func(e map[string]any) bool { return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[q-secret]" }},
+			func(e map[string]any) bool {
+				return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[q-secret]"
+			}},
 		{"bearer", `{"type": "bearer"}`, map[string]string{"token": "b-secret"},
 			func(e map[string]any) bool { return e["authorization"] == "Bearer b-secret" }},
 		{"basic", `{"type": "basic"}`, map[string]string{"username": "ada", "password": "p-secret"},

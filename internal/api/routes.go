@@ -4,7 +4,10 @@ import "net/http"
 
 // Register adds the /v1 routes to mux. Every route needs an API key.
 func (a *API) Register(mux *http.ServeMux) {
-	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(fn)) }
+	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(a.audited(fn))) }
+
+	h("GET /v1/audit", a.listAudit)
+	h("GET /v1/audit/verify", a.verifyAudit)
 
 	h("GET /v1/me", a.me)
 	h("PATCH /v1/org", a.updateOrg)
