@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -25,6 +26,9 @@ type idp struct {
 
 	mu     sync.Mutex
 	grants map[string]int
+	// slow delays refresh token requests, widening the window in which
+	// racing callers could ask again.
+	slow atomic.Int64
 }
 
 const (
@@ -71,6 +75,9 @@ func startIdP(t *testing.T, redirectURIs ...string) *idp {
 			p.mu.Lock()
 			p.grants[r.PostForm.Get("grant_type")]++
 			p.mu.Unlock()
+			if d := time.Duration(p.slow.Load()); d > 0 && r.PostForm.Get("grant_type") == "refresh_token" {
+				time.Sleep(d)
+			}
 		}
 		router.ServeHTTP(w, r)
 	}), ErrorLog: slog.NewLogLogger(quiet.Handler(), slog.LevelError)}

@@ -94,6 +94,6 @@ func (a *app) connectionsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, a.connectionsAuthorizeCmd())
 	return cmd
 }
