@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/catalog"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -36,6 +37,9 @@ type Deps struct {
 	// BeforeDisconnect is called before a connection is deleted (OAuth
 	// token revocation).
 	BeforeDisconnect func(ctx context.Context, c store.Connection)
+	// Resolver looks up hosts for the catalog's security audit; nil uses
+	// the system resolver.
+	Resolver catalog.Resolver
 }
 
 // API serves /v1.

@@ -36,6 +36,15 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("DELETE /v1/integrations/{id}/connections/{cid}", a.deleteConnection)
 	h("GET /v1/integrations/{id}/connections/{cid}/authorize", a.AuthorizeConnection)
 
+	h("POST /v1/integrations/{id}/submit", a.submitIntegration)
+	h("GET /v1/integrations/{id}/submissions", a.listSubmissions)
+	h("GET /v1/reviews", a.listReviews)
+	h("POST /v1/reviews/{id}/approve", a.reviewSubmission(true))
+	h("POST /v1/reviews/{id}/reject", a.reviewSubmission(false))
+	h("GET /v1/catalog", a.listCatalog)
+	h("GET /v1/catalog/{slug}", a.getCatalogEntry)
+	h("POST /v1/catalog/{slug}/install", a.installCatalogEntry)
+
 	h("GET /v1/logs", a.listLogs)
 	h("GET /v1/logs/{id}", a.getLog)
 }

@@ -28,14 +28,18 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := a.Executor.Run(r.Context(), executor.Call{
+	call := executor.Call{
 		OrgID: p.Org.ID, UserID: p.User.ID, Integration: r.PathValue("id"), Action: r.PathValue("action"),
 		Environment: in.Environment, Params: in.Params, Version: in.Version, Source: "api", Actor: p.KeyID,
-		IdempotencyKey: r.Header.Get("Idempotency-Key"),
-	})
+		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+	}
+	res, replayed, err := a.runIdempotent(r, p, call)
 	if err != nil {
 		a.fail(w, r, err)
 		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	res.Request = nil
 	writeJSON(w, http.StatusOK, res)

@@ -16,6 +16,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.API.Register(mux)
 	mux.HandleFunc("GET /oauth/callback", s.API.OAuthCallback) // public: the state authenticates it
+	// Agents authenticate with their own keys.
+	mux.Handle("/mcp", s.MCP.Handler())
 	return s.recoverer(mux)
 }
 

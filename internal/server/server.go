@@ -19,7 +19,9 @@ import (
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/idempotency"
 	"github.com/plugboard/plugboard/internal/limit"
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
@@ -38,6 +40,10 @@ type Server struct {
 	Executor *executor.Executor
 	Auth     *auth.Provider
 	API      *api.API
+	// MCP serves agents their tools at /mcp.
+	MCP *mcp.Server
+	// Idempotency replays repeated idempotency keys of action calls.
+	Idempotency *idempotency.Runner
 
 	closeLimits func() error
 	handler     http.Handler
@@ -88,6 +94,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Vault: s.Vault, Logger: logger, PublicURL: cfg.PublicURL,
 		BeforeDisconnect: s.Auth.Revoke,
 	})
+	if err := s.wireAgents(); err != nil {
+		return nil, err
+	}
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,317 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/vault"
+)
+
+// Config wires a Server.
+type Config struct {
+	Store       *store.Store
+	Executor    *executor.Executor
+	Idempotency *idempotency.Runner
+	Logger      *slog.Logger
+
+	// Version is the server version reported to clients. Defaults to "dev".
+	Version string
+
+	// SessionTimeout closes sessions idle this long. Defaults to 1 hour.
+	SessionTimeout time.Duration
+
+	// MaxRequestBytes caps a request body. Defaults to 10 MiB, the payload
+	// limit of an action call.
+	MaxRequestBytes int64
+}
+
+// WithDefaults returns a copy of c with unset fields given their defaults.
+func (c Config) WithDefaults() Config {
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = time.Hour
+	}
+	if c.MaxRequestBytes == 0 {
+		c.MaxRequestBytes = 10 << 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Server is the MCP endpoint agents connect to. It is safe for concurrent
+// use.
+type Server struct {
+	cfg     Config
+	catalog Catalog
+	handler http.Handler
+	// probe answers the SDK's per-request protocol version check for
+	// requests of existing sessions; it never serves a session.
+	probe *sdk.Server
+
+	mu   sync.Mutex
+	live map[string]map[*session]struct{} // org id → initialized sessions
+}
+
+// session is one agent's MCP session, served by an SDK server of its own
+// whose tools are the agent's.
+type session struct {
+	srv     *sdk.Server
+	agentID string
+	orgID   string
+
+	mu    sync.Mutex
+	tools map[string]string // name → Tool.version of the registered copy
+}
+
+// New returns the MCP server.
+func New(cfg Config) *Server {
+	cfg = cfg.WithDefaults()
+	s := &Server{cfg: cfg, catalog: Catalog{Executor: cfg.Executor}, live: map[string]map[*session]struct{}{}}
+	s.probe = sdk.NewServer(s.implementation(), nil)
+	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
+		SessionTimeout:      cfg.SessionTimeout,
+		MaxRequestBodyBytes: cfg.MaxRequestBytes,
+		Logger:              cfg.Logger,
+		// The SDK's DNS-rebinding guard refuses loopback connections whose
+		// Host is not loopback, which is every reverse proxy on the same
+		// machine. Rebinding attacks ride on a browser's ambient access;
+		// every request here carries an agent key instead.
+		DisableLocalhostProtection: true,
+	})
+	verified := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+	s.handler = requireBearer(verified(withServerSlot(streamable)))
+	return s
+}
+
+// Handler serves MCP over streamable HTTP; mount it at /mcp.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Tools lists an agent's tools, for exporting them.
+func (s *Server) Tools(ctx context.Context, agent store.Agent) ([]Tool, error) {
+	return s.catalog.Tools(ctx, agent)
+}
+
+func (s *Server) implementation() *sdk.Implementation {
+	return &sdk.Implementation{Name: "plugboard", Title: "Plugboard", Version: s.cfg.Version}
+}
+
+// requireBearer answers a request without credentials with a challenge
+// that says what to send.
+func requireBearer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard"`)
+			http.Error(w, "send the agent's key as 'Authorization: Bearer <agent key>'", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type agentKey struct{}
+
+// verify resolves an agent key on every request, so that a revoked or
+// rotated key is refused on its next use. The agent id becomes the token's
+// user, which the SDK uses to keep one agent out of another's sessions.
+func (s *Server) verify(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+	a, err := s.cfg.Store.AgentByKeyHash(ctx, vault.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: the agent key is unknown or revoked; use the key shown when the agent was created or its key was rotated", auth.ErrInvalidToken)
+	}
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "resolve agent key", "error", err)
+		return nil, errors.New("could not check the agent key; try again")
+	}
+	return &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}, nil
+}
+
+// agentOf returns the agent the request was verified as.
+func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
+	if ti == nil {
+		return store.Agent{}, false
+	}
+	a, ok := ti.Extra["agent"].(store.Agent)
+	return a, ok
+}
+
+// serverSlot memoizes the server made for one HTTP request: the SDK asks
+// for it twice when a request opens a session.
+type serverSlot struct{ srv *sdk.Server }
+
+func withServerSlot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, &serverSlot{})))
+	})
+}
+
+// serverFor gives a request that opens a session a server holding the
+// agent's tools. Requests of existing sessions are routed by the SDK to
+// their session's server; for them it only answers the version check.
+func (s *Server) serverFor(r *http.Request) *sdk.Server {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return s.probe
+	}
+	slot, _ := r.Context().Value(agentKey{}).(*serverSlot)
+	if slot != nil && slot.srv != nil {
+		return slot.srv
+	}
+	agent, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
+	if !ok {
+		return nil
+	}
+	sess, err := s.newSession(r.Context(), agent)
+	if err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", agent.ID, "error", err)
+		return nil
+	}
+	if slot != nil {
+		slot.srv = sess.srv
+	}
+	return sess.srv
+}
+
+func (s *Server) newSession(ctx context.Context, agent store.Agent) (*session, error) {
+	sess := &session{agentID: agent.ID, orgID: agent.OrgID, tools: map[string]string{}}
+	sess.srv = sdk.NewServer(s.implementation(), &sdk.ServerOptions{
+		Instructions: "Each tool calls an action of an API connected to Plugboard. Tool names are <integration>__<action>. " +
+			"Pass _meta.idempotency_key on a call to make a retry of it safe: a repeat within 24 hours returns the first result.",
+		Logger: s.cfg.Logger,
+		// Advertise tools (and their list_changed notifications) even to an
+		// agent that has none yet.
+		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
+		InitializedHandler: func(_ context.Context, req *sdk.InitializedRequest) {
+			s.track(sess, req.Session)
+		},
+	})
+	// The list is rebuilt from the database on every tools/list, so that
+	// edited grants and deleted integrations show at once.
+	sess.srv.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
+		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+			if method == "tools/list" {
+				if extra := req.GetExtra(); extra != nil {
+					if a, ok := agentOf(extra.TokenInfo); ok {
+						if err := s.sync(ctx, sess, a); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			return next(ctx, method, req)
+		}
+	})
+	if err := s.sync(ctx, sess, agent); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// sync makes the session's registered tools the agent's current ones. The
+// SDK tells the client with notifications/tools/list_changed when that
+// changes anything.
+func (s *Server) sync(ctx context.Context, sess *session, agent store.Agent) error {
+	tools, err := s.catalog.Tools(ctx, agent)
+	if err != nil {
+		return err
+	}
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	want := make(map[string]*Tool, len(tools))
+	for i := range tools {
+		want[tools[i].Name] = &tools[i]
+	}
+	var gone []string
+	for name := range sess.tools {
+		if _, ok := want[name]; !ok {
+			gone = append(gone, name)
+			delete(sess.tools, name)
+		}
+	}
+	if len(gone) > 0 {
+		sess.srv.RemoveTools(gone...)
+	}
+	for name, t := range want {
+		if sess.tools[name] == t.version() {
+			continue
+		}
+		sess.srv.AddTool(t.mcpTool(), s.callHandler(name))
+		sess.tools[name] = t.version()
+	}
+	return nil
+}
+
+// track remembers an initialized session until it ends, so that changes in
+// its organization reach it.
+func (s *Server) track(sess *session, ss *sdk.ServerSession) {
+	s.mu.Lock()
+	if s.live[sess.orgID] == nil {
+		s.live[sess.orgID] = map[*session]struct{}{}
+	}
+	s.live[sess.orgID][sess] = struct{}{}
+	s.mu.Unlock()
+	go func() {
+		_ = ss.Wait()
+		s.mu.Lock()
+		delete(s.live[sess.orgID], sess)
+		if len(s.live[sess.orgID]) == 0 {
+			delete(s.live, sess.orgID)
+		}
+		s.mu.Unlock()
+	}()
+}
+
+// ToolsChanged brings the connected sessions of an organization up to date
+// after its integrations or agents changed; sessions whose tools changed
+// receive notifications/tools/list_changed. Sessions of a revoked agent are
+// closed. It returns at once and works in the background.
+func (s *Server) ToolsChanged(ctx context.Context, orgID string) {
+	s.mu.Lock()
+	var sessions []*session
+	for sess := range s.live[orgID] {
+		sessions = append(sessions, sess)
+	}
+	s.mu.Unlock()
+	if len(sessions) == 0 {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		for _, sess := range sessions {
+			agent, err := s.cfg.Store.GetAgent(ctx, orgID, sess.agentID)
+			if err == nil && !agent.RevokedAt.IsZero() {
+				err = store.ErrNotFound
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				for ss := range sess.srv.Sessions() {
+					_ = ss.Close()
+				}
+				continue
+			}
+			if err == nil {
+				err = s.sync(ctx, sess, agent)
+			}
+			if err != nil {
+				s.cfg.Logger.WarnContext(ctx, "update MCP session tools", "agent", sess.agentID, "error", err)
+			}
+		}
+	}()
+}
+
+// Deployed is the API's deploy hook: the organization's tools may have
+// changed.
+func (s *Server) Deployed(ctx context.Context, in store.Integration) { s.ToolsChanged(ctx, in.OrgID) }
