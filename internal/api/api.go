@@ -16,6 +16,8 @@ import (
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/catalog"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -40,6 +42,14 @@ type Deps struct {
 	// Resolver looks up hosts for the catalog's security audit; nil uses
 	// the system resolver.
 	Resolver catalog.Resolver
+	// MCP serves agents their tools; the agents API exports the same tools
+	// and tells it when an agent's grants change.
+	MCP *mcp.Server
+	// Idempotency replays the first result of a repeated Idempotency-Key.
+	Idempotency *idempotency.Runner
+	// ImportHTTP fetches OpenAPI documents by URL (through the SSRF guard,
+	// with a size cap and a timeout).
+	ImportHTTP *http.Client
 }
 
 // API serves /v1.

@@ -52,6 +52,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
 	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", 60*time.Second, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
+	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd
 }
 

@@ -53,6 +53,10 @@ type Config struct {
 	// OAuthRefreshSkew is how long before expiry OAuth 2.0 access tokens
 	// are refreshed, at most half a token's lifetime. Defaults to 60s.
 	OAuthRefreshSkew time.Duration
+	// JobTimeout bounds one background job such as a webhook trigger run.
+	// A job still marked running a while after it (because its node died)
+	// is run again. Defaults to 2 × CallTimeout + 15s.
+	JobTimeout time.Duration
 }
 
 // WithDefaults returns a copy with every zero field set to its default.
@@ -74,6 +78,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.CallTimeout == 0 {
 		c.CallTimeout = 30 * time.Second
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
 	}
 	if c.PublicURL == "" {
 		host, port, err := net.SplitHostPort(c.Addr)

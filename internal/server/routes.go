@@ -18,6 +18,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /oauth/callback", s.API.OAuthCallback) // public: the state authenticates it
 	// Agents authenticate with their own keys.
 	mux.Handle("/mcp", s.MCP.Handler())
+	s.mountWebhooks(mux)
 	return s.recoverer(mux)
 }
 

@@ -20,12 +20,14 @@ import (
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
+	"github.com/plugboard/plugboard/internal/webhook"
 )
 
 // Server is one Plugboard node.
@@ -44,6 +46,10 @@ type Server struct {
 	MCP *mcp.Server
 	// Idempotency replays repeated idempotency keys of action calls.
 	Idempotency *idempotency.Runner
+	// Jobs is the durable job queue (webhook trigger runs).
+	Jobs *jobs.Queue
+	// Webhooks receives events at /hooks/{id} and manages webhooks.
+	Webhooks *webhook.Service
 
 	closeLimits func() error
 	handler     http.Handler
@@ -73,7 +79,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
 		return nil, err
 	}
-	conc, _, closeLimits, err := limit.New(cfg.RedisURL)
+	conc, rate, closeLimits, err := limit.New(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
@@ -95,6 +101,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		BeforeDisconnect: s.Auth.Revoke,
 	})
 	if err := s.wireAgents(); err != nil {
+		return nil, err
+	}
+	if err := s.wireWebhooks(ctx, rate); err != nil {
 		return nil, err
 	}
 	if err := s.bootstrap(ctx, console); err != nil {
@@ -120,6 +129,7 @@ func (s *Server) Start(ctx context.Context) {
 		defer s.background.Done()
 		s.Recorder.Run(bg)
 	}()
+	s.startWebhooks(ctx)
 }
 
 // Serve listens on the configured address until ctx ends, then stops
@@ -164,6 +174,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 
 // Close stops the workers (draining the call log) and closes the store.
 func (s *Server) Close() {
+	s.stopWebhooks()
 	if s.stopBg != nil {
 		s.stopBg()
 		s.background.Wait()

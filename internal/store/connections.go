@@ -180,5 +180,7 @@ func (s *Store) ResealSecrets(ctx context.Context, fn ResealFunc) (int, error) {
 // adds one registers it here so key rotation reaches it.
 var sealedTables = []struct{ name, column string }{
 	{"connections", "secret"},
+	{"webhooks", "secret"},
+	{"webhooks", "previous_secret"},
 	{"oauth_states", "verifier"},
 }

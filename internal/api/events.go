@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// listEvents serves GET /v1/webhooks/{id}/events?status=&trigger=&since=&until=&cursor=&after=&limit=.
+// cursor pages back through older events; after follows newer ones, oldest
+// first (what `plugboard webhooks tail` polls with).
+func (a *webhookAPI) listEvents(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if err := authorize(p, permRead); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.EventFilter{Status: q.Get("status"), TriggerID: q.Get("trigger"), Before: q.Get("cursor"), After: q.Get("after")}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				a.fail(w, r, problem.BadRequest("%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", name, v))
+				return
+			}
+			*dst = t
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			a.fail(w, r, problem.BadRequest("limit must be a number from 1 to 500, got %q", v))
+			return
+		}
+		f.Limit = n
+	}
+	id := r.PathValue("id")
+	page, err := a.Webhooks.Events(r.Context(), p.Org.ID, id, f)
+	if err != nil {
+		a.fail(w, r, orNotFound(err, "webhook", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (a *webhookAPI) getEvent(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if err := authorize(p, permRead); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	v, err := a.Webhooks.Event(r.Context(), p.Org.ID, id)
+	if err != nil {
+		a.fail(w, r, orNotFound(err, "event", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *webhookAPI) replayEvent(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if err := authorize(p, permRun); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	res, err := a.Webhooks.ReplayEvent(r.Context(), p.Org.ID, id)
+	if err != nil {
+		a.fail(w, r, orNotFound(err, "event", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// replayWebhook serves POST /v1/webhooks/{id}/replay {"status": "dead"}:
+// the bulk replay of a dead-letter list.
+func (a *webhookAPI) replayWebhook(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if err := authorize(p, permRun); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Status string `json:"status"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	id := r.PathValue("id")
+	res, err := a.Webhooks.ReplayWebhook(r.Context(), p.Org.ID, id, in.Status)
+	if err != nil {
+		a.fail(w, r, orNotFound(err, "webhook", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,219 @@
+// Package jobs is Plugboard's durable job queue: River
+// (github.com/riverqueue/river) on the store's own database, so a job is
+// inserted in the same transaction as the rows it is about. SQLite uses
+// River's SQLite driver and PostgreSQL its database/sql driver; the same
+// workers run on both. Each job kind has its own file.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// Config wires a Queue.
+type Config struct {
+	Store    *store.Store
+	Executor *executor.Executor
+	Outbound *outbound.Client
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+
+	// Workers is how many jobs one node runs at once. Defaults to 50.
+	Workers int
+	// PollInterval is how often a node looks for jobs that became due.
+	// Defaults to 100ms.
+	PollInterval time.Duration
+	// JobTimeout bounds one job. Defaults to 2m.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before it is presumed
+	// orphaned by a node that died and is run again. It must exceed
+	// JobTimeout. Defaults to JobTimeout + 1m.
+	RescueAfter time.Duration
+}
+
+// WithDefaults returns a copy with every zero field set.
+func (c Config) WithDefaults() Config {
+	if c.Workers == 0 {
+		c.Workers = 50
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = 2 * time.Minute
+	}
+	if c.RescueAfter == 0 {
+		c.RescueAfter = c.JobTimeout + time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("jobs: Config.Store is required")
+	case c.RescueAfter <= c.JobTimeout:
+		return fmt.Errorf("jobs: Config.RescueAfter (%s) must exceed Config.JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
+	}
+	return nil
+}
+
+// Queue inserts and works jobs.
+type Queue struct {
+	cfg      Config
+	client   *river.Client[*sql.Tx]
+	complete completeFunc
+	started  bool
+}
+
+// completeFunc marks a running job completed inside tx; River needs the
+// driver type spelled out, which differs per engine.
+type completeFunc func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error
+
+// New migrates River's tables and builds the client; Start runs workers.
+func New(ctx context.Context, cfg Config) (*Queue, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	q := &Queue{cfg: cfg}
+	db := cfg.Store.DB()
+	var driver riverdriver.Driver[*sql.Tx]
+	if cfg.Store.Engine() == store.SQLite {
+		driver = riversqlite.New(db)
+		q.complete = func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		}
+	} else {
+		driver = riverdatabasesql.NewWithPgxListener(db, cfg.Store.PgxPool())
+		q.complete = func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error {
+			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
+			return err
+		}
+	}
+	if err := migrate(ctx, cfg.Store, driver, cfg.Logger); err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &triggerRunWorker{q: q, cache: newTriggerCache(cfg.Store)})
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		Logger:               cfg.Logger.With("component", "jobs"),
+		ErrorHandler:         &errorHandler{logger: cfg.Logger},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+// migrate brings River's tables up to date. On PostgreSQL a session
+// advisory lock makes one of several starting nodes do it; River applies
+// each version in its own transaction (some cannot share one).
+func migrate(ctx context.Context, s *store.Store, driver riverdriver.Driver[*sql.Tx], logger *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger.With("component", "jobs")})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if s.Engine() == store.Postgres {
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("jobs: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7429002)`); err != nil {
+			return fmt.Errorf("jobs: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7429002)`)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate the queue's tables: %w", err)
+	}
+	return nil
+}
+
+// Start runs the workers. On SQLite this node is the database's only user,
+// so jobs still marked running were cut off by a crash or kill: they are
+// made available again at once rather than after RescueAfter.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.cfg.Store.Engine() == store.SQLite {
+		if _, err := q.cfg.Store.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`); err != nil {
+			return fmt.Errorf("jobs: requeue interrupted jobs: %w", err)
+		}
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	q.started = true
+	return nil
+}
+
+// Stop lets running jobs finish (up to ctx's deadline, then cancels them)
+// and stops the workers.
+func (q *Queue) Stop(ctx context.Context) error {
+	if !q.started {
+		return nil
+	}
+	q.started = false
+	err := q.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = q.client.StopAndCancel(cctx)
+	}
+	return err
+}
+
+// InsertRunsTx enqueues trigger runs in tx, so they exist exactly when the
+// rows that describe them commit.
+func (q *Queue) InsertRunsTx(ctx context.Context, tx *sql.Tx, runIDs []string) error {
+	if len(runIDs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(runIDs))
+	for i, id := range runIDs {
+		params[i] = river.InsertManyParams{Args: TriggerRunArgs{RunID: id}}
+	}
+	if _, err := q.client.InsertManyFastTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue trigger runs: %w", err)
+	}
+	return nil
+}
+
+type errorHandler struct{ logger *slog.Logger }
+
+func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	h.logger.WarnContext(ctx, "job failed", "kind", job.Kind, "job_id", job.ID, "attempt", job.Attempt, "error", err)
+	return nil
+}
+
+func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	h.logger.ErrorContext(ctx, "job panicked", "kind", job.Kind, "job_id", job.ID, "panic", panicVal, "stack", trace)
+	return nil
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/id"
+)
+
+// Trigger run statuses.
+const (
+	RunPending   = "pending"
+	RunRetrying  = "retrying"
+	RunSucceeded = "succeeded"
+	RunDead      = "dead"
+)
+
+// Event is one webhook delivery, stored as received.
+type Event struct {
+	ID              string
+	OrgID           string
+	WebhookID       string
+	ProviderEventID string // "" when the sender gave none
+	Headers         string // JSON object of header name → values
+	Body            []byte
+	SourceIP        string
+	ReceivedAt      time.Time
+	Runs            []TriggerRun
+}
+
+// TriggerRun is the execution of one trigger for one event.
+type TriggerRun struct {
+	ID         string
+	OrgID      string
+	WebhookID  string
+	EventID    string
+	TriggerID  string
+	Status     string
+	Attempts   int
+	Replays    int
+	NextAt     time.Time
+	LastStatus int
+	LastError  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	History    []Attempt
+}
+
+// Attempt is one try of a trigger run.
+type Attempt struct {
+	Number     int
+	Status     string // succeeded or failed
+	HTTPStatus int
+	DurationMS float64
+	Error      string
+	LogID      string
+	StartedAt  time.Time
+}
+
+// NewEventID and NewRunID return time-ordered ids.
+func NewEventID() string { return id.New("evt") }
+
+// NewRunID returns an id for a trigger run.
+func NewRunID() string { return id.New("run") }
+
+// InsertEvent stores e unless the webhook already has an event with the same
+// provider id, in which case it reports false and stores nothing.
+func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, provider_event_id) DO NOTHING`),
+		e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("insert event: %w", mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertTriggerRun stores a new pending run.
+func (t *Tx) InsertTriggerRun(ctx context.Context, r TriggerRun) error {
+	ts := r.CreatedAt.UnixMilli()
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, RunPending, ts, ts)
+	if err != nil {
+		return fmt.Errorf("insert trigger run: %w", mapErr(err))
+	}
+	return nil
+}
+
+// EventIDByProviderID finds the stored event a duplicate delivery repeats.
+func (s *Store) EventIDByProviderID(ctx context.Context, webhookID, providerID string) (string, error) {
+	var out string
+	err := s.w.QueryRowContext(ctx, s.q(`SELECT id FROM webhook_events WHERE webhook_id = ? AND provider_event_id = ?`), webhookID, providerID).Scan(&out)
+	return out, mapErr(err)
+}
+
+const eventCols = `id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at`
+
+func scanEvent(row interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var pid sql.NullString
+	var at int64
+	if err := row.Scan(&e.ID, &e.OrgID, &e.WebhookID, &pid, &e.Headers, &e.Body, &e.SourceIP, &at); err != nil {
+		return Event{}, mapErr(err)
+	}
+	e.ProviderEventID, e.ReceivedAt = pid.String, ms(at)
+	return e, nil
+}
+
+// GetEvent loads an organization's event with its runs and their attempts.
+func (s *Store) GetEvent(ctx context.Context, orgID, eventID string) (Event, error) {
+	e, err := scanEvent(s.r.QueryRowContext(ctx, s.q(`SELECT `+eventCols+` FROM webhook_events WHERE org_id = ? AND id = ?`), orgID, eventID))
+	if err != nil {
+		return e, err
+	}
+	runs, err := s.runs(ctx, `event_id = ?`, eventID)
+	if err != nil {
+		return e, err
+	}
+	for i := range runs {
+		if runs[i].History, err = s.attempts(ctx, runs[i].ID); err != nil {
+			return e, err
+		}
+	}
+	e.Runs = runs
+	return e, nil
+}
+
+// EventFilter narrows an event listing. Status and TriggerID match events
+// with at least one run in that status or of that trigger. Before is a
+// cursor: the id of the last event of the previous page.
+type EventFilter struct {
+	Status       string
+	TriggerID    string
+	Since, Until time.Time
+	Before       string
+	After        string // for following new events: ids greater than this, oldest first
+	Limit        int
+}
+
+// ListEvents lists a webhook's events, newest first (oldest first with
+// After), without bodies, each with its runs.
+func (s *Store) ListEvents(ctx context.Context, orgID, webhookID string, f EventFilter) ([]Event, error) {
+	where := []string{"e.org_id = ?", "e.webhook_id = ?"}
+	args := []any{orgID, webhookID}
+	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	switch {
+	case f.Status != "" && f.TriggerID != "":
+		add("EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = e.id AND r.status = ? AND r.trigger_id = ?)", f.Status, f.TriggerID)
+	case f.Status != "":
+		add("EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = e.id AND r.status = ?)", f.Status)
+	case f.TriggerID != "":
+		add("EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = e.id AND r.trigger_id = ?)", f.TriggerID)
+	}
+	if !f.Since.IsZero() {
+		add("e.received_at >= ?", f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		add("e.received_at < ?", f.Until.UnixMilli())
+	}
+	order := "DESC"
+	if f.Before != "" {
+		add("e.id < ?", f.Before)
+	}
+	if f.After != "" {
+		add("e.id > ?", f.After)
+		order = "ASC"
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	query := `SELECT e.id, e.org_id, e.webhook_id, e.provider_event_id, e.headers, ` + emptyBlob(s.engine) + `, e.source_ip, e.received_at
+		FROM webhook_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY e.id %s LIMIT %d`, order, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Runs, err = s.runs(ctx, `event_id = ?`, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func emptyBlob(engine string) string {
+	if engine == Postgres {
+		return `''::bytea`
+	}
+	return `X''`
+}
+
+const runCols = `id, org_id, webhook_id, event_id, trigger_id, status, attempts, replays, next_at, last_status, last_error, created_at, updated_at`
+
+func scanRun(row interface{ Scan(...any) error }) (TriggerRun, error) {
+	var r TriggerRun
+	var next sql.NullInt64
+	var c, u int64
+	if err := row.Scan(&r.ID, &r.OrgID, &r.WebhookID, &r.EventID, &r.TriggerID, &r.Status, &r.Attempts, &r.Replays, &next, &r.LastStatus, &r.LastError, &c, &u); err != nil {
+		return TriggerRun{}, mapErr(err)
+	}
+	r.NextAt, r.CreatedAt, r.UpdatedAt = nullMS(next), ms(c), ms(u)
+	return r, nil
+}
+
+func (s *Store) runs(ctx context.Context, cond string, args ...any) ([]TriggerRun, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE `+cond+` ORDER BY id`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []TriggerRun{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) attempts(ctx context.Context, runID string) ([]Attempt, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT number, status, http_status, duration_ms, error, log_id, started_at FROM trigger_attempts WHERE run_id = ? ORDER BY number`), runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Attempt{}
+	for rows.Next() {
+		var a Attempt
+		var at int64
+		if err := rows.Scan(&a.Number, &a.Status, &a.HTTPStatus, &a.DurationMS, &a.Error, &a.LogID, &at); err != nil {
+			return nil, err
+		}
+		a.StartedAt = ms(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

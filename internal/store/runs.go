@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RunForWork loads a trigger run and its event by run id alone, for the job
+// queue's workers.
+func (s *Store) RunForWork(ctx context.Context, runID string) (TriggerRun, Event, error) {
+	r, err := scanRun(s.r.QueryRowContext(ctx, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE id = ?`), runID))
+	if err != nil {
+		return r, Event{}, err
+	}
+	e, err := scanEvent(s.r.QueryRowContext(ctx, s.q(`SELECT `+eventCols+` FROM webhook_events WHERE id = ?`), r.EventID))
+	return r, e, err
+}
+
+// RecordAttempt appends attempt a to run runID and sets the run's status,
+// attempt count and next retry time, in tx.
+func (t *Tx) RecordAttempt(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO trigger_attempts (run_id, number, status, http_status, duration_ms, error, log_id, started_at)
+		VALUES (?, (SELECT COUNT(*) + 1 FROM trigger_attempts WHERE run_id = ?), ?, ?, ?, ?, ?, ?)`),
+		runID, runID, a.Status, a.HTTPStatus, a.DurationMS, a.Error, a.LogID, a.StartedAt.UnixMilli()); err != nil {
+		return fmt.Errorf("record attempt: %w", mapErr(err))
+	}
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE trigger_runs SET status = ?, attempts = attempts + 1, next_at = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`),
+		status, toNullMS(nextAt), a.HTTPStatus, a.Error, now(), runID)
+	return affected(res, err)
+}
+
+// ReplayRuns puts the given runs of an organization back to pending with a
+// fresh attempt budget, in tx, and returns the ids it changed. Runs that
+// are pending or retrying are left alone: they will run anyway.
+func (t *Tx) ReplayRuns(ctx context.Context, orgID string, runIDs []string) ([]string, error) {
+	var out []string
+	for _, id := range runIDs {
+		res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE trigger_runs SET status = ?, attempts = 0, replays = replays + 1, next_at = NULL, updated_at = ?
+			WHERE org_id = ? AND id = ? AND status IN (?, ?)`), RunPending, now(), orgID, id, RunDead, RunSucceeded)
+		if err != nil {
+			return nil, fmt.Errorf("replay run %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// RunIDs lists the ids of a webhook's runs in status (all statuses when
+// empty), oldest first, at most limit.
+func (s *Store) RunIDs(ctx context.Context, orgID, webhookID, status string, limit int) ([]string, error) {
+	where := []string{"org_id = ?", "webhook_id = ?"}
+	args := []any{orgID, webhookID}
+	if status != "" {
+		where = append(where, "status = ?")
+		args = append(args, status)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id FROM trigger_runs WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id LIMIT %d`, limit)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// EventRunIDs lists the run ids of an organization's event.
+func (s *Store) EventRunIDs(ctx context.Context, orgID, eventID string) ([]string, error) {
+	runs, err := s.runs(ctx, `org_id = ? AND event_id = ?`, orgID, eventID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(runs))
+	for i, r := range runs {
+		out[i] = r.ID
+	}
+	return out, nil
+}
+
+// CountRuns counts a webhook's runs by status, for tests and dashboards.
+func (s *Store) CountRuns(ctx context.Context, orgID, webhookID string) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT status, COUNT(*) FROM trigger_runs WHERE org_id = ? AND webhook_id = ? GROUP BY status`), orgID, webhookID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,169 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/jobs"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// errClosing is returned for deliveries that arrive while the node stops.
+var errClosing = errors.New("the server is shutting down")
+
+// accepted is one verified delivery waiting for its commit.
+type accepted struct {
+	event    store.Event
+	triggers []string // ids of the triggers whose condition matched
+	done     chan commitResult
+}
+
+type commitResult struct {
+	duplicate bool
+	err       error
+}
+
+// committer is group commit: deliveries queue up while a transaction is
+// being written, and the next transaction takes all of them (up to
+// maxBatch, waiting at most maxWait for more), so one disk sync covers many
+// events. Each delivery's caller is released only after the transaction
+// holding its event, runs and jobs has committed.
+type committer struct {
+	store    *store.Store
+	queue    *jobs.Queue
+	logger   *slog.Logger
+	maxBatch int
+	maxWait  time.Duration
+	workers  int
+
+	in     chan *accepted
+	mu     sync.RWMutex // guards closed against sends racing close
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newCommitter(s *store.Store, q *jobs.Queue, logger *slog.Logger, maxBatch int, maxWait time.Duration, workers int) *committer {
+	return &committer{store: s, queue: q, logger: logger, maxBatch: maxBatch, maxWait: maxWait, workers: workers,
+		in: make(chan *accepted, 4*maxBatch)}
+}
+
+func (c *committer) start(ctx context.Context) {
+	for range c.workers {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.loop(context.WithoutCancel(ctx))
+		}()
+	}
+}
+
+// close stops taking deliveries, commits the queued ones and waits.
+func (c *committer) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	close(c.in)
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// submit queues a and waits for its commit.
+func (c *committer) submit(ctx context.Context, a *accepted) commitResult {
+	a.done = make(chan commitResult, 1)
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return commitResult{err: errClosing}
+	}
+	select {
+	case c.in <- a:
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return commitResult{err: ctx.Err()}
+	}
+	c.mu.RUnlock()
+	// Once queued the event will be committed even if the sender hangs up;
+	// the answer must wait for the commit either way.
+	return <-a.done
+}
+
+func (c *committer) loop(ctx context.Context) {
+	batch := make([]*accepted, 0, c.maxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		first, ok := <-c.in
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+		timer.Reset(c.maxWait)
+	collect:
+		for len(batch) < c.maxBatch {
+			select {
+			case a, ok := <-c.in:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, a)
+			case <-timer.C:
+				break collect
+			}
+		}
+		timer.Stop()
+		c.commit(ctx, batch)
+	}
+}
+
+// commit writes a batch in one transaction. When that fails each delivery
+// is tried alone, so one bad event cannot fail the others.
+func (c *committer) commit(ctx context.Context, batch []*accepted) {
+	results := make([]commitResult, len(batch))
+	err := c.write(ctx, batch, results)
+	if err != nil && len(batch) > 1 {
+		c.logger.WarnContext(ctx, "webhook batch commit failed; committing one by one", "events", len(batch), "error", err)
+		for i, a := range batch {
+			one := []commitResult{{}}
+			if err := c.write(ctx, []*accepted{a}, one); err != nil {
+				one[0] = commitResult{err: err}
+			}
+			results[i] = one[0]
+		}
+	} else if err != nil {
+		results[0] = commitResult{err: err}
+	}
+	for i, a := range batch {
+		a.done <- results[i]
+	}
+}
+
+func (c *committer) write(ctx context.Context, batch []*accepted, results []commitResult) error {
+	return c.store.InTx(ctx, func(tx *store.Tx) error {
+		var runIDs []string
+		for i, a := range batch {
+			inserted, err := tx.InsertEvent(ctx, a.event)
+			if err != nil {
+				return err
+			}
+			results[i] = commitResult{duplicate: !inserted}
+			if !inserted {
+				continue
+			}
+			for _, trigger := range a.triggers {
+				run := store.TriggerRun{ID: store.NewRunID(), OrgID: a.event.OrgID, WebhookID: a.event.WebhookID,
+					EventID: a.event.ID, TriggerID: trigger, CreatedAt: a.event.ReceivedAt}
+				if err := tx.InsertTriggerRun(ctx, run); err != nil {
+					return err
+				}
+				runIDs = append(runIDs, run.ID)
+			}
+		}
+		return c.queue.InsertRunsTx(ctx, tx.SQL(), runIDs)
+	})
+}

@@ -1,0 +1,120 @@
+// Package webhook receives events from other services at /hooks/{id} and
+// turns them into trigger runs.
+//
+// A delivery passes four guards in a fixed order, each with its own status:
+// size (413, read no further), IP allowlist (403), the webhook's rate limit
+// (429 with Retry-After) and the source preset's signature (401, with no
+// hint of the expected value). It is then handed to a committer that stores
+// batches of events, their trigger runs and the runs' jobs in one
+// transaction; the sender gets its 2xx only after that commit, so an
+// acknowledged event is never lost. Repeated deliveries (same provider event
+// id) are acknowledged and not run again.
+//
+// Service also holds the management operations behind the REST API:
+// create, update, rotate the secret, send a signed test event, inspect
+// events and replay trigger runs.
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/jobs"
+	"github.com/plugboard/plugboard/internal/limit"
+	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/vault"
+)
+
+// MaxBodyBytes is the largest delivery accepted.
+const MaxBodyBytes = 10 << 20
+
+// DefaultRateLimit is the per-webhook rate, in events per second, when a
+// webhook sets none; a second's worth may arrive in one burst.
+const DefaultRateLimit = 1000
+
+// Config wires a Service.
+type Config struct {
+	Store    *store.Store
+	Vault    *vault.Keyring
+	Queue    *jobs.Queue
+	Executor *executor.Executor // checks trigger targets when saved
+	Rate     limit.Rate
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+	// PublicURL prefixes the webhook URLs handed out.
+	PublicURL string
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// MaxBatch caps the events committed in one transaction. Defaults to 512.
+	MaxBatch int
+	// MaxWait is how long a batch stays open for more events once one has
+	// arrived. Defaults to 1ms.
+	MaxWait time.Duration
+	// Committers is how many batches may commit at once. Defaults to 1 on
+	// SQLite (one writer) and 4 on PostgreSQL.
+	Committers int
+	// CacheTTL bounds how long a node uses a webhook's settings before
+	// reloading them (changes made on other nodes). Defaults to 5s.
+	CacheTTL time.Duration
+}
+
+// WithDefaults returns a copy with every zero field set.
+func (c Config) WithDefaults() Config {
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 512
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = time.Millisecond
+	}
+	if c.Committers == 0 {
+		c.Committers = 1
+		if c.Store != nil && c.Store.Engine() == store.Postgres {
+			c.Committers = 4
+		}
+	}
+	if c.CacheTTL == 0 {
+		c.CacheTTL = 5 * time.Second
+	}
+	if c.Rate == nil {
+		c.Rate = limit.NewLocalRate()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Service is the webhook domain: ingest and management.
+type Service struct {
+	cfg       Config
+	proxies   []netip.Prefix
+	endpoints *endpointCache
+	committer *committer
+}
+
+// New returns a Service; Start runs its committer.
+func New(cfg Config) (*Service, error) {
+	cfg = cfg.WithDefaults()
+	proxies, err := parsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, proxies: proxies}
+	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
+	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
+	return s, nil
+}
+
+// Start runs the committer until Close.
+func (s *Service) Start(ctx context.Context) { s.committer.start(ctx) }
+
+// Close commits what was accepted and stops the committer. Call it after
+// the HTTP server has stopped taking requests.
+func (s *Service) Close() { s.committer.close() }
+
+// URL is the public address of webhook id.
+func (s *Service) URL(id string) string { return s.cfg.PublicURL + "/hooks/" + id }
