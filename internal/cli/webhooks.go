@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugboard/plugboard/client"
+)
+
+func init() { extraCommands = append(extraCommands, (*app).webhooksCmd) }
+
+func (a *app) webhooksCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "webhooks", Aliases: []string{"webhook", "wh"}, Short: "Receive events: create webhooks, inspect and replay their events"}
+
+	var file string
+	create := &cobra.Command{
+		Use:   "create -f webhook.json",
+		Short: "Create a webhook from a JSON body (- reads standard input); prints its URL and its secret, once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			body, err := a.readInput(file)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			var wh client.Webhook
+			if err := c.Do(cmd.Context(), "POST", "/v1/webhooks", body, &wh); err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, wh)
+			}
+			fmt.Fprintf(a.stdout, "created webhook %s (%s)\n  url:    %s\n  secret: %s  (shown only now)\n  triggers: %d\n", wh.Name, wh.Source, wh.URL, wh.Secret, len(wh.Triggers))
+			return nil
+		},
+	}
+	create.Flags().StringVarP(&file, "file", "f", "", "webhook JSON file, or - for standard input")
+	_ = create.MarkFlagRequired("file")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List webhooks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			list, err := c.ListWebhooks(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, list)
+			}
+			rows := [][]string{}
+			for _, wh := range list {
+				rows = append(rows, []string{wh.ID, wh.Name, wh.Source, strconv.Itoa(len(wh.Triggers)), wh.URL})
+			}
+			table(a.stdout, []string{"ID", "NAME", "SOURCE", "TRIGGERS", "URL"}, rows)
+			return nil
+		},
+	}
+
+	get := &cobra.Command{
+		Use:   "get <webhook>",
+		Short: "Show a webhook and its triggers",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			wh, err := c.GetWebhook(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printJSON(a.stdout, wh)
+		},
+	}
+
+	var q client.EventQuery
+	events := &cobra.Command{
+		Use:   "events <webhook>",
+		Short: "List a webhook's events, newest first (--status dead lists the dead-letter list)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			page, err := c.ListEvents(cmd.Context(), args[0], q)
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, page)
+			}
+			a.eventRows(page.Events, true)
+			if page.NextCursor != "" {
+				fmt.Fprintf(a.stdout, "\nmore: --cursor %s\n", page.NextCursor)
+			}
+			return nil
+		},
+	}
+	events.Flags().StringVar(&q.Status, "status", "", "pending, retrying, succeeded or dead")
+	events.Flags().StringVar(&q.Trigger, "trigger", "", "only events with a run of this trigger id")
+	events.Flags().StringVar(&q.Cursor, "cursor", "", "continue after this event id (from the previous page)")
+	events.Flags().IntVar(&q.Limit, "limit", 50, "events per page, 1 to 500")
+
+	var replayStatus string
+	replay := &cobra.Command{
+		Use:   "replay <event id> | replay --webhook <webhook> [--status dead]",
+		Short: "Run an event's triggers again, or every dead run of a webhook",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			webhookID, _ := cmd.Flags().GetString("webhook")
+			var res *client.Replay
+			switch {
+			case len(args) == 1 && webhookID == "":
+				res, err = c.ReplayEvent(cmd.Context(), args[0])
+			case len(args) == 0 && webhookID != "":
+				res, err = c.ReplayWebhook(cmd.Context(), webhookID, replayStatus)
+			default:
+				return usageError{fmt.Errorf("give either an event id or --webhook")}
+			}
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, res)
+			}
+			fmt.Fprintf(a.stdout, "queued %d trigger run(s) again\n", res.Replayed)
+			return nil
+		},
+	}
+	replay.Flags().String("webhook", "", "replay this webhook's runs in --status")
+	replay.Flags().StringVar(&replayStatus, "status", "dead", "dead or succeeded (with --webhook)")
+
+	cmd.AddCommand(create, list, get, events, replay, a.tailCmd())
+	return cmd
+}
+
+// tailCmd follows a webhook's events as they arrive, polling with the id of
+// the newest event seen as the cursor.
+func (a *app) tailCmd() *cobra.Command {
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "tail <webhook>",
+		Short: "Follow a webhook's events as they arrive (Ctrl-C stops)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			page, err := c.ListEvents(ctx, args[0], client.EventQuery{Limit: 1})
+			if err != nil {
+				return err
+			}
+			after := ""
+			if len(page.Events) > 0 {
+				after = page.Events[0].ID
+			}
+			if a.output != "json" {
+				fmt.Fprintf(a.stderr, "following events of %s…\n", args[0])
+			}
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				page, err := c.ListEvents(ctx, args[0], client.EventQuery{After: after, Limit: 500})
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return err
+				}
+				for _, e := range page.Events {
+					if a.output == "json" {
+						b, _ := json.Marshal(e)
+						fmt.Fprintln(a.stdout, string(b))
+					} else {
+						a.eventRows([]client.Event{e}, false)
+					}
+					after = e.ID
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-tick.C:
+				}
+			}
+		},
+	}
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look for new events")
+	return cmd
+}
+
+func (a *app) eventRows(events []client.Event, header bool) {
+	rows := [][]string{}
+	for _, e := range events {
+		runs := ""
+		for i, r := range e.Runs {
+			if i > 0 {
+				runs += " "
+			}
+			runs += r.Status + "/" + strconv.Itoa(r.Attempts)
+		}
+		rows = append(rows, []string{e.ReceivedAt.Local().Format("15:04:05.000"), e.ID, e.Status, e.ProviderEventID, e.SourceIP, runs})
+	}
+	if header {
+		table(a.stdout, []string{"RECEIVED", "ID", "STATUS", "PROVIDER ID", "FROM", "RUNS (status/attempts)"}, rows)
+		return
+	}
+	for _, r := range rows {
+		fmt.Fprintf(a.stdout, "%s  %s  %-9s  %s  %s  %s\n", r[0], r[1], r[2], r[3], r[4], r[5])
+	}
+}
