@@ -35,3 +35,19 @@ func authorize(p store.Principal, perm string) error {
 	}
 	return problem.Forbidden("your role %q may not %s; ask an owner or admin of the organization", p.User.Role, perm)
 }
+
+// Permission names for the other edges (the dashboard), which decide
+// through the same function as the API.
+const (
+	PermRead      = permRead
+	PermBuild     = permBuild
+	PermRun       = permRun
+	PermConnect   = permConnect
+	PermManageOrg = permManageOrg
+	PermOwnOrg    = permOwnOrg
+	PermPlatform  = permPlatform
+)
+
+// Authorize is authorize for the other edges: the one decision whether p
+// may do perm, with a 403 problem that says whom to ask.
+func Authorize(p store.Principal, perm string) error { return authorize(p, perm) }

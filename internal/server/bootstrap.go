@@ -38,7 +38,7 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	if generated && console != nil {
 		fmt.Fprintf(console, "\nPlugboard is set up. The owner API key (shown only this once):\n\n    %s\n\nUse it as 'Authorization: Bearer <key>' on %s/v1 and sign in to the dashboard at %s/\n\n", key, s.cfg.PublicURL, s.cfg.PublicURL)
 	}
-	return nil
+	return s.printFirstSignIn(ctx, console)
 }
 
 func prefixOf(key string) string {

@@ -15,6 +15,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.API.Register(mux)
+	// The dashboard: pages at /, signed in with sessions.
+	s.Web.Register(mux)
 	mux.HandleFunc("GET /oauth/callback", s.API.OAuthCallback) // public: the state authenticates it
 	// Agents authenticate with their own keys.
 	mux.Handle("/mcp", s.MCP.Handler())

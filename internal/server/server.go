@@ -27,6 +27,7 @@ import (
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
+	"github.com/plugboard/plugboard/internal/web"
 	"github.com/plugboard/plugboard/internal/webhook"
 )
 
@@ -42,6 +43,8 @@ type Server struct {
 	Executor *executor.Executor
 	Auth     *auth.Provider
 	API      *api.API
+	// Web serves the dashboard at /.
+	Web *web.Web
 	// MCP serves agents their tools at /mcp.
 	MCP *mcp.Server
 	// Idempotency replays repeated idempotency keys of action calls.
@@ -104,6 +107,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, err
 	}
 	if err := s.wireWebhooks(ctx, rate); err != nil {
+		return nil, err
+	}
+	if err := s.wireDashboard(); err != nil {
 		return nil, err
 	}
 	if err := s.bootstrap(ctx, console); err != nil {

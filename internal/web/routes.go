@@ -1,0 +1,44 @@
+package web
+
+import "net/http"
+
+// Register adds the dashboard's routes to mux. Every page but sign-in
+// needs a session; every form post is checked for its CSRF token.
+func (wb *Web) Register(mux *http.ServeMux) {
+	m := func(pattern string, fn pageFunc) { mux.Handle(pattern, wb.member(fn)) }
+	pub := func(pattern string, fn pageFunc) { mux.Handle(pattern, wb.public(fn)) }
+
+	mux.HandleFunc("GET /static/{name}", wb.static)
+
+	pub("GET /signin", wb.signinForm)
+	pub("POST /signin", wb.signin)
+	pub("GET /signin/first", wb.setPasswordForm)
+	pub("POST /signin/first", wb.setPassword)
+	pub("GET /signin/invite", wb.setPasswordForm)
+	pub("POST /signin/invite", wb.setPassword)
+	m("POST /signout", wb.signout)
+
+	m("GET /{$}", wb.integrationList)
+	m("GET /integrations/new", wb.integrationNewForm)
+	m("POST /integrations/new", wb.integrationNew)
+	m("POST /integrations/new/action", wb.integrationNewAction)
+	m("POST /integrations/import", wb.integrationImport)
+	m("GET /integrations/{id}", wb.integrationDetails)
+	m("POST /integrations/{id}", wb.integrationDetailsSave)
+	m("GET /integrations/{id}/actions", wb.actionList)
+	m("GET /integrations/{id}/actions/new", wb.actionEdit)
+	m("POST /integrations/{id}/actions/new", wb.actionSave)
+	m("GET /integrations/{id}/actions/{key}", wb.actionEdit)
+	m("POST /integrations/{id}/actions/{key}", wb.actionSave)
+	m("POST /integrations/{id}/actions/{key}/delete", wb.actionDelete)
+	m("GET /integrations/{id}/test", wb.testStep)
+	m("POST /integrations/{id}/test", wb.testRun)
+	m("GET /integrations/{id}/deploy", wb.deployStep)
+	m("POST /integrations/{id}/deploy", wb.deploy)
+	m("GET /integrations/{id}/json", wb.definitionJSON)
+	m("POST /integrations/{id}/json", wb.definitionJSONSave)
+	m("GET /integrations/{id}/connections", wb.connections)
+	m("POST /integrations/{id}/connections", wb.connectionSave)
+	m("POST /integrations/{id}/connections/{cid}/delete", wb.connectionDelete)
+	m("POST /integrations/{id}/connections/{cid}/connect", wb.connectionConnect)
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Deps are what the dashboard uses. Store, Executor, Auth and Logger are
+// required.
+type Deps struct {
+	Store    *store.Store
+	Executor *executor.Executor
+	Auth     *auth.Provider
+	// Outbound fetches OpenAPI documents by URL, through the SSRF guard.
+	Outbound *outbound.Client
+	Logger   *slog.Logger
+	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
+	// links); https also makes cookies Secure.
+	PublicURL string
+	// OnDeploy is called after a deploy, as the API's hook is.
+	OnDeploy func(ctx context.Context, in store.Integration)
+	// BeforeDisconnect is called before a connection is deleted, as the
+	// API's hook is (OAuth token revocation).
+	BeforeDisconnect func(ctx context.Context, c store.Connection)
+	// SessionLifetime is the longest a session lasts. Defaults to 7 days.
+	SessionLifetime time.Duration
+	// SessionIdle ends a session unused for this long. Defaults to 12 hours.
+	SessionIdle time.Duration
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Web serves the dashboard.
+type Web struct {
+	Deps
+	pages  map[string]*template.Template
+	assets *assets
+	secure bool
+}
+
+// New parses the embedded templates and fingerprints the assets.
+func New(d Deps) (*Web, error) {
+	if d.SessionLifetime == 0 {
+		d.SessionLifetime = 7 * 24 * time.Hour
+	}
+	if d.SessionIdle == 0 {
+		d.SessionIdle = 12 * time.Hour
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	wb := &Web{Deps: d, secure: strings.HasPrefix(d.PublicURL, "https://")}
+	var err error
+	if wb.assets, err = loadAssets(files); err != nil {
+		return nil, err
+	}
+	if wb.pages, err = wb.parsePages(); err != nil {
+		return nil, err
+	}
+	return wb, nil
+}
+
+func (wb *Web) parsePages() (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(wb.funcs()).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse dashboard layout: %w", err)
+	}
+	names, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]*template.Template, len(names))
+	for _, n := range names {
+		t, err := template.Must(base.Clone()).ParseFS(files, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse dashboard page %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/pages/"), ".html")] = t
+	}
+	return pages, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	Nav     string // which main navigation item is current
+	Brand   brand
+	User    *store.User // nil when signed out
+	Org     store.Org
+	CSRF    string
+	Flash   string
+	Problem string            // a message for the whole page
+	Errors  map[string]string // field → message, shown next to the field
+	Data    any
+}
+
+// render writes page with status. The visit supplies the signed-in user
+// and CSRF token.
+func (wb *Web) render(w http.ResponseWriter, r *http.Request, v *visit, status int, page string, data view) {
+	t, ok := wb.pages[page]
+	if !ok {
+		wb.Logger.ErrorContext(r.Context(), "dashboard page missing", "page", page)
+		http.Error(w, "page missing", http.StatusInternalServerError)
+		return
+	}
+	if v != nil {
+		data.CSRF = v.csrf
+		if v.signedIn() {
+			u := v.p.User
+			data.User, data.Org = &u, v.p.Org
+		}
+		if data.Flash == "" {
+			data.Flash = takeFlash(w, r, wb.secure)
+		}
+	}
+	data.Brand = brandFor(data.Org)
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		wb.Logger.ErrorContext(r.Context(), "render dashboard page", "page", page, "error", err)
+		http.Error(w, "could not render the page; the error was logged", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(buf.String()))
+}
+
+// redirect answers a form post with 303 See Other to path, carrying a
+// one-time flash message when given.
+func (wb *Web) redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
+	if flash != "" {
+		setFlash(w, flash, wb.secure)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+const flashCookie = "pb_flash"
+
+func setFlash(w http.ResponseWriter, msg string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request, secure bool) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	msg, _ := url.QueryUnescape(c.Value)
+	return msg
+}
+
+// errorPage shows err as a page: problems with their status and detail,
+// missing rows as 404, anything else as a logged 500.
+func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	status, title, detail := http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side; the error was logged."
+	switch p, ok := asProblem(err); {
+	case ok:
+		status, detail = p.Status, p.Detail
+		title = http.StatusText(p.Status)
+		if p.Title != "" {
+			title = p.Title
+		}
+		if status >= 500 && p.Cause != nil {
+			wb.Logger.WarnContext(r.Context(), "dashboard request failed", "path", r.URL.Path, "status", status, "error", p.Cause)
+		}
+	case errors.Is(err, store.ErrNotFound):
+		status, title, detail = http.StatusNotFound, "Not found", "There is nothing here, or it belongs to another organization."
+	case errors.Is(err, context.Canceled):
+		return
+	default:
+		wb.Logger.ErrorContext(r.Context(), "dashboard request failed", "path", r.URL.Path, "error", err)
+	}
+	wb.render(w, r, v, status, "error", view{Title: title, Problem: detail, Data: map[string]any{"Status": status}})
+}
