@@ -28,9 +28,6 @@ type integrationView struct {
 	Definition      *connector.Definition `json:"definition,omitempty"`
 	CreatedAt       time.Time             `json:"created_at"`
 	UpdatedAt       time.Time             `json:"updated_at"`
-
-	// WorkersConnected counts the SDK workers serving a code integration.
-	WorkersConnected *int `json:"workers_connected,omitempty"`
 }
 
 type actionView struct {
@@ -144,9 +141,7 @@ func (a *API) listIntegrations(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, err)
 			return
 		}
-		v := viewIntegration(in, t.Definition, false)
-		a.workersConnected(r.Context(), p.Org.ID, &v)
-		out = append(out, v)
+		out = append(out, viewIntegration(in, t.Definition, false))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
 }
@@ -171,9 +166,7 @@ func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := viewIntegration(t.Integration, t.Definition, true)
-	a.workersConnected(r.Context(), p.Org.ID, &v)
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, viewIntegration(t.Integration, t.Definition, true))
 }
 
 func (a *API) updateIntegration(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ func (a *API) Register(mux *http.ServeMux) {
 
 	h("GET /v1/integrations", a.listIntegrations)
 	h("POST /v1/integrations", a.createIntegration)
+	h("POST /v1/integrations/import", a.importIntegration)
 	h("GET /v1/integrations/{id}", a.getIntegration)
 	h("PUT /v1/integrations/{id}", a.updateIntegration)
 	h("DELETE /v1/integrations/{id}", a.deleteIntegration)
@@ -45,13 +46,13 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /v1/catalog/{slug}", a.getCatalogEntry)
 	h("POST /v1/catalog/{slug}/install", a.installCatalogEntry)
 
-	h("POST /v1/workers/register", a.registerWorker)
-	h("GET /v1/workers/poll", a.pollWorker)
-	h("POST /v1/workers/heartbeat", a.heartbeatWorker)
-	h("DELETE /v1/workers/{id}", a.deregisterWorker)
-	h("POST /v1/workers/invocations/{id}/result", a.invocationResult)
-	h("POST /v1/workers/invocations/{id}/http", a.invocationHTTP)
-	h("GET /v1/integrations/{id}/workers", a.listIntegrationWorkers)
+	h("GET /v1/agents", a.listAgents)
+	h("POST /v1/agents", a.createAgent)
+	h("GET /v1/agents/{id}", a.getAgent)
+	h("PATCH /v1/agents/{id}", a.updateAgent)
+	h("DELETE /v1/agents/{id}", a.deleteAgent)
+	h("POST /v1/agents/{id}/rotate-key", a.rotateAgentKey)
+	h("GET /v1/agents/{id}/tools", a.agentTools)
 
 	h("GET /v1/logs", a.listLogs)
 	h("GET /v1/logs/{id}", a.getLog)
