@@ -14,6 +14,7 @@ import (
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/server/servertest"
+	"github.com/plugboard/plugboard/internal/webhook/signature"
 )
 
 // contactsAPI is the loopback API the triggers call: it records every
@@ -176,4 +177,18 @@ func deliver(t testing.TB, url string, body []byte, h http.Header) receipt {
 	t.Helper()
 	status, _, data := post(t, url, body, h)
 	return mustReceipt(t, status, data)
+}
+
+// signWith signs body as a sender of source would, with the signature
+// package (itself checked against each provider's vectors).
+func signWith(source string, body []byte, secret string) http.Header {
+	v, err := signature.New(source, signature.Options{})
+	if err != nil {
+		panic(err)
+	}
+	key, err := signature.DecodeSecret(source, secret)
+	if err != nil {
+		panic(err)
+	}
+	return v.Sign(body, key, time.Now())
 }
