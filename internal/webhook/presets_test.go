@@ -235,5 +235,3 @@ func mustOrg(t *testing.T, srv *servertest.Instance) string {
 	}
 	return me.Org.ID
 }
-
-
