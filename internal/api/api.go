@@ -21,6 +21,7 @@ import (
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
+	"github.com/plugboard/plugboard/internal/worker"
 )
 
 // MaxBodyBytes caps request bodies (definitions, params, proxied bodies).
@@ -39,6 +40,8 @@ type Deps struct {
 	// BeforeDisconnect is called before a connection is deleted (OAuth
 	// token revocation).
 	BeforeDisconnect func(ctx context.Context, c store.Connection)
+	// Workers serves Go SDK workers (code-defined integrations).
+	Workers *worker.Service
 	// Resolver looks up hosts for the catalog's security audit; nil uses
 	// the system resolver.
 	Resolver catalog.Resolver

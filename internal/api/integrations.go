@@ -28,6 +28,9 @@ type integrationView struct {
 	Definition      *connector.Definition `json:"definition,omitempty"`
 	CreatedAt       time.Time             `json:"created_at"`
 	UpdatedAt       time.Time             `json:"updated_at"`
+
+	// WorkersConnected counts the SDK workers serving a code integration.
+	WorkersConnected *int `json:"workers_connected,omitempty"`
 }
 
 type actionView struct {
@@ -141,7 +144,9 @@ func (a *API) listIntegrations(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, err)
 			return
 		}
-		out = append(out, viewIntegration(in, t.Definition, false))
+		v := viewIntegration(in, t.Definition, false)
+		a.workersConnected(r.Context(), p.Org.ID, &v)
+		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
 }
@@ -166,7 +171,9 @@ func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewIntegration(t.Integration, t.Definition, true))
+	v := viewIntegration(t.Integration, t.Definition, true)
+	a.workersConnected(r.Context(), p.Org.ID, &v)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *API) updateIntegration(w http.ResponseWriter, r *http.Request) {

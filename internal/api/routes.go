@@ -54,6 +54,14 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /v1/agents/{id}/rotate-key", a.rotateAgentKey)
 	h("GET /v1/agents/{id}/tools", a.agentTools)
 
+	h("POST /v1/workers/register", a.registerWorker)
+	h("GET /v1/workers/poll", a.pollWorker)
+	h("POST /v1/workers/heartbeat", a.heartbeatWorker)
+	h("DELETE /v1/workers/{id}", a.deregisterWorker)
+	h("POST /v1/workers/invocations/{id}/result", a.invocationResult)
+	h("POST /v1/workers/invocations/{id}/http", a.invocationHTTP)
+	h("GET /v1/integrations/{id}/workers", a.listIntegrationWorkers)
+
 	h("GET /v1/logs", a.listLogs)
 	h("GET /v1/logs/{id}", a.getLog)
 }

@@ -32,6 +32,16 @@ type Config struct {
 	Recorder *calllog.Recorder
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
+
+	// Workers runs the actions of code-defined integrations (kind "code")
+	// on their connected SDK workers; the server sets it.
+	Workers Workers
+}
+
+// Workers hands an action of a code-defined integration to a worker and
+// waits for its result. params are checked, with defaults applied.
+type Workers interface {
+	Invoke(ctx context.Context, t *Target, action *connector.Action, c Call, params map[string]any) (*Result, error)
 }
 
 // Executor runs actions. It is safe for concurrent use.
@@ -175,6 +185,15 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 	conn, creds, err := e.connection(ctx, t, c.Environment, c.UserID)
 	if err != nil {
 		return nil, err
+	}
+	// Code-defined integrations (Go SDK): the action runs on a worker,
+	// which sends its HTTP calls back through ProxyRaw; the connection was
+	// resolved above only so that a missing one fails the same way.
+	if t.Integration.Kind == store.KindCode {
+		if e.Workers == nil {
+			return nil, problem.New(http.StatusServiceUnavailable, "integration %q is defined in code, and this server does not run SDK workers", t.Integration.Name)
+		}
+		return e.Workers.Invoke(ctx, t, action, c, params)
 	}
 	env := c.Environment
 	def := t.Definition

@@ -17,6 +17,9 @@ type ProxyCall struct {
 	Header                                  http.Header
 	Body                                    []byte
 	Actor                                   string
+	// Source and Action label the call log entry; Source defaults to
+	// "proxy". SDK workers' HTTP calls use "worker" and their action.
+	Source, Action string
 }
 
 // hopHeaders are not forwarded: they describe the hop to Plugboard, or
@@ -59,8 +62,11 @@ func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Respons
 			h.Set(k, v)
 		}
 	}
+	if c.Source == "" {
+		c.Source = "proxy"
+	}
 	res, err := e.send(ctx, t, conn, creds, sendSpec{
-		action: "", env: c.Environment, source: "proxy", actor: c.Actor,
+		action: c.Action, env: c.Environment, source: c.Source, actor: c.Actor,
 		method: c.Method, url: target.String(), header: h, body: c.Body,
 	})
 	if err != nil {

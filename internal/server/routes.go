@@ -21,7 +21,7 @@ func (s *Server) routes() http.Handler {
 	// Agents authenticate with their own keys.
 	mux.Handle("/mcp", s.MCP.Handler())
 	s.mountWebhooks(mux)
-	return s.recoverer(mux)
+	return s.recoverer(traceContext(mux))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

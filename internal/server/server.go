@@ -29,6 +29,7 @@ import (
 	"github.com/plugboard/plugboard/internal/vault"
 	"github.com/plugboard/plugboard/internal/web"
 	"github.com/plugboard/plugboard/internal/webhook"
+	"github.com/plugboard/plugboard/internal/worker"
 )
 
 // Server is one Plugboard node.
@@ -53,6 +54,9 @@ type Server struct {
 	Jobs *jobs.Queue
 	// Webhooks receives events at /hooks/{id} and manages webhooks.
 	Webhooks *webhook.Service
+	// Workers serves Go SDK workers; the executor hands it the actions of
+	// code-defined integrations.
+	Workers *worker.Service
 
 	closeLimits func() error
 	handler     http.Handler
@@ -112,6 +116,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if err := s.wireDashboard(); err != nil {
 		return nil, err
 	}
+	s.wireWorkers()
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}
@@ -135,6 +140,7 @@ func (s *Server) Start(ctx context.Context) {
 		defer s.background.Done()
 		s.Recorder.Run(bg)
 	}()
+	s.startWorkers(bg)
 	s.startWebhooks(ctx)
 }
 
@@ -158,6 +164,8 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	// Long polls of SDK workers end at once instead of holding shutdown.
+	srv.RegisterOnShutdown(s.Workers.Stop)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())
