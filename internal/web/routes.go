@@ -41,4 +41,20 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /integrations/{id}/connections", wb.connectionSave)
 	m("POST /integrations/{id}/connections/{cid}/delete", wb.connectionDelete)
 	m("POST /integrations/{id}/connections/{cid}/connect", wb.connectionConnect)
+	m("GET /integrations/{id}/monitor", wb.monitor)
+
+	m("GET /webhooks", wb.webhookList)
+	m("POST /webhooks", wb.webhookCreate)
+	m("GET /webhooks/{id}", wb.webhookDetail)
+	m("POST /webhooks/{id}/settings", wb.webhookSettings)
+	m("POST /webhooks/{id}/triggers", wb.triggerAdd)
+	m("POST /webhooks/{id}/triggers/check", wb.triggerCheck)
+	m("POST /webhooks/{id}/triggers/{tid}/delete", wb.triggerDelete)
+	m("POST /webhooks/{id}/test", wb.webhookTest)
+	m("POST /webhooks/{id}/delete", wb.webhookDelete)
+	m("GET /events/{id}", wb.eventDetail)
+	m("POST /events/{id}/replay", wb.eventReplay)
+
+	m("GET /logs", wb.logList)
+	m("GET /logs/{id}", wb.logDetail)
 }

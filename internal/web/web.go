@@ -17,6 +17,7 @@ import (
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/webhook"
 )
 
 //go:embed templates static
@@ -30,6 +31,8 @@ type Deps struct {
 	Auth     *auth.Provider
 	// Outbound fetches OpenAPI documents by URL, through the SSRF guard.
 	Outbound *outbound.Client
+	// Webhooks manages webhooks, their triggers and events.
+	Webhooks *webhook.Service
 	Logger   *slog.Logger
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.
