@@ -14,7 +14,7 @@ import (
 func (s *Server) wireDashboard() error {
 	var err error
 	s.Web, err = web.New(web.Deps{
-		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Outbound: s.Outbound, Webhooks: s.Webhooks, Logger: s.logger, PublicURL: s.cfg.PublicURL,
+		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Outbound: s.Outbound, Webhooks: s.Webhooks, API: s.API, MCP: s.MCP, Logger: s.logger, PublicURL: s.cfg.PublicURL,
 		OnDeploy: func(ctx context.Context, in store.Integration) {
 			if s.API.OnDeploy != nil {
 				s.API.OnDeploy(ctx, in)

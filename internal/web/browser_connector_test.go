@@ -141,6 +141,19 @@ func TestBrowserBuildsTheSeedCRM(t *testing.T) {
 	b.waitText("#live-tools", "custom_crm__get_contact")
 	b.shot("connector-4-deploy")
 
+	// An agent gets the deployed tools; its key and MCP settings show once.
+	b.open("/agents")
+	b.do("create an agent with every CRM tool", fill("#ag-name", "Support bot"), click("input[name=grant][value='"+id+"']"),
+		click("form[action='/agents'] button[type=submit]"))
+	b.waitText("main h1", "Support bot is ready")
+	b.waitText("#agent-tools", "custom_crm__create_contact")
+	key, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#agent-key")))
+	settings, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#mcp-config")))
+	if !strings.HasPrefix(key, "pba_") || !strings.Contains(settings, "Bearer "+key) || !strings.Contains(settings, in.URL+"/mcp") {
+		t.Fatalf("agent key %q, MCP settings:\n%s", key, settings)
+	}
+	b.shot("agent-created")
+
 	// Form and JSON round-trip: saving any of them unchanged adds nothing.
 	for _, page := range []struct{ path, button string }{
 		{"/integrations/" + id, "form.stack button[type=submit].primary"},

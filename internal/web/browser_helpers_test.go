@@ -101,7 +101,9 @@ func (b *browser) failureShot() {
 	b.t.Logf("screenshot of the page at failure (%s): %s", loc, p)
 }
 
-func sanitize(s string) string { return regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(s, "_") }
+func sanitize(s string) string {
+	return regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(s, "_")
+}
 
 // do runs steps with a bound, failing the test with what it was doing.
 func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {

@@ -7,18 +7,19 @@ import (
 	"github.com/plugboard/plugboard/internal/api"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/mcp"
 )
 
 // tool is one MCP tool an action becomes.
 type tool struct {
-	Name, Action, Method, Endpoint, Description string
+	Name, Key, Action, Method, Endpoint, Description string
 }
 
 // toolsOf lists the MCP tools of a definition: <slug>__<action key>.
 func toolsOf(slug string, def *connector.Definition) []tool {
 	out := make([]tool, 0, len(def.Actions))
 	for _, a := range def.Actions {
-		out = append(out, tool{Name: slug + "__" + a.Key, Action: a.Name, Method: a.Method, Endpoint: a.Endpoint, Description: a.Description})
+		out = append(out, tool{Name: mcp.ToolName(slug, a.Key), Key: a.Key, Action: a.Name, Method: a.Method, Endpoint: a.Endpoint, Description: a.Description})
 	}
 	return out
 }

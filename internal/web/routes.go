@@ -55,6 +55,11 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("GET /events/{id}", wb.eventDetail)
 	m("POST /events/{id}/replay", wb.eventReplay)
 
+	m("GET /agents", wb.agentList)
+	m("POST /agents", wb.agentCreate)
+	m("GET /agents/{id}", wb.agentDetail)
+	m("POST /agents/{id}/revoke", wb.agentRevoke)
+
 	m("GET /logs", wb.logList)
 	m("GET /logs/{id}", wb.logDetail)
 }

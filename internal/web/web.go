@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/api"
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/webhook"
@@ -33,6 +35,10 @@ type Deps struct {
 	Outbound *outbound.Client
 	// Webhooks manages webhooks, their triggers and events.
 	Webhooks *webhook.Service
+	// API creates agents with the same checks as the REST API.
+	API *api.API
+	// MCP lists the tools each agent sees.
+	MCP *mcp.Server
 	Logger   *slog.Logger
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"context"
+	"strings"
+
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// AgentTool is one grant of tools, as the dashboard's form submits it: the
+// same shape and checks as an entry of "tools" in POST /v1/agents.
+type AgentTool = grantInput
+
+// CreateAgent creates an agent for p exactly as POST /v1/agents does,
+// so the dashboard shares its checks of the grants, and returns the agent
+// with its key, which is shown once and stored only hashed.
+func (a *API) CreateAgent(ctx context.Context, p store.Principal, name string, tools []AgentTool) (store.Agent, string, error) {
+	if err := authorize(p, permManageOrg); err != nil {
+		return store.Agent{}, "", err
+	}
+	if strings.TrimSpace(name) == "" {
+		return store.Agent{}, "", problem.Invalid("name is required", []problem.FieldError{{Field: "name", Message: "give the agent a name, e.g. \"support bot\""}})
+	}
+	grants, err := a.grants(ctx, p.Org.ID, tools)
+	if err != nil {
+		return store.Agent{}, "", err
+	}
+	key, prefix, hash := newAgentKey()
+	ag, err := a.Store.CreateAgent(ctx, store.Agent{OrgID: p.Org.ID, Name: strings.TrimSpace(name), KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID}, hash)
+	if err != nil {
+		return store.Agent{}, "", err
+	}
+	return ag, key, nil
+}
