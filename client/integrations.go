@@ -43,6 +43,7 @@ type ImportReport struct {
 	Skipped    []struct {
 		Operation string `json:"operation"`
 		Reason    string `json:"reason"`
+		Partial   bool   `json:"partial"`
 	} `json:"skipped"`
 }
 
@@ -92,6 +93,9 @@ type ImportInput struct {
 	ServerURL    string          `json:"server_url,omitempty"`
 	Tags         []string        `json:"tags,omitempty"`
 	PathPrefixes []string        `json:"path_prefixes,omitempty"`
+	ServerIndex  int             `json:"server_index,omitempty"`
+	Operations   []string        `json:"operations,omitempty"`
+	MaxActions   int             `json:"max_actions,omitempty"`
 }
 
 // Import creates an integration from an OpenAPI document.
