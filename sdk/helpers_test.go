@@ -209,3 +209,12 @@ func serverOpts(inst *servertest.Instance) []sdk.Option {
 }
 
 func jsonBody(s string) io.Reader { return strings.NewReader(s) }
+
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

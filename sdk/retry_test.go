@@ -34,6 +34,13 @@ type journal struct {
 
 func newJournal() *journal { return &journal{started: make(chan attempt, 16)} }
 
+// all returns the attempts so far.
+func (j *journal) all() []attempt {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]attempt(nil), j.attempts...)
+}
+
 // writer is an integration whose "write" action records its attempt, then
 // runs hold (which may block) before answering.
 func writer(name string, j *journal, worker string, hold func(ctx context.Context) error) *sdk.Integration {
