@@ -45,7 +45,7 @@ func BenchmarkIngest(b *testing.B) {
 			name = "verify+commit+trigger_job"
 		}
 		b.Run(name, func(b *testing.B) {
-			url, c := quietServer(b)
+			_, c := quietServer(b)
 			in := client.WebhookInput{Name: "Bench", Source: "github", Secret: "bench-secret", RateLimitPerSecond: 1_000_000}
 			if withTrigger {
 				api := newContactsAPI(b)
@@ -55,7 +55,6 @@ func BenchmarkIngest(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			_ = url
 			hammer(b, wh.URL, func(body []byte) http.Header { return signWith("github", body, "bench-secret") })
 		})
 	}
