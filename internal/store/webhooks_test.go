@@ -1,0 +1,123 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+func TestWebhooksAndEvents(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		org, _ := newOrg(t, s, "hooks@example.com")
+		other, _ := newOrg(t, s, "other@example.com")
+		w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "Stripe", Source: "stripe",
+			Secret: "sealed-1", AllowedIPs: []string{"10.0.0.0/8"},
+			Triggers: []store.Trigger{{ID: store.NewTriggerID(), Spec: []byte(`{"url":"https://example.com"}`)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.ID) < 30 {
+			t.Fatalf("webhook id %q is too short to be unguessable", w.ID)
+		}
+		if _, err := s.GetWebhook(ctx, other.ID, w.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other org sees the webhook: %v", err)
+		}
+		got, err := s.GetWebhookForIngest(ctx, w.ID)
+		if err != nil || got.OrgID != org.ID || len(got.Triggers) != 1 || got.AllowedIPs[0] != "10.0.0.0/8" {
+			t.Fatalf("ingest view = %+v, %v", got, err)
+		}
+		trigger := got.Triggers[0].ID
+
+		// Events and their runs commit together; a repeated provider id
+		// stores nothing, even within the same transaction.
+		now := time.Now()
+		e1 := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "evt_1", Headers: `{}`, Body: []byte{0, 1, 2, 255}, SourceIP: "10.0.0.1", ReceivedAt: now}
+		e2 := e1
+		e2.ID = store.NewEventID()
+		e3 := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+		e4 := e3
+		e4.ID = store.NewEventID() // no provider id: never a duplicate
+		run := store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e1.ID, TriggerID: trigger, CreatedAt: now}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			for i, e := range []store.Event{e1, e2, e3, e4} {
+				inserted, err := tx.InsertEvent(ctx, e)
+				if err != nil {
+					return err
+				}
+				if inserted != (i != 1) {
+					t.Errorf("event %d inserted = %v", i, inserted)
+				}
+			}
+			return tx.InsertTriggerRun(ctx, run)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, err := s.EventIDByProviderID(ctx, w.ID, "evt_1"); err != nil || id != e1.ID {
+			t.Fatalf("duplicate lookup = %q, %v", id, err)
+		}
+		stored, err := s.GetEvent(ctx, org.ID, e1.ID)
+		if err != nil || string(stored.Body) != string(e1.Body) || len(stored.Runs) != 1 || stored.Runs[0].Status != store.RunPending {
+			t.Fatalf("stored event = %+v, %v", stored, err)
+		}
+
+		// Attempts and the dead-letter list.
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.RecordAttempt(ctx, run.ID, store.Attempt{Status: "failed", HTTPStatus: 400, Error: "bad", StartedAt: now}, store.RunDead, time.Time{})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Status: store.RunDead})
+		if err != nil || len(dead) != 1 || dead[0].ID != e1.ID || len(dead[0].Body) != 0 {
+			t.Fatalf("dead events = %+v, %v", dead, err)
+		}
+		all, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Limit: 2})
+		if err != nil || len(all) != 2 || all[0].ID != e4.ID {
+			t.Fatalf("newest page = %+v, %v", all, err)
+		}
+		older, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Before: all[1].ID})
+		if err != nil || len(older) != 1 || older[0].ID != e1.ID {
+			t.Fatalf("next page = %+v, %v", older, err)
+		}
+		var replayed []string
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			replayed, err = tx.ReplayRuns(ctx, org.ID, []string{run.ID})
+			return err
+		})
+		if err != nil || len(replayed) != 1 {
+			t.Fatalf("replay = %v, %v", replayed, err)
+		}
+		r, _, err := s.RunForWork(ctx, run.ID)
+		if err != nil || r.Status != store.RunPending || r.Attempts != 0 || r.Replays != 1 {
+			t.Fatalf("replayed run = %+v, %v", r, err)
+		}
+
+		// Key rotation reaches both sealed secret columns.
+		if err := s.RotateWebhookSecret(ctx, org.ID, w.ID, "sealed-2", "sealed-1", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		if _, err := s.ResealSecrets(ctx, func(rowID, sealed string) (string, bool, error) {
+			if rowID == w.ID {
+				seen[sealed] = true
+			}
+			return sealed, false, nil
+		}); err != nil || !seen["sealed-1"] || !seen["sealed-2"] {
+			t.Fatalf("reseal saw %v (%v)", seen, err)
+		}
+		if err := s.DeleteWebhook(ctx, org.ID, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetEvent(ctx, org.ID, e1.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("events outlive their webhook: %v", err)
+		}
+	})
+}
