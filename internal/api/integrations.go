@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/plan"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -54,7 +55,7 @@ func viewIntegration(in store.Integration, def *connector.Definition, full bool)
 		for i := range def.Actions {
 			a := &def.Actions[i]
 			v.Actions = append(v.Actions, actionView{Key: a.Key, Name: a.Name, Description: a.Description, Method: a.Method,
-				Endpoint: a.Endpoint, Tool: in.Slug + "__" + a.Key, InputSchema: a.InputSchemaJSON()})
+				Endpoint: a.Endpoint, Tool: mcp.ToolName(in.Slug, a.Key), InputSchema: a.InputSchemaJSON()})
 		}
 		if full {
 			v.Definition = def

@@ -312,6 +312,24 @@ func (s *Server) ToolsChanged(ctx context.Context, orgID string) {
 	}()
 }
 
+// Close ends every open session, so that their event streams do not hold
+// up a graceful shutdown.
+func (s *Server) Close() {
+	s.mu.Lock()
+	var open []*session
+	for _, sessions := range s.live {
+		for sess := range sessions {
+			open = append(open, sess)
+		}
+	}
+	s.mu.Unlock()
+	for _, sess := range open {
+		for ss := range sess.srv.Sessions() {
+			_ = ss.Close()
+		}
+	}
+}
+
 // Deployed is the API's deploy hook: the organization's tools may have
 // changed.
 func (s *Server) Deployed(ctx context.Context, in store.Integration) { s.ToolsChanged(ctx, in.OrgID) }
