@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugboard/plugboard/client"
+)
+
+func init() { extraCommands = append(extraCommands, (*app).agentsCmd) }
+
+// agentsCmd is "plugboard agents": AI agents, their keys and the tools
+// they may call over MCP.
+func (a *app) agentsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "agents", Aliases: []string{"agent"}, Short: "Give AI agents keys and grant them deployed actions as MCP tools"}
+
+	var tools []string
+	var env, runAs string
+	create := &cobra.Command{
+		Use:   "create <name> --tools <integration>[:<action>,<action>…]",
+		Short: "Create an agent; its key is shown once",
+		Example: `  plugboard agents create "support bot" --tools custom_crm:create_contact,get_contact --environment production
+  plugboard agents create reporter --tools github --tools custom_crm`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			grants, err := parseGrants(tools, env, runAs)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ag, err := c.CreateAgent(cmd.Context(), args[0], grants)
+			if err != nil {
+				return err
+			}
+			return a.showAgent(ag, "created")
+		},
+	}
+	create.Flags().StringArrayVar(&tools, "tools", nil, "an integration (id or slug), optionally with ':' and its actions; repeatable")
+	create.Flags().StringVar(&env, "environment", "", "sandbox, production or auto (production once connected)")
+	create.Flags().StringVar(&runAs, "run-as", "", "user id whose own connections the agent uses (default: the shared ones)")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List agents", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			list, err := c.ListAgents(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, list)
+			}
+			rows := [][]string{}
+			for _, ag := range list {
+				state := "active"
+				if !ag.RevokedAt.IsZero() {
+					state = "revoked"
+				}
+				rows = append(rows, []string{ag.ID, ag.Name, ag.KeyPrefix + "…", state, grantsText(ag.Tools)})
+			}
+			table(a.stdout, []string{"ID", "NAME", "KEY", "STATE", "TOOLS"}, rows)
+			return nil
+		},
+	}
+
+	var format string
+	export := &cobra.Command{
+		Use: "tools <agent>", Short: "Print an agent's tools as function-calling JSON (openai, anthropic or mcp)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			tools, err := c.AgentTools(cmd.Context(), args[0], format)
+			if err != nil {
+				return err
+			}
+			return printJSON(a.stdout, tools)
+		},
+	}
+	export.Flags().StringVar(&format, "format", "openai", "openai, anthropic or mcp")
+
+	rotate := &cobra.Command{
+		Use: "rotate-key <agent>", Short: "Give an agent a new key; the old one stops working at once", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ag, err := c.RotateAgentKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return a.showAgent(ag, "rotated the key of")
+		},
+	}
+
+	revoke := &cobra.Command{
+		Use: "revoke <agent>", Short: "Revoke an agent; its key stops working at once", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if err := c.RevokeAgent(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "revoked %s\n", args[0])
+			return nil
+		},
+	}
+
+	cmd.AddCommand(create, list, export, rotate, revoke)
+	return cmd
+}
+
+// parseGrants reads --tools values: "crm" grants every action of crm,
+// "crm:create_contact,get_contact" those two.
+func parseGrants(tools []string, env, runAs string) ([]client.AgentGrant, error) {
+	out := make([]client.AgentGrant, 0, len(tools))
+	for _, t := range tools {
+		integ, actions, _ := strings.Cut(t, ":")
+		if strings.TrimSpace(integ) == "" {
+			return nil, usageError{fmt.Errorf("--tools %q: give an integration id or slug before ':'", t)}
+		}
+		g := client.AgentGrant{Integration: strings.TrimSpace(integ), Environment: env, RunAs: runAs}
+		for _, act := range strings.Split(actions, ",") {
+			if act = strings.TrimSpace(act); act != "" {
+				g.Actions = append(g.Actions, act)
+			}
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func grantsText(gs []client.Grant) string {
+	var parts []string
+	for _, g := range gs {
+		name := g.IntegrationSlug
+		if name == "" {
+			name = g.Integration
+		}
+		parts = append(parts, name+":"+strings.Join(g.Actions, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (a *app) showAgent(ag *client.Agent, verb string) error {
+	if a.output == "json" {
+		return printJSON(a.stdout, ag)
+	}
+	fmt.Fprintf(a.stdout, "%s agent %s (%s)\n", verb, ag.Name, ag.ID)
+	if ag.Key != "" {
+		fmt.Fprintf(a.stdout, "\nkey (shown only this once): %s\n", ag.Key)
+	}
+	fmt.Fprintf(a.stdout, "MCP endpoint: %s (Authorization: Bearer <key>)\n", ag.MCPURL)
+	if len(ag.Tools) > 0 {
+		fmt.Fprintf(a.stdout, "tools: %s\n", grantsText(ag.Tools))
+	}
+	return nil
+}
