@@ -6,17 +6,37 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 )
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz" // Crockford base32, lower case
 
+var (
+	mu       sync.Mutex
+	lastMS   uint64
+	lastRand [10]byte
+)
+
 // New returns "<prefix>_<26 chars>": 48 bits of milliseconds then 80 random
-// bits, so ids made later sort after earlier ones.
+// bits, so ids made later sort after earlier ones. Within one millisecond
+// the random part counts up from the previous id, so a process's ids are
+// strictly ordered (lists newest-first stay in call order).
 func New(prefix string) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	_, _ = rand.Read(b[6:])
+	msNow := uint64(time.Now().UnixMilli())
+	mu.Lock()
+	if msNow <= lastMS {
+		msNow = lastMS
+		increment(lastRand[:])
+	} else {
+		lastMS = msNow
+		_, _ = rand.Read(lastRand[:])
+		lastRand[0] &= 0x7f // leave room to count up without carrying into the time
+	}
+	binary.BigEndian.PutUint64(b[:8], msNow<<16)
+	copy(b[6:], lastRand[:])
+	mu.Unlock()
 	var sb strings.Builder
 	sb.Grow(len(prefix) + 27)
 	sb.WriteString(prefix)
@@ -37,6 +57,15 @@ func Random(prefix string, n int) string {
 	}
 	encode(&sb, b)
 	return sb.String()
+}
+
+func increment(b []byte) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i]++
+		if b[i] != 0 {
+			return
+		}
+	}
 }
 
 func encode(sb *strings.Builder, b []byte) {
