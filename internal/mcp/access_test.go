@@ -3,6 +3,7 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -53,6 +54,24 @@ func TestAgentAccess(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatalf("no key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+			}
+		})
+
+		t.Run("a request outside a session is answered without opening one", func(t *testing.T) {
+			a := e.agent(t, "one-off", client.AgentGrant{Integration: e.crm.Slug, Actions: []string{"get_contact"}})
+			req, _ := http.NewRequest("POST", e.srv.URL+"/mcp", strings.NewReader(`{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}`))
+			req.Header.Set("Authorization", "Bearer "+a.Key)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Mcp-Session-Id") != "" || !strings.Contains(string(body), `"name":"test_crm__get_contact"`) {
+				t.Fatalf("%d, session %q: %s", resp.StatusCode, resp.Header.Get("Mcp-Session-Id"), body)
 			}
 		})
 

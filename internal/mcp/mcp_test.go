@@ -2,6 +2,8 @@ package mcp_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -110,6 +112,27 @@ func TestAgentTools(t *testing.T) {
 						t.Errorf("%s %v: %q does not say %q", c.name, c.args, text(res), w)
 					}
 				}
+			}
+		})
+
+		t.Run("an API that does not answer in time is a timeout tool error", func(t *testing.T) {
+			hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+			t.Cleanup(hang.Close)
+			slow, err := e.srv.Client.CreateIntegration(e.ctx, json.RawMessage(`{"name": "Slow API", "baseUrl": "`+hang.URL+`", "timeoutSeconds": 1,
+				"auth": {"type": "none"}, "actions": [{"key": "ping", "name": "Ping", "method": "POST", "endpoint": "/ping"}]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.Client.Deploy(e.ctx, slow.ID); err != nil {
+				t.Fatal(err)
+			}
+			a := e.agent(t, "patient", client.AgentGrant{Integration: slow.ID})
+			res, err := e.mustConnect(t, a.Key, nil).CallTool(e.ctx, &sdk.CallToolParams{Name: "slow_api__ping"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.IsError || !strings.HasPrefix(text(res), "Timeout: Slow API did not answer in time") {
+				t.Fatalf("result: %s", text(res))
 			}
 		})
 

@@ -1,9 +1,12 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -94,7 +97,7 @@ func New(cfg Config) *Server {
 		DisableLocalhostProtection: true,
 	})
 	verified := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
-	s.handler = requireBearer(verified(withServerSlot(streamable)))
+	s.handler = requireBearer(verified(s.withServerSlot(streamable)))
 	return s
 }
 
@@ -149,14 +152,52 @@ func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 	return a, ok
 }
 
-// serverSlot memoizes the server made for one HTTP request: the SDK asks
-// for it twice when a request opens a session.
-type serverSlot struct{ srv *sdk.Server }
+// serverSlot memoizes the server made for one HTTP request (the SDK asks
+// for it twice when a request opens a session) and tells whether the
+// request is an initialize, the only one that should open a session.
+type serverSlot struct {
+	srv        *sdk.Server
+	initialize bool
+}
 
-func withServerSlot(next http.Handler) http.Handler {
+func (s *Server) withServerSlot(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, &serverSlot{})))
+		slot := &serverSlot{}
+		if r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == "" && r.Body != nil {
+			slot.initialize = s.peekInitialize(r)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, slot)))
 	})
+}
+
+// peekInitialize reads the start of a request's body, puts it back, and
+// reports whether it holds an initialize request.
+func (s *Server) peekInitialize(r *http.Request) bool {
+	head, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxRequestBytes+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	if err != nil {
+		return false
+	}
+	var one struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(head, &one) == nil {
+		return one.Method == "initialize"
+	}
+	var batch []struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(head, &batch) == nil {
+		for _, m := range batch {
+			if m.Method == "initialize" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serverFor gives a request that opens a session a server holding the
@@ -167,27 +208,37 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 		return s.probe
 	}
 	slot, _ := r.Context().Value(agentKey{}).(*serverSlot)
-	if slot != nil && slot.srv != nil {
+	if slot == nil {
+		return nil
+	}
+	if slot.srv != nil {
 		return slot.srv
 	}
 	agent, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
 	if !ok {
 		return nil
 	}
-	sess, err := s.newSession(r.Context(), agent)
+	sess, err := s.newSession(r.Context(), agent, slot.initialize)
 	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", agent.ID, "error", err)
 		return nil
 	}
-	if slot != nil {
-		slot.srv = sess.srv
-	}
+	slot.srv = sess.srv
 	return sess.srv
 }
 
-func (s *Server) newSession(ctx context.Context, agent store.Agent) (*session, error) {
+// newSession makes the server of a new session. Only an initialize request
+// gets a session id: any other request without one (a client probing with
+// server/discover, or a single stateless call) is answered and its session
+// closed at once, rather than left idle until the session timeout.
+func (s *Server) newSession(ctx context.Context, agent store.Agent, initialize bool) (*session, error) {
 	sess := &session{agentID: agent.ID, orgID: agent.OrgID, tools: map[string]string{}}
+	var sessionID func() string
+	if !initialize {
+		sessionID = func() string { return "" }
+	}
 	sess.srv = sdk.NewServer(s.implementation(), &sdk.ServerOptions{
+		GetSessionID: sessionID,
 		Instructions: "Each tool calls an action of an API connected to Plugboard. Tool names are <integration>__<action>. " +
 			"Pass _meta.idempotency_key on a call to make a retry of it safe: a repeat within 24 hours returns the first result.",
 		Logger: s.cfg.Logger,
