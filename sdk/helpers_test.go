@@ -35,7 +35,7 @@ type toolAPI struct {
 	keysSeen    atomic.Int64
 }
 
-func newToolAPI(t *testing.T) *toolAPI {
+func newToolAPI(t testing.TB) *toolAPI {
 	api := &toolAPI{}
 	mux := http.NewServeMux()
 	check := func(w http.ResponseWriter, r *http.Request) bool {

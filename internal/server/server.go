@@ -168,8 +168,6 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv.RegisterOnShutdown(s.Workers.Stop)
 	// Agents' open MCP streams end at once too.
 	srv.RegisterOnShutdown(s.MCP.Close)
-	// Long polls of SDK workers end at once instead of holding shutdown.
-	srv.RegisterOnShutdown(s.Workers.Stop)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())

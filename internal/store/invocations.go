@@ -76,9 +76,11 @@ func scanInvocation(row interface{ Scan(...any) error }) (Invocation, error) {
 // CreateInvocation queues a pending invocation; ID must be set.
 func (s *Store) CreateInvocation(ctx context.Context, i Invocation) error {
 	t := now()
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO worker_invocations (`+invocationCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, '', '', 0, ?, ?, NULL)`),
-		i.ID, i.OrgID, i.IntegrationID, i.Version, i.Action, i.Environment, i.UserID, i.Source, i.Actor, string(i.Input), i.IdempotencyKey, i.Trace,
-		InvPending, i.DeadlineAt.UnixMilli(), t, t)
+	st, err := s.writeStmt(ctx, `INSERT INTO worker_invocations (`+invocationCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, '', '', 0, ?, ?, NULL)`)
+	if err == nil {
+		_, err = st.ExecContext(ctx, i.ID, i.OrgID, i.IntegrationID, i.Version, i.Action, i.Environment, i.UserID, i.Source, i.Actor, string(i.Input), i.IdempotencyKey, i.Trace,
+			InvPending, i.DeadlineAt.UnixMilli(), t, t)
+	}
 	if err != nil {
 		return fmt.Errorf("queue invocation: %w", mapErr(err))
 	}
@@ -87,7 +89,7 @@ func (s *Store) CreateInvocation(ctx context.Context, i Invocation) error {
 
 // GetInvocation loads an organization's invocation.
 func (s *Store) GetInvocation(ctx context.Context, orgID, invocationID string) (Invocation, error) {
-	return scanInvocation(s.w.QueryRowContext(ctx, s.q(`SELECT `+invocationCols+` FROM worker_invocations WHERE org_id = ? AND id = ?`), orgID, invocationID))
+	return scanInvocation(s.readRow(ctx, `SELECT `+invocationCols+` FROM worker_invocations WHERE org_id = ? AND id = ?`, orgID, invocationID))
 }
 
 // Claim is what a worker may take in one poll.
@@ -108,18 +110,24 @@ func (s *Store) ClaimInvocations(ctx context.Context, c Claim) ([]Invocation, er
 		return nil, nil
 	}
 	t := now()
-	args := []any{InvLeased, c.WorkerID, t + c.Lease.Milliseconds(), t, c.OrgID, c.IntegrationID}
+	args := []any{InvLeased, c.WorkerID, t + c.Lease.Milliseconds(), t, c.IntegrationID, c.OrgID}
 	for _, a := range c.Actions {
 		args = append(args, a)
 	}
-	args = append(args, t, c.MaxAttempts, InvPending, InvLeased, t, c.Max)
+	args = append(args, t, c.MaxAttempts, InvPending, t, c.Max)
+	// The literal status list matches the partial index of open
+	// invocations (0005_workers.sql), so finished ones are never read.
 	q := `UPDATE worker_invocations SET status = ?, worker_id = ?, attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
 WHERE id IN (SELECT id FROM worker_invocations
-  WHERE org_id = ? AND integration_id = ? AND action IN (` + placeholders(len(c.Actions)) + `) AND deadline_at > ? AND attempts < ?
-    AND (status = ? OR (status = ? AND lease_expires_at < ?))
+  WHERE integration_id = ? AND status IN ('pending', 'leased') AND org_id = ? AND action IN (` + placeholders(len(c.Actions)) + `)
+    AND deadline_at > ? AND attempts < ? AND (status = ? OR lease_expires_at < ?)
   ORDER BY created_at LIMIT ?` + s.skipLocked() + `)
 RETURNING ` + invocationCols
-	rows, err := s.w.QueryContext(ctx, s.q(q), args...)
+	st, err := s.writeStmt(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("claim invocations: %w", mapErr(err))
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim invocations: %w", mapErr(err))
 	}
@@ -157,9 +165,12 @@ type Completion struct {
 // a slow worker finishing after its lease was taken over still counts.
 func (s *Store) CompleteInvocation(ctx context.Context, orgID, invocationID string, c Completion) (bool, error) {
 	t := now()
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE worker_invocations SET status = ?, output = ?, error = ?, error_status = ?, completed_at = ?, updated_at = ?, lease_expires_at = NULL
-WHERE org_id = ? AND id = ? AND status IN (?, ?)`),
-		c.Status, string(c.Output), c.Error, c.ErrorStatus, t, t, orgID, invocationID, InvPending, InvLeased)
+	st, err := s.writeStmt(ctx, `UPDATE worker_invocations SET status = ?, output = ?, error = ?, error_status = ?, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+WHERE org_id = ? AND id = ? AND status IN (?, ?)`)
+	if err != nil {
+		return false, fmt.Errorf("complete invocation %s: %w", invocationID, mapErr(err))
+	}
+	res, err := st.ExecContext(ctx, c.Status, string(c.Output), c.Error, c.ErrorStatus, t, t, orgID, invocationID, InvPending, InvLeased)
 	if err != nil {
 		return false, fmt.Errorf("complete invocation %s: %w", invocationID, mapErr(err))
 	}
@@ -227,4 +238,24 @@ func (s *Store) ReleaseInvocations(ctx context.Context, orgID, workerID string, 
 	_, err := s.w.ExecContext(ctx, s.q(`UPDATE worker_invocations SET status = ?, worker_id = '', lease_expires_at = NULL, attempts = attempts - 1, updated_at = ?
 WHERE org_id = ? AND worker_id = ? AND status = ? AND id IN (`+placeholders(len(ids))+`)`), args...)
 	return mapErr(err)
+}
+
+// writeStmt is a prepared statement on the write pool, kept with the
+// store's cached read statements (Close closes both). Preparing an UPDATE
+// … RETURNING costs SQLite more than running it, and claims run on every
+// poll.
+func (s *Store) writeStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	key := "write\x00" + query
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.w.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }

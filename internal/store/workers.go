@@ -138,7 +138,7 @@ func (s *Store) CreateWorker(ctx context.Context, w Worker) (Worker, error) {
 
 // GetWorker loads an organization's worker.
 func (s *Store) GetWorker(ctx context.Context, orgID, workerID string) (Worker, error) {
-	return scanWorker(s.r.QueryRowContext(ctx, s.q(`SELECT `+workerCols+` FROM workers WHERE org_id = ? AND id = ?`), orgID, workerID))
+	return scanWorker(s.readRow(ctx, `SELECT `+workerCols+` FROM workers WHERE org_id = ? AND id = ?`, orgID, workerID))
 }
 
 // TouchWorker marks the worker as seen now. A stopped worker stays
@@ -174,8 +174,11 @@ func (s *Store) StopWorker(ctx context.Context, orgID, workerID string, running 
 // seen since the given time and not stopped. With action set, only
 // workers serving that action count.
 func (s *Store) LiveWorkers(ctx context.Context, orgID, integrationID, action string, since time.Time) (int, error) {
-	q := `SELECT actions FROM workers WHERE org_id = ? AND integration_id = ? AND stopped_at IS NULL AND last_seen_at >= ?`
-	rows, err := s.r.QueryContext(ctx, s.q(q), orgID, integrationID, since.UnixMilli())
+	st, err := s.readStmt(ctx, `SELECT actions FROM workers WHERE org_id = ? AND integration_id = ? AND stopped_at IS NULL AND last_seen_at >= ?`)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := st.QueryContext(ctx, orgID, integrationID, since.UnixMilli())
 	if err != nil {
 		return 0, err
 	}

@@ -33,9 +33,7 @@ func (s *Service) Poll(ctx context.Context, orgID, workerID string, limit int, w
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.TouchWorker(ctx, orgID, w.ID); err != nil {
-		return nil, err
-	}
+	// Heartbeats keep the worker marked as seen; a poll does not write.
 	limit = min(max(limit, 1), w.Concurrency)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()

@@ -57,6 +57,7 @@ CREATE TABLE worker_invocations (
     updated_at BIGINT NOT NULL,
     completed_at BIGINT
 );
-CREATE INDEX worker_invocations_ready ON worker_invocations (integration_id, status, created_at);
+-- Claims read only open invocations, however many finished ones remain.
+CREATE INDEX worker_invocations_open ON worker_invocations (integration_id, created_at) WHERE status IN ('pending', 'leased');
 CREATE INDEX worker_invocations_worker ON worker_invocations (worker_id, status);
 CREATE INDEX worker_invocations_created ON worker_invocations (created_at);
