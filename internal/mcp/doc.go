@@ -42,7 +42,9 @@
 // list is rebuilt from the database on every tools/list. After a deploy
 // ([Server.Deployed]) or an agent's edit ([Server.ToolsChanged]), the
 // sessions of that organization are brought up to date and those whose
-// tools changed receive notifications/tools/list_changed. Sessions live in
-// the memory of the node that opened them; behind a load balancer, route
-// /mcp with session affinity (the Mcp-Session-Id header).
+// tools changed receive notifications/tools/list_changed. On PostgreSQL
+// the change is announced with NOTIFY, so that sessions on every node hear
+// of it ([Server.RelayChanges]). Sessions live in the memory of the node
+// that opened them; behind a load balancer, route /mcp with session
+// affinity (the Mcp-Session-Id header).
 package mcp

@@ -3,6 +3,7 @@ package mcp
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -68,6 +70,9 @@ type Server struct {
 
 	mu   sync.Mutex
 	live map[string]map[*session]struct{} // org id → initialized sessions
+
+	node string        // this node's id in change announcements
+	pool *pgxpool.Pool // set by RelayChanges; nil on SQLite
 }
 
 // session is one agent's MCP session, served by an SDK server of its own
@@ -84,7 +89,7 @@ type session struct {
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, catalog: Catalog{Executor: cfg.Executor}, live: map[string]map[*session]struct{}{}}
+	s := &Server{cfg: cfg, catalog: Catalog{Executor: cfg.Executor}, live: map[string]map[*session]struct{}{}, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
@@ -326,10 +331,18 @@ func (s *Server) track(sess *session, ss *sdk.ServerSession) {
 }
 
 // ToolsChanged brings the connected sessions of an organization up to date
-// after its integrations or agents changed; sessions whose tools changed
-// receive notifications/tools/list_changed. Sessions of a revoked agent are
-// closed. It returns at once and works in the background.
+// after its integrations or agents changed, on this node and, through
+// PostgreSQL, on the others (see [Server.RelayChanges]); sessions whose
+// tools changed receive notifications/tools/list_changed. Sessions of a
+// revoked agent are closed. It returns at once and works in the
+// background.
 func (s *Server) ToolsChanged(ctx context.Context, orgID string) {
+	s.refresh(ctx, orgID)
+	s.announce(ctx, orgID)
+}
+
+// refresh is ToolsChanged for this node's sessions only.
+func (s *Server) refresh(ctx context.Context, orgID string) {
 	s.mu.Lock()
 	var sessions []*session
 	for sess := range s.live[orgID] {

@@ -35,3 +35,19 @@ func (s *Server) wireAgents() error {
 	}
 	return nil
 }
+
+// startAgents relays MCP tool changes between the nodes sharing a
+// PostgreSQL database, so a deploy on one node reaches agents connected to
+// another.
+func (s *Server) startAgents(ctx context.Context) {
+	pool := s.Store.PgxPool()
+	if pool == nil {
+		return
+	}
+	run := s.MCP.RelayChanges(ctx, pool)
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		run()
+	}()
+}

@@ -141,6 +141,7 @@ func (s *Server) Start(ctx context.Context) {
 		s.Recorder.Run(bg)
 	}()
 	s.startWorkers(bg)
+	s.startAgents(bg)
 	s.startWebhooks(ctx)
 }
 
