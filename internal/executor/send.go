@@ -68,20 +68,20 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		RequestBody: truncate(logging.RedactJSON(s.body, secrets...)), CreatedAt: start.UTC(),
 	}
 	if sent != nil {
-		entry.RequestHeaders = headerText(logging.RedactHeaders(sent.Header))
+		entry.RequestHeaders = headerText(maskHeaders(sent.Header, authSpec, secrets))
 	}
 	var result *Result
 	if err != nil {
 		entry.Error = err.Error()
 	} else {
 		entry.Status, entry.Attempts = resp.Status, resp.Attempts
-		entry.ResponseHeaders = headerText(logging.RedactHeaders(resp.Header))
+		entry.ResponseHeaders = headerText(maskHeaders(resp.Header, authSpec, secrets))
 		entry.ResponseBody = truncate(logging.RedactJSON(resp.Body, secrets...))
 		result = &Result{
 			Status: resp.Status, Headers: firstValues(resp.Header), Body: decodeBody(resp.Header, resp.Body),
 			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
 			raw:     resp,
-			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(logging.RedactHeaders(headerOf(sent))), Body: entry.RequestBody},
+			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(maskHeaders(headerOf(sent), authSpec, secrets)), Body: entry.RequestBody},
 		}
 	}
 	e.Recorder.Record(entry)
@@ -156,6 +156,30 @@ func redactURL(u string, a connector.Auth, secrets []string) string {
 	for _, s := range secrets {
 		if s != "" {
 			out = strings.ReplaceAll(out, s, "[REDACTED]")
+		}
+	}
+	return out
+}
+
+// maskHeaders hides secrets in headers kept for logs and shown to users:
+// headers whose names say they are secret, the header an api_key
+// integration sends its key in whatever it is called, and any credential
+// value an API echoes back.
+func maskHeaders(h http.Header, a connector.Auth, secrets []string) http.Header {
+	out := logging.RedactHeaders(h)
+	for name, vals := range out {
+		named := a.Type == connector.AuthAPIKey && a.Location != "query" && strings.EqualFold(name, a.Key)
+		for i, v := range vals {
+			if named {
+				vals[i] = logging.Redacted
+				continue
+			}
+			for _, s := range secrets {
+				if s != "" {
+					v = strings.ReplaceAll(v, s, logging.Redacted)
+				}
+			}
+			vals[i] = v
 		}
 	}
 	return out
