@@ -13,14 +13,14 @@ type CallBucket struct {
 	Calls  int
 	Errors int // 4xx/5xx answers and calls that failed without an answer
 	P50MS  float64
-	P95MS  float64
+	P95MS  float64 // latency percentiles of the calls that got an answer
 }
 
 // CallStats buckets an integration's calls in [since, until) into slots of
-// width step: counts and errors are summed by the database, latency
-// percentiles are computed here from the bucket's durations, since SQLite
-// has no percentile function. Every bucket of the range is returned, empty
-// ones included, oldest first.
+// width step. The database assigns each call its bucket; counts and the
+// latency percentiles are computed here in one pass over the rows, since
+// SQLite has no percentile function and one query serves both engines.
+// Every bucket of the range is returned, empty ones included, oldest first.
 func (s *Store) CallStats(ctx context.Context, orgID, integrationID string, since, until time.Time, step time.Duration) ([]CallBucket, error) {
 	if step <= 0 || !until.After(since) {
 		return nil, fmt.Errorf("call stats: need a positive step and since before until")
@@ -31,62 +31,42 @@ func (s *Store) CallStats(ctx context.Context, orgID, integrationID string, sinc
 	for i := range out {
 		out[i].Start = ms(from + int64(i)*width)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT (created_at - ?) / ?, COUNT(*),
-		SUM(CASE WHEN status >= 400 OR status = 0 OR error <> '' THEN 1 ELSE 0 END)
-		FROM call_logs WHERE org_id = ? AND integration_id = ? AND created_at >= ? AND created_at < ?
-		GROUP BY (created_at - ?) / ?`), from, width, orgID, integrationID, from, until.UnixMilli(), from, width)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT (created_at - ?) / ?, status, CASE WHEN error <> '' THEN 1 ELSE 0 END, duration_ms
+		FROM call_logs WHERE org_id = ? AND integration_id = ? AND created_at >= ? AND created_at < ?`),
+		from, width, orgID, integrationID, from, until.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("call stats: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var b, calls, errs int64
-		if err := rows.Scan(&b, &calls, &errs); err != nil {
-			return nil, err
-		}
-		if b >= 0 && int(b) < n {
-			out[b].Calls, out[b].Errors = int(calls), int(errs)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.callPercentiles(ctx, out, orgID, integrationID, from, until.UnixMilli(), width); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (s *Store) callPercentiles(ctx context.Context, out []CallBucket, orgID, integrationID string, from, until, width int64) error {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT (created_at - ?) / ?, duration_ms FROM call_logs
-		WHERE org_id = ? AND integration_id = ? AND created_at >= ? AND created_at < ? AND status > 0`),
-		from, width, orgID, integrationID, from, until)
-	if err != nil {
-		return fmt.Errorf("call latencies: %w", err)
-	}
-	defer rows.Close()
-	durations := make([][]float64, len(out))
+	durations := make([][]float64, n)
 	for rows.Next() {
 		var b int64
+		var status, failed int
 		var d float64
-		if err := rows.Scan(&b, &d); err != nil {
-			return err
+		if err := rows.Scan(&b, &status, &failed, &d); err != nil {
+			return nil, err
 		}
-		if b >= 0 && int(b) < len(out) {
+		if b < 0 || int(b) >= n {
+			continue
+		}
+		out[b].Calls++
+		if status >= 400 || status == 0 || failed == 1 {
+			out[b].Errors++
+		}
+		if status > 0 {
 			durations[b] = append(durations[b], d)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	for i, ds := range durations {
-		if len(ds) == 0 {
-			continue
+		if len(ds) > 0 {
+			slices.Sort(ds)
+			out[i].P50MS, out[i].P95MS = percentile(ds, 0.50), percentile(ds, 0.95)
 		}
-		slices.Sort(ds)
-		out[i].P50MS, out[i].P95MS = percentile(ds, 0.50), percentile(ds, 0.95)
 	}
-	return nil
+	return out, nil
 }
 
 // percentile is the nearest-rank percentile of sorted values.

@@ -163,4 +163,3 @@ func (wb *Web) agentRevoke(w http.ResponseWriter, r *http.Request, v *visit) err
 	wb.redirect(w, r, "/agents", "Revoked the agent; its key no longer works.")
 	return nil
 }
-

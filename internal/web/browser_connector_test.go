@@ -140,6 +140,28 @@ func TestBrowserBuildsTheSeedCRM(t *testing.T) {
 	b.waitText("#live-tools", "custom_crm__create_contact")
 	b.waitText("#live-tools", "custom_crm__get_contact")
 	b.shot("connector-4-deploy")
+	b.open("/")
+	b.shot("integrations")
+
+	// The call shows in the call log and the charts.
+	b.reloadUntil("/integrations/"+id+"/monitor", "#totals", "1 call ")
+	b.waitText(".charts", "Calls per minute")
+	b.shot("monitor")
+	b.reloadUntil("/logs?integration="+id, "#logs", "create_contact")
+	b.shot("call-log")
+	b.do("open the call", click("#logs tbody tr:first-child a"))
+	b.waitText("main", "X-Api-Key: [REDACTED]")
+	b.shot("call-log-detail")
+
+	// Usable at a phone's width: nothing scrolls sideways.
+	b.phone(true)
+	for _, p := range []string{"/", "/integrations/" + id, "/integrations/" + id + "/actions/create_contact", "/integrations/" + id + "/test", "/integrations/" + id + "/connections", "/logs", "/integrations/" + id + "/monitor", "/integrations/" + id + "/deploy", "/integrations/" + id + "/json", "/integrations/new", "/webhooks", "/agents", "/members"} {
+		b.fitsWidth(p)
+		b.labelled(p)
+	}
+	b.open("/integrations/" + id + "/test")
+	b.shot("phone-test")
+	b.phone(false)
 
 	// An agent gets the deployed tools; its key and MCP settings show once.
 	b.open("/agents")

@@ -209,3 +209,69 @@ func (b *browser) signInFirst(link, email, password string) {
 	)
 	b.waitText("main h1", "Integrations")
 }
+
+// reloadUntil opens path again until sel contains want: for pages that
+// show data written in the background (the call log is buffered).
+func (b *browser) reloadUntil(path, sel, want string) {
+	b.t.Helper()
+	expr := `(() => { const el = document.querySelector(` + jsString(sel) + `); return !!el && el.textContent.includes(` + jsString(want) + `); })()`
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b.open(path)
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	b.t.Fatalf("%s never showed %q in %s", path, want, sel)
+}
+
+// phone narrows the viewport to a phone's width, or back to a laptop's.
+func (b *browser) phone(on bool) {
+	b.t.Helper()
+	if on {
+		b.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+		return
+	}
+	b.do("laptop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// fitsWidth fails when the page scrolls sideways: everything must fit the
+// viewport (tables scroll inside their own box).
+func (b *browser) fitsWidth(path string) {
+	b.t.Helper()
+	b.open(path)
+	over, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if over {
+		b.t.Errorf("%s is wider than the viewport", path)
+	}
+}
+
+// unlabelled lists the form controls of the current page that have no
+// label: neither a <label for>, an enclosing <label>, nor an aria-label.
+const unlabelled = `Array.from(document.querySelectorAll("input, select, textarea"))
+  .filter(el => el.type !== "hidden" && !el.closest("template"))
+  .filter(el => !(el.id && document.querySelector('label[for="' + el.id + '"]')) && !el.closest("label") && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 60))`
+
+func (b *browser) labelled(path string) {
+	b.t.Helper()
+	b.open(path)
+	missing, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](unlabelled))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		b.t.Errorf("%s has inputs without a label: %v", path, missing)
+	}
+	// The first Tab reaches the skip link, so keyboard users can jump
+	// past the navigation.
+	b.do("tab", chromedp.KeyEvent("\t"))
+	focused, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.textContent : ""`))
+	if !strings.Contains(focused, "Skip to content") {
+		b.t.Errorf("%s: the first Tab focuses %q, want the skip link", path, focused)
+	}
+}

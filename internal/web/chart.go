@@ -20,7 +20,7 @@ type series struct {
 // and description for screen readers, axes with a few labels, and bars or
 // lines. Only numbers and fixed words reach the markup, escaped anyway.
 func chartSVG(title, unit string, starts []time.Time, step time.Duration, all ...series) template.HTML {
-	const w, h, left, right, top, bottom = 640.0, 220.0, 52.0, 12.0, 12.0, 28.0
+	const w, h, left, right, top, bottom = 900.0, 230.0, 70.0, 12.0, 12.0, 28.0
 	maxV := 0.0
 	for _, s := range all {
 		for _, v := range s.Values {
@@ -30,6 +30,9 @@ func chartSVG(title, unit string, starts []time.Time, step time.Duration, all ..
 		}
 	}
 	maxV = niceCeil(maxV)
+	if unit == "%" {
+		maxV = 100 // a rate reads best against the whole scale
+	}
 	n := len(starts)
 	x := func(i int) float64 { return left + (w-left-right)*float64(i)/float64(max(n, 1)) }
 	y := func(v float64) float64 { return top + (h-top-bottom)*(1-v/maxV) }
@@ -40,10 +43,10 @@ func chartSVG(title, unit string, starts []time.Time, step time.Duration, all ..
 	for i := 0; i <= 4; i++ {
 		v := maxV * float64(i) / 4
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e1e5ec"/>`, left, w-right, y(v), y(v))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="end" fill="#5d6678">%s</text>`, left-6, y(v)+4, esc(axisLabel(v, unit)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="end" fill="#5d6678">%s</text>`, left-6, y(v)+4, esc(axisLabel(v, unit)))
 	}
 	for i := 0; i < n; i += max(1, n/6) {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle" fill="#5d6678">%s</text>`, x(i), h-8, starts[i].UTC().Format("15:04"))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle" fill="#5d6678">%s</text>`, x(i), h-8, starts[i].UTC().Format("15:04"))
 	}
 	bw := (w - left - right) / float64(max(n, 1))
 	for _, s := range all {
@@ -103,16 +106,17 @@ func niceCeil(v float64) float64 {
 }
 
 func axisLabel(v float64, unit string) string {
+	n := fmt.Sprintf("%.0f", v)
+	if v != math.Trunc(v) && v < 10 {
+		n = fmt.Sprintf("%.2g", v)
+	}
 	switch unit {
 	case "%":
-		return fmt.Sprintf("%.0f%%", v)
+		return n + "%"
 	case "ms":
-		return fmt.Sprintf("%.0f ms", v)
+		return n + " ms"
 	}
-	if v == math.Trunc(v) {
-		return fmt.Sprintf("%.0f", v)
-	}
-	return fmt.Sprintf("%.1f", v)
+	return n
 }
 
 // describe summarizes a chart in words for screen readers.

@@ -60,6 +60,9 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("GET /agents/{id}", wb.agentDetail)
 	m("POST /agents/{id}/revoke", wb.agentRevoke)
 
+	m("GET /members", wb.members)
+	m("POST /members", wb.memberInvite)
+
 	m("GET /logs", wb.logList)
 	m("GET /logs/{id}", wb.logDetail)
 }

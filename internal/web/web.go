@@ -38,8 +38,8 @@ type Deps struct {
 	// API creates agents with the same checks as the REST API.
 	API *api.API
 	// MCP lists the tools each agent sees.
-	MCP *mcp.Server
-	Logger   *slog.Logger
+	MCP    *mcp.Server
+	Logger *slog.Logger
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.
 	PublicURL string

@@ -1,0 +1,171 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+func TestDashboardStore(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		t.Run("sessions resolve to their member until deleted", func(t *testing.T) {
+			t.Parallel()
+			s := storetest.Open(t, engine)
+			ctx := context.Background()
+			org, owner := newOrg(t, s, "ses@example.com")
+			exp := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)
+			sess, err := s.CreateSession(ctx, store.Session{TokenHash: "h1", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c1", ExpiresAt: exp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, p, err := s.SessionByTokenHash(ctx, "h1")
+			if err != nil || got.ID != sess.ID || got.CSRFToken != "c1" || !got.ExpiresAt.Equal(exp) || p.User.ID != owner.ID || p.Org.ID != org.ID {
+				t.Fatalf("session = %+v, principal %+v, err %v", got, p, err)
+			}
+			later := time.Now().Add(10 * time.Minute)
+			if err := s.TouchSession(ctx, sess.ID, later); err != nil {
+				t.Fatal(err)
+			}
+			if got, _, _ = s.SessionByTokenHash(ctx, "h1"); got.LastSeenAt.UnixMilli() != later.UnixMilli() {
+				t.Fatalf("last seen %v, want %v", got.LastSeenAt, later)
+			}
+			n, err := s.DeleteExpiredSessions(ctx, time.Now(), time.Now().Add(time.Minute))
+			if err != nil || n != 0 {
+				t.Fatalf("expired sweep removed %d (err %v), want 0", n, err)
+			}
+			if n, _ = s.DeleteExpiredSessions(ctx, exp.Add(time.Second), time.Time{}); n != 1 {
+				t.Fatalf("sweep past expiry removed %d, want 1", n)
+			}
+			if _, _, err := s.SessionByTokenHash(ctx, "h1"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("deleted session: %v", err)
+			}
+		})
+		t.Run("sign-in links work once and set the password", func(t *testing.T) {
+			t.Parallel()
+			s := storetest.Open(t, engine)
+			ctx := context.Background()
+			org, owner := newOrg(t, s, "link@example.com")
+			other, _ := newOrg(t, s, "taken@example.com")
+			_ = other
+			now := time.Now()
+			if _, err := s.CreateSigninLink(ctx, store.SigninLink{TokenHash: "t1", UserID: owner.ID, OrgID: org.ID, Purpose: store.LinkFirstSignIn, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateSession(ctx, store.Session{TokenHash: "old", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c", ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.SigninLinkByTokenHash(ctx, "t1", now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("expired link: %v", err)
+			}
+			if _, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{Email: "taken@example.com", PasswordHash: "x"}); !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("email of another member: %v, want ErrConflict", err)
+			}
+			p, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{Email: "new@example.com", Name: "Ada", PasswordHash: "$argon2id$x"})
+			if err != nil || p.User.Email != "new@example.com" || p.User.PasswordHash != "$argon2id$x" {
+				t.Fatalf("redeem: %+v, %v", p.User, err)
+			}
+			if got, _ := s.PrincipalByEmail(ctx, "new@example.com"); got.User.PasswordHash != "$argon2id$x" {
+				t.Fatalf("stored hash %q", got.User.PasswordHash)
+			}
+			if _, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{PasswordHash: "y"}); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("second use: %v, want ErrNotFound", err)
+			}
+			if _, _, err := s.SessionByTokenHash(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("setting a password keeps older sessions: %v", err)
+			}
+		})
+		t.Run("call stats bucket counts, errors and latency percentiles", func(t *testing.T) {
+			t.Parallel()
+			s := storetest.Open(t, engine)
+			ctx := context.Background()
+			org, _ := newOrg(t, s, "stats@example.com")
+			since := time.Now().Truncate(time.Minute).Add(-10 * time.Minute)
+			var logs []store.CallLog
+			add := func(minute, status int, ms float64, failed string) {
+				logs = append(logs, store.CallLog{ID: storetest.Name("log"), OrgID: org.ID, IntegrationID: "int_a", Method: "GET", URL: "https://x", Status: status,
+					DurationMS: ms, Error: failed, CreatedAt: since.Add(time.Duration(minute)*time.Minute + time.Second)})
+			}
+			for i := 1; i <= 20; i++ { // minute 0: 20 calls of 1..20 ms, two of them 500s
+				status := 200
+				if i > 18 {
+					status = 500
+				}
+				add(0, status, float64(i), "")
+			}
+			add(3, 0, 0, "dial tcp: refused") // minute 3: one failure without an answer
+			add(3, 201, 40, "")
+			add(12, 200, 5, "") // outside the range
+			logs = append(logs, store.CallLog{ID: storetest.Name("log"), OrgID: org.ID, IntegrationID: "int_b", Method: "GET", URL: "https://x", Status: 200, CreatedAt: since})
+			if err := s.InsertCallLogs(ctx, logs); err != nil {
+				t.Fatal(err)
+			}
+			b, err := s.CallStats(ctx, org.ID, "int_a", since, since.Add(10*time.Minute), time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) != 10 || !b[0].Start.Equal(since.UTC()) {
+				t.Fatalf("%d buckets from %v", len(b), b[0].Start)
+			}
+			if b[0].Calls != 20 || b[0].Errors != 2 || b[0].P50MS != 10 || b[0].P95MS != 19 {
+				t.Fatalf("minute 0 = %+v, want 20 calls, 2 errors, p50 10, p95 19", b[0])
+			}
+			if b[3].Calls != 2 || b[3].Errors != 1 || b[3].P50MS != 40 {
+				t.Fatalf("minute 3 = %+v, want 2 calls, 1 error, p50 40 (failures without an answer have no latency)", b[3])
+			}
+			for _, i := range []int{1, 2, 4, 9} {
+				if b[i].Calls != 0 || b[i].P95MS != 0 {
+					t.Fatalf("minute %d = %+v, want empty", i, b[i])
+				}
+			}
+			if _, err := s.CallStats(ctx, org.ID, "int_a", since, since, time.Minute); err == nil {
+				t.Fatal("an empty range is an error")
+			}
+		})
+	})
+}
+
+// BenchmarkCallStats measures the monitor page's query over a busy day:
+// 50,000 calls of one integration in 96 buckets of 15 minutes.
+func BenchmarkCallStats(b *testing.B) {
+	for _, engine := range []string{store.SQLite, store.Postgres} {
+		b.Run(engine, func(b *testing.B) {
+			s := storetest.Open(b, engine)
+			ctx := context.Background()
+			org, _, err := s.CreateOrg(ctx, store.Org{Name: "Bench"}, store.User{Email: storetest.Name("b") + "@example.com"}, "", "", "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			until := time.Now().Truncate(15 * time.Minute)
+			since := until.Add(-24 * time.Hour)
+			const n = 50_000
+			batch := make([]store.CallLog, 0, 1000)
+			for i := range n {
+				status := 200
+				if i%40 == 0 {
+					status = 502
+				}
+				batch = append(batch, store.CallLog{ID: fmt.Sprintf("log_%08d", i), OrgID: org.ID, IntegrationID: "int_bench", Method: "POST", URL: "https://x",
+					Status: status, DurationMS: float64(20 + i%300), CreatedAt: since.Add(time.Duration(i) * 24 * time.Hour / n)})
+				if len(batch) == cap(batch) {
+					if err := s.InsertCallLogs(ctx, batch); err != nil {
+						b.Fatal(err)
+					}
+					batch = batch[:0]
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				out, err := s.CallStats(ctx, org.ID, "int_bench", since, until, 15*time.Minute)
+				if err != nil || len(out) != 96 {
+					b.Fatalf("%d buckets, %v", len(out), err)
+				}
+			}
+		})
+	}
+}
