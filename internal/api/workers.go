@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.opentelemetry.io/otel/propagation"
-
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/worker/wire"
@@ -147,8 +145,8 @@ func (a *API) invocationResult(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// invocationHTTP relays an action's HTTP request to its API; the worker's
-// trace context continues on the server's side of the call.
+// invocationHTTP relays an action's HTTP request to its API (the server's
+// middleware has already continued the worker's trace in the context).
 func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	if err := authorize(p, permRun); err != nil {
@@ -172,8 +170,7 @@ func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ctx := propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	res, err := a.Workers.HTTP(ctx, p.Org.ID, r.PathValue("id"), req)
+	res, err := a.Workers.HTTP(r.Context(), p.Org.ID, r.PathValue("id"), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return
