@@ -56,6 +56,12 @@ func OAuth2(authorizeURL, tokenURL string, scopes ...string) Auth {
 	return Auth{Type: AuthOAuth2, Grant: "authorization_code", AuthorizeURL: authorizeURL, TokenURL: tokenURL, Scopes: scopes}
 }
 
+// OAuth2ClientCredentials is the client credentials grant: the server
+// fetches and renews tokens with the connection's client id and secret.
+func OAuth2ClientCredentials(tokenURL string, scopes ...string) Auth {
+	return Auth{Type: AuthOAuth2, Grant: "client_credentials", TokenURL: tokenURL, Scopes: scopes}
+}
+
 // Integration is a code-defined integration: a name, the API its actions
 // call, how that API authenticates, and the actions. Agents, triggers and
 // the REST API call its actions like those of any integration; the server
