@@ -200,7 +200,7 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 	if conn.BaseURL != "" {
 		def = withBaseURL(def, env, conn.BaseURL)
 	}
-	prep, err := def.Build(action, env, params)
+	prep, err := def.BuildChecked(action, env, params)
 	if err != nil {
 		return nil, problem.BadRequest("build request for %s: %v", action.Key, err)
 	}
