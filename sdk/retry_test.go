@@ -123,8 +123,14 @@ func TestCallerIdempotencyKeyReachesAction(t *testing.T) {
 		t.Fatalf("run: %v %v", res, err)
 	}
 	res.Body.Close()
-	if a := <-j.started; a.key != "order-1234" {
+	a := <-j.started
+	if a.key != "order-1234" {
 		t.Fatalf("key = %q", a.key)
+	}
+	// Only a worker of the integration may post a result.
+	err = inst.Client.Do(context.Background(), "POST", "/v1/workers/invocations/"+a.id+"/result", map[string]any{"worker": "wrk_forged", "output": 1}, nil)
+	if status(err) != http.StatusForbidden {
+		t.Errorf("a result from an unknown worker: %v", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/plugboard/plugboard/internal/problem"
@@ -122,12 +121,14 @@ func (s *Service) Complete(ctx context.Context, orgID, invocationID string, res 
 	if err != nil {
 		return err
 	}
-	w, err := s.worker(ctx, orgID, res.Worker)
-	if err != nil && !isNotFound(err) {
-		return err
+	// A worker that has since stopped or registered again may still
+	// deliver: what matters is that it serves this integration.
+	w, err := s.Store.GetWorker(ctx, orgID, res.Worker)
+	if errors.Is(err, store.ErrNotFound) || err == nil && w.IntegrationID != inv.IntegrationID {
+		return problem.Forbidden("worker %q does not serve the integration of invocation %q", res.Worker, invocationID)
 	}
-	if err == nil && w.IntegrationID != inv.IntegrationID {
-		return problem.Forbidden("worker %q serves another integration than invocation %q", res.Worker, invocationID)
+	if err != nil {
+		return err
 	}
 	c := store.Completion{Status: store.InvSucceeded, Output: res.Output}
 	switch {
@@ -156,11 +157,6 @@ func (s *Service) Complete(ctx context.Context, orgID, invocationID string, res 
 	}
 	s.results.fire(inv.ID)
 	return nil
-}
-
-func isNotFound(err error) bool {
-	p, ok := problem.As(err)
-	return ok && p.Status == http.StatusNotFound
 }
 
 // Deregister stops the worker. Invocations leased to it and not in
