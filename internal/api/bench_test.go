@@ -44,9 +44,20 @@ type benchTarget struct {
 }
 
 func runBench(b *testing.B, c *http.Client, newReq func() *http.Request) {
+	b.Run("parallel", func(b *testing.B) { measure(b, c, newReq, 8) })
+	b.Run("serial", func(b *testing.B) { measure(b, c, newReq, 0) })
+}
+
+// measure runs requests from 8 goroutines per core (parallel) or one at a
+// time (serial: the latency a single caller sees), and reports p50 and p99.
+func measure(b *testing.B, c *http.Client, newReq func() *http.Request, parallelism int) {
 	b.ReportAllocs()
 	lat := make(chan []time.Duration, 64)
-	b.SetParallelism(8)
+	if parallelism == 0 {
+		serial(b, c, newReq)
+		return
+	}
+	b.SetParallelism(parallelism)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
@@ -78,6 +89,28 @@ func runBench(b *testing.B, c *http.Client, newReq func() *http.Request) {
 		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
 	}
+}
+
+func serial(b *testing.B, c *http.Client, newReq func() *http.Request) {
+	all := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		resp, err := c.Do(newReq())
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		all = append(all, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
 }
 
 func BenchmarkCallPath(b *testing.B) {

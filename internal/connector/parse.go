@@ -243,8 +243,16 @@ func (d *Definition) ApplyDefaults() {
 // normalizeAuthType maps the spellings people use ("apiKey", "OAuth 2.0",
 // "jwt") to the canonical kinds; an unknown word is kept for Validate to
 // report.
+// spellingNoise is removed before matching a spelling of an auth type or
+// grant ("API-Key", "client credentials").
+var spellingNoise = strings.NewReplacer("_", "", "-", "", " ", "", ".", "")
+
 func normalizeAuthType(t string) string {
-	k := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "", ".", "").Replace(t))
+	switch t {
+	case AuthNone, AuthAPIKey, AuthBasic, AuthBearer, AuthOAuth2:
+		return t // already canonical: the per-request path
+	}
+	k := strings.ToLower(spellingNoise.Replace(t))
 	switch k {
 	case "", "none", "noauth":
 		return AuthNone
@@ -267,7 +275,7 @@ const (
 )
 
 func normalizeGrant(g string) string {
-	switch strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(g)) {
+	switch strings.ToLower(spellingNoise.Replace(g)) {
 	case "authorizationcode", "code":
 		return GrantAuthorizationCode
 	case "clientcredentials":

@@ -67,8 +67,9 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		URL: redactURL(s.url, authSpec, secrets), DurationMS: durationMS(elapsed), Attempts: 1,
 		RequestBody: truncate(logging.RedactJSON(s.body, secrets...)), CreatedAt: start.UTC(),
 	}
+	sentHeaders := maskHeaders(headerOf(sent), authSpec, secrets)
 	if sent != nil {
-		entry.RequestHeaders = headerText(maskHeaders(sent.Header, authSpec, secrets))
+		entry.RequestHeaders = headerText(sentHeaders)
 	}
 	var result *Result
 	if err != nil {
@@ -81,7 +82,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 			Status: resp.Status, Headers: firstValues(resp.Header), Body: decodeBody(resp.Header, resp.Body),
 			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
 			raw:     resp,
-			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(maskHeaders(headerOf(sent), authSpec, secrets)), Body: entry.RequestBody},
+			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
 		}
 	}
 	e.Recorder.Record(entry)

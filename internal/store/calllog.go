@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,25 +32,49 @@ type CallLog struct {
 
 const callLogCols = `id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, request_headers, request_body, response_headers, response_body, created_at`
 
+// callLogRowsPerInsert is how many rows one INSERT carries: 18 columns a
+// row stays under SQLite's oldest parameter limit (999). One statement per
+// fifty rows instead of one per row is most of the cost of the call log.
+const callLogRowsPerInsert = 50
+
 // InsertCallLogs writes a batch of call logs in one transaction.
 func (s *Store) InsertCallLogs(ctx context.Context, logs []CallLog) error {
 	if len(logs) == 0 {
 		return nil
 	}
 	return s.InTx(ctx, func(tx *Tx) error {
-		stmt, err := tx.tx.PrepareContext(ctx, s.q(`INSERT INTO call_logs (`+callLogCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, l := range logs {
-			if _, err := stmt.ExecContext(ctx, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.Method, l.URL,
-				l.Status, l.DurationMS, l.Attempts, l.Error, l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli()); err != nil {
-				return fmt.Errorf("insert call log: %w", err)
+		for len(logs) > 0 {
+			n := min(len(logs), callLogRowsPerInsert)
+			args := make([]any, 0, n*18)
+			for _, l := range logs[:n] {
+				args = append(args, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.Method, l.URL,
+					l.Status, l.DurationMS, l.Attempts, l.Error, l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli())
 			}
+			if _, err := tx.tx.ExecContext(ctx, s.q(insertCallLogsSQL(n)), args...); err != nil {
+				return fmt.Errorf("insert call logs: %w", err)
+			}
+			logs = logs[n:]
 		}
 		return nil
 	})
+}
+
+var callLogInserts sync.Map // rows → SQL text
+
+func insertCallLogsSQL(rows int) string {
+	if v, ok := callLogInserts.Load(rows); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO call_logs (` + callLogCols + `) VALUES `)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	callLogInserts.Store(rows, b.String())
+	return b.String()
 }
 
 // CallLogFilter narrows a call log listing. Before is a cursor: the id of

@@ -61,6 +61,7 @@ func (s *Store) CreateConnection(ctx context.Context, c Connection) (Connection,
 	}
 	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO connections (`+connectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.OrgID, c.IntegrationID, c.Environment, c.UserID, c.Name, c.BaseURL, c.Status, c.StatusReason, c.Secret, toNullMS(c.TokenExpiry), t.UnixMilli(), t.UnixMilli())
+	s.bump()
 	if err != nil {
 		return Connection{}, fmt.Errorf("create connection: %w", mapErr(err))
 	}
@@ -81,9 +82,20 @@ func (s *Store) GetConnectionByID(ctx context.Context, connID string) (Connectio
 // user's own when it exists, else the organization's shared one. It never
 // returns another user's connection.
 func (s *Store) ResolveConnection(ctx context.Context, orgID, integrationID, env, userID string) (Connection, error) {
-	return scanConnection(s.readRow(ctx, `SELECT `+connectionCols+` FROM connections
+	gen, memoized := s.memoGen()
+	key := connKey{orgID, integrationID, env, userID}
+	if memoized {
+		if c, ok := s.memos.connections.get(key, gen); ok {
+			return c, nil
+		}
+	}
+	c, err := scanConnection(s.readRow(ctx, `SELECT `+connectionCols+` FROM connections
 		WHERE org_id = ? AND integration_id = ? AND environment = ? AND (user_id = '' OR user_id = ?)
 		ORDER BY CASE WHEN user_id = '' THEN 1 ELSE 0 END LIMIT 1`, orgID, integrationID, env, userID))
+	if err == nil && memoized {
+		s.memos.connections.put(key, gen, c)
+	}
+	return c, err
 }
 
 // ListConnections lists the connections of an integration that userID may
@@ -110,6 +122,7 @@ func (s *Store) ListConnections(ctx context.Context, orgID, integrationID, userI
 func (s *Store) UpdateConnectionSecret(ctx context.Context, connID, secret string, expiry time.Time, status, reason string) error {
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE connections SET secret = ?, token_expiry = ?, status = ?, status_reason = ?, updated_at = ? WHERE id = ?`),
 		secret, toNullMS(expiry), status, reason, now(), connID)
+	s.bump()
 	return affected(res, err)
 }
 
@@ -117,18 +130,21 @@ func (s *Store) UpdateConnectionSecret(ctx context.Context, connID, secret strin
 func (s *Store) UpdateConnection(ctx context.Context, c Connection) error {
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE connections SET name = ?, base_url = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
 		c.Name, c.BaseURL, now(), c.ID, c.OrgID)
+	s.bump()
 	return affected(res, err)
 }
 
 // SetConnectionStatus records a status change such as needs_reauth.
 func (s *Store) SetConnectionStatus(ctx context.Context, connID, status, reason string) error {
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE connections SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`), status, reason, now(), connID)
+	s.bump()
 	return affected(res, err)
 }
 
 // DeleteConnection removes a connection and its sealed secret.
 func (s *Store) DeleteConnection(ctx context.Context, orgID, connID string) error {
 	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM connections WHERE org_id = ? AND id = ?`), orgID, connID)
+	s.bump()
 	return affected(res, err)
 }
 
@@ -165,6 +181,7 @@ func (s *Store) ResealSecrets(ctx context.Context, fn ResealFunc) (int, error) {
 				if !ok {
 					continue
 				}
+				tx.touch()
 				if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE `+table.name+` SET `+table.column+` = ? WHERE id = ?`), out, p.id); err != nil {
 					return err
 				}

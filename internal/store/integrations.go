@@ -74,6 +74,7 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration, definitio
 		in.Kind = KindConnector
 	}
 	err := s.InTx(ctx, func(tx *Tx) error {
+		tx.touch()
 		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
 			in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, t.UnixMilli(), t.UnixMilli()); err != nil {
 			return mapErr(err)
@@ -87,6 +88,7 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration, definitio
 }
 
 func (t *Tx) insertVersion(ctx context.Context, integrationID string, version int, def []byte, by string, at time.Time) error {
+	t.touch()
 	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO integration_versions (integration_id, version, definition, created_by, created_at) VALUES (?, ?, ?, ?, ?)`),
 		integrationID, version, string(def), by, at.UnixMilli())
 	return mapErr(err)
@@ -94,8 +96,18 @@ func (t *Tx) insertVersion(ctx context.Context, integrationID string, version in
 
 // GetIntegration finds an organization's integration by id or slug.
 func (s *Store) GetIntegration(ctx context.Context, orgID, idOrSlug string) (Integration, error) {
-	row := s.readRow(ctx, `SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND (id = ? OR slug = ?)`, orgID, idOrSlug, idOrSlug)
-	return scanIntegration(row)
+	gen, memoized := s.memoGen()
+	key := [2]string{orgID, idOrSlug}
+	if memoized {
+		if in, ok := s.memos.integrations.get(key, gen); ok {
+			return in, nil
+		}
+	}
+	in, err := scanIntegration(s.readRow(ctx, `SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND (id = ? OR slug = ?)`, orgID, idOrSlug, idOrSlug))
+	if err == nil && memoized {
+		s.memos.integrations.put(key, gen, in)
+	}
+	return in, err
 }
 
 // ListIntegrations lists an organization's integrations, newest first.
@@ -137,6 +149,7 @@ func (s *Store) AddVersion(ctx context.Context, orgID, integrationID, name strin
 		if err := tx.insertVersion(ctx, cur.ID, next, definition, by, t); err != nil {
 			return err
 		}
+		tx.touch()
 		if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), next, name, t.UnixMilli(), cur.ID); err != nil {
 			return mapErr(err)
 		}
@@ -156,6 +169,7 @@ func (s *Store) Deploy(ctx context.Context, orgID, integrationID string, version
 	var out Integration
 	err := s.InTx(ctx, func(tx *Tx) error {
 		t := now()
+		tx.touch()
 		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integration_versions SET deployed_at = ? WHERE integration_id = ? AND version = ?`), t, integrationID, version)
 		if err := affected(res, err); err != nil {
 			return err
@@ -176,6 +190,7 @@ func (s *Store) Deploy(ctx context.Context, orgID, integrationID string, version
 // DeleteIntegration removes an integration with its versions and connections.
 func (s *Store) DeleteIntegration(ctx context.Context, orgID, integrationID string) error {
 	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE org_id = ? AND id = ?`), orgID, integrationID)
+	s.bump()
 	return affected(res, err)
 }
 

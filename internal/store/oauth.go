@@ -97,6 +97,7 @@ func (s *Store) LockConnection(ctx context.Context, connID string, fn func(Conne
 }
 
 func (t *Tx) updateToken(ctx context.Context, connID string, u TokenUpdate) error {
+	t.touch()
 	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE connections SET secret = ?, token_expiry = ?, status = ?, status_reason = ?, updated_at = ? WHERE id = ?`),
 		u.Secret, toNullMS(u.Expiry), u.Status, u.Reason, now(), connID)
 	return affected(res, err)

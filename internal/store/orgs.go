@@ -80,6 +80,7 @@ func (s *Store) CreateOrg(ctx context.Context, org Org, owner User, keyName, key
 		owner.Role = RoleOwner
 	}
 	err := s.InTx(ctx, func(tx *Tx) error {
+		tx.touch()
 		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)`),
 			org.ID, org.Name, org.Plan, org.CreatedAt.UnixMilli()); err != nil {
 			return mapErr(err)
@@ -100,6 +101,7 @@ func (s *Store) CreateOrg(ctx context.Context, org Org, owner User, keyName, key
 }
 
 func (t *Tx) insertUser(ctx context.Context, u User) error {
+	t.touch()
 	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO users (id, org_id, email, name, role, password_hash, platform_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		u.ID, u.OrgID, u.Email, u.Name, u.Role, u.PasswordHash, boolInt(u.PlatformAdmin), u.CreatedAt.UnixMilli())
 	return mapErr(err)
@@ -118,6 +120,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
 
 // CreateAPIKey stores a new key for u inside the transaction.
 func (t *Tx) CreateAPIKey(ctx context.Context, u User, name, prefix, hash string) (APIKey, error) {
+	t.touch()
 	k := APIKey{ID: id.New("key"), OrgID: u.OrgID, UserID: u.ID, Name: name, Prefix: prefix, CreatedAt: time.Now().UTC()}
 	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO api_keys (id, org_id, user_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		k.ID, k.OrgID, k.UserID, k.Name, k.Prefix, hash, k.CreatedAt.UnixMilli())
@@ -154,12 +157,21 @@ func scanPrincipal(row interface{ Scan(...any) error }, extra ...any) (Principal
 // PrincipalByKeyHash resolves an API key (by hash) to its user and org.
 // Revoked keys are not found.
 func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
+	gen, memoized := s.memoGen()
+	if memoized {
+		if p, ok := s.memos.principals.get(hash, gen); ok {
+			return p, nil
+		}
+	}
 	row := s.readRow(ctx, `SELECT `+principalCols+`, k.id FROM api_keys k
 		JOIN users u ON u.id = k.user_id JOIN orgs o ON o.id = k.org_id
 		WHERE k.hash = ? AND k.revoked_at IS NULL`, hash)
 	var keyID string
 	p, err := scanPrincipal(row, &keyID)
 	p.KeyID = keyID
+	if err == nil && memoized {
+		s.memos.principals.put(hash, gen, p)
+	}
 	return p, err
 }
 
@@ -189,6 +201,7 @@ func (s *Store) GetOrg(ctx context.Context, orgID string) (Org, error) {
 func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE orgs SET name = ?, plan = ?, product_name = ?, logo_url = ? WHERE id = ?`),
 		o.Name, o.Plan, o.ProductName, o.LogoURL, o.ID)
+	s.bump()
 	return affected(res, err)
 }
 
@@ -237,6 +250,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, orgID, userID string) ([]APIKey
 // RevokeAPIKey revokes one of a user's keys.
 func (s *Store) RevokeAPIKey(ctx context.Context, orgID, userID, keyID string) error {
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? AND user_id = ? AND revoked_at IS NULL`), now(), keyID, orgID, userID)
+	s.bump()
 	return affected(res, err)
 }
 
@@ -279,6 +293,7 @@ func (s *Store) CreateFirstOrg(ctx context.Context, org Org, owner User, keyName
 		if n > 0 {
 			return nil
 		}
+		tx.touch()
 		org.ID, owner.ID = id.New("org"), id.New("usr")
 		org.CreatedAt = time.Now().UTC()
 		owner.OrgID, owner.CreatedAt, owner.Role = org.ID, org.CreatedAt, RoleOwner

@@ -97,6 +97,7 @@ func (s *Store) RedeemSigninLink(ctx context.Context, hash string, now time.Time
 		if n := strings.TrimSpace(ch.Name); n != "" {
 			name = n
 		}
+		tx.touch()
 		if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE users SET email = ?, name = ?, password_hash = ? WHERE id = ?`), email, name, ch.PasswordHash, p.User.ID); err != nil {
 			return mapErr(err)
 		}

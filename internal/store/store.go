@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,9 @@ type Store struct {
 
 	rebound sync.Map // query text → engine-specific text
 	stmts   sync.Map // query text → *sql.Stmt on the read pool
+
+	gen   atomic.Uint64 // see cache.go
+	memos memos
 }
 
 // Open connects to databaseURL (empty = SQLite in dataDir) and applies the
@@ -212,8 +216,9 @@ type querier interface {
 
 // Tx is a store transaction; its methods mirror the Store's writes.
 type Tx struct {
-	s  *Store
-	tx *sql.Tx
+	s     *Store
+	tx    *sql.Tx
+	dirty bool // wrote memoized tables; see touch
 }
 
 // SQL exposes the transaction for the job queue's transactional inserts.
@@ -225,11 +230,16 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", mapErr(err))
 	}
-	if err := fn(&Tx{s: s, tx: tx}); err != nil {
+	t := &Tx{s: s, tx: tx}
+	if err := fn(t); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	if t.dirty {
+		s.bump()
+	}
+	if err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}
 	return nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -153,6 +154,19 @@ func TestStore(t *testing.T) {
 			page, _ := s.ListCallLogs(ctx, org.ID, store.CallLogFilter{Limit: 2, Before: "log_c"})
 			if len(page) != 2 || page[0].ID != "log_b" || page[1].ID != "log_a" {
 				t.Fatalf("page: %v", page)
+			}
+
+			// Batches larger than one INSERT statement's rows all land.
+			var many []store.CallLog
+			for i := 0; i < 123; i++ {
+				many = append(many, store.CallLog{ID: fmt.Sprintf("log_m%03d", i), OrgID: org.ID, IntegrationID: "int_2", Method: "POST", URL: "https://y", Status: 201, CreatedAt: time.Now()})
+			}
+			if err := s.InsertCallLogs(ctx, many); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.ListCallLogs(ctx, org.ID, store.CallLogFilter{IntegrationID: "int_2", Limit: 500})
+			if len(got) != 123 || got[0].ID != "log_m122" {
+				t.Fatalf("large batch: %d rows, first %v", len(got), got[0].ID)
 			}
 		})
 	})

@@ -46,6 +46,7 @@ func (s *Store) RegisterCode(ctx context.Context, r CodeRegistration) (in Integr
 				}
 			}
 			in = Integration{ID: id.New("int"), OrgID: r.OrgID, Slug: r.Slug, Name: r.Name, Kind: KindCode, LatestVersion: 1, CreatedBy: r.By, CreatedAt: t, UpdatedAt: t}
+			tx.touch()
 			if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
 				in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, t.UnixMilli(), t.UnixMilli()); err != nil {
 				return mapErr(err)
@@ -65,6 +66,7 @@ func (s *Store) RegisterCode(ctx context.Context, r CodeRegistration) (in Integr
 				return nil
 			}
 			in.LatestVersion, in.Name, in.UpdatedAt = cur.LatestVersion+1, r.Name, t
+			tx.touch()
 			if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), in.LatestVersion, in.Name, t.UnixMilli(), in.ID); err != nil {
 				return mapErr(err)
 			}
