@@ -50,7 +50,7 @@ func (s *Store) InsertCallLogs(ctx context.Context, logs []CallLog) error {
 				args = append(args, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.Method, l.URL,
 					l.Status, l.DurationMS, l.Attempts, l.Error, l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli())
 			}
-			if _, err := tx.tx.ExecContext(ctx, s.q(insertCallLogsSQL(n)), args...); err != nil {
+			if _, err := tx.exec(ctx, insertCallLogsSQL(n), args...); err != nil {
 				return fmt.Errorf("insert call logs: %w", err)
 			}
 			logs = logs[n:]

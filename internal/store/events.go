@@ -69,8 +69,8 @@ func NewRunID() string { return id.New("run") }
 // InsertEvent stores e unless the webhook already has an event with the same
 // provider id, in which case it reports false and stores nothing.
 func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, provider_event_id) DO NOTHING`),
+	res, err := t.exec(ctx, `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, provider_event_id) DO NOTHING`,
 		e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", mapErr(err))
@@ -82,8 +82,8 @@ func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
 // InsertTriggerRun stores a new pending run.
 func (t *Tx) InsertTriggerRun(ctx context.Context, r TriggerRun) error {
 	ts := r.CreatedAt.UnixMilli()
-	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, RunPending, ts, ts)
+	_, err := t.exec(ctx, `INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, RunPending, ts, ts)
 	if err != nil {
 		return fmt.Errorf("insert trigger run: %w", mapErr(err))
 	}

@@ -40,8 +40,9 @@ type Store struct {
 	r      *sql.DB // reads; on PostgreSQL the same pool as w
 	pgPool *pgxpool.Pool
 
-	rebound sync.Map // query text → engine-specific text
-	stmts   sync.Map // query text → *sql.Stmt on the read pool
+	rebound   sync.Map // query text → engine-specific text
+	stmts     sync.Map // query text → *sql.Stmt on the read pool ("write\x00" + text: write pool)
+	preparing sync.Map // write statements being prepared in the background
 
 	gen   atomic.Uint64 // see cache.go
 	memos memos
@@ -190,6 +191,26 @@ func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
+}
+
+// exec runs a write of the transaction through a statement prepared once
+// on the write pool (hot writes: webhook events, trigger runs, call logs).
+// A statement not prepared yet cannot be prepared here: on SQLite the
+// transaction holds the pool's only connection. The first use runs the
+// plain query and prepares the statement in the background, once the
+// connection is free again.
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := t.s.stmts.Load("write\x00" + query); ok {
+		return t.tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	if _, pending := t.s.preparing.LoadOrStore(query, true); !pending {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, _ = t.s.writeStmt(ctx, query)
+		}()
+	}
+	return t.tx.ExecContext(ctx, t.s.q(query), args...)
 }
 
 // readRow runs a single-row read through a cached statement.

@@ -38,6 +38,7 @@ type committer struct {
 	maxBatch int
 	maxWait  time.Duration
 	workers  int
+	eager    int // a batch this large commits without waiting for more
 
 	in     chan *accepted
 	mu     sync.RWMutex // guards closed against sends racing close
@@ -46,7 +47,7 @@ type committer struct {
 }
 
 func newCommitter(s *store.Store, q *jobs.Queue, logger *slog.Logger, maxBatch int, maxWait time.Duration, workers int) *committer {
-	return &committer{store: s, queue: q, logger: logger, maxBatch: maxBatch, maxWait: maxWait, workers: workers,
+	return &committer{store: s, queue: q, logger: logger, maxBatch: maxBatch, maxWait: maxWait, workers: workers, eager: 8,
 		in: make(chan *accepted, 4*maxBatch)}
 }
 
@@ -103,9 +104,25 @@ func (c *committer) loop(ctx context.Context) {
 			return
 		}
 		batch = append(batch[:0], first)
+		// Take what queued up while the previous batch was committing,
+		// then wait up to maxWait for more only if that was little: a
+		// busy node commits back to back, a quiet one adds at most
+		// maxWait to an event's answer.
 		timer.Reset(c.maxWait)
 	collect:
 		for len(batch) < c.maxBatch {
+			select {
+			case a, ok := <-c.in:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, a)
+				continue
+			default:
+			}
+			if len(batch) >= c.eager {
+				break collect
+			}
 			select {
 			case a, ok := <-c.in:
 				if !ok {
