@@ -127,20 +127,7 @@ func (s *Store) ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]A
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+auditCols+` FROM audit_events WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []AuditEvent{}
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT `+auditCols+` FROM audit_events WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)), scanAudit, args...)
 }
 
 // AuditVerification is the result of walking a trail.

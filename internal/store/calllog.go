@@ -136,20 +136,7 @@ func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter)
 	}
 	query := `SELECT id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, '', '', '', '', created_at
 		FROM call_logs WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CallLog
-	for rows.Next() {
-		l, err := scanCallLog(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(query), scanCallLog, args...)
 }
 
 // GetCallLog loads one call log with its bodies.

@@ -87,22 +87,9 @@ func (s *Store) GetSubmission(ctx context.Context, orgID, subID string) (Submiss
 // ListSubmissions lists submissions by status (all when empty) for
 // reviewers, or one integration's when integrationID is set.
 func (s *Store) ListSubmissions(ctx context.Context, orgID, integrationID, status string) ([]Submission, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+submissionCols+` FROM catalog_submissions
+	return queryAll(ctx, s.r, s.q(`SELECT `+submissionCols+` FROM catalog_submissions
 		WHERE (org_id = ? OR ? = '') AND (integration_id = ? OR ? = '') AND (status = ? OR ? = '') ORDER BY submitted_at DESC LIMIT 200`),
-		orgID, orgID, integrationID, integrationID, status, status)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Submission{}
-	for rows.Next() {
-		sub, err := scanSubmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+		scanSubmission, orgID, orgID, integrationID, integrationID, status, status)
 }
 
 // ReviewSubmission records a reviewer's decision on a pending submission;

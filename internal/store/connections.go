@@ -101,21 +101,8 @@ func (s *Store) ResolveConnection(ctx context.Context, orgID, integrationID, env
 // ListConnections lists the connections of an integration that userID may
 // see: the shared ones and the user's own (all of them when userID is "*").
 func (s *Store) ListConnections(ctx context.Context, orgID, integrationID, userID string) ([]Connection, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+connectionCols+` FROM connections
-		WHERE org_id = ? AND integration_id = ? AND (user_id = '' OR user_id = ? OR ? = '*') ORDER BY created_at`), orgID, integrationID, userID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT `+connectionCols+` FROM connections
+		WHERE org_id = ? AND integration_id = ? AND (user_id = '' OR user_id = ? OR ? = '*') ORDER BY created_at`), scanConnection, orgID, integrationID, userID, userID)
 }
 
 // UpdateConnectionSecret replaces the sealed credentials, expiry and status.

@@ -112,20 +112,7 @@ func (s *Store) GetIntegration(ctx context.Context, orgID, idOrSlug string) (Int
 
 // ListIntegrations lists an organization's integrations, newest first.
 func (s *Store) ListIntegrations(ctx context.Context, orgID string) ([]Integration, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? ORDER BY created_at DESC, id DESC`), orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Integration
-	for rows.Next() {
-		i, err := scanIntegration(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? ORDER BY created_at DESC, id DESC`), scanIntegration, orgID)
 }
 
 // CountIntegrations counts an organization's integrations (for plan limits).

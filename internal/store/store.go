@@ -222,7 +222,7 @@ func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScann
 	return st.QueryRowContext(ctx, args...)
 }
 
-type rowScanner interface{ Scan(...any) error }
+type rowScanner = interface{ Scan(...any) error }
 
 type errRow struct{ err error }
 
@@ -320,4 +320,23 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// queryAll runs a query and scans every row with scan. It returns an empty
+// (not nil) slice when there are no rows, so lists encode as [].
+func queryAll[T any](ctx context.Context, q querier, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
