@@ -140,6 +140,13 @@ func (a *API) listIntegrations(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]integrationView, 0, len(list))
 	for _, in := range list {
+		if ok, err := CanUseIntegration(r.Context(), a.Store, p, in.ID); err != nil || !ok {
+			if err != nil {
+				a.fail(w, r, err)
+				return
+			}
+			continue
+		}
 		t, err := a.Executor.Load(r.Context(), p.Org.ID, in.ID, connector.Sandbox, -2)
 		if err != nil {
 			a.fail(w, r, err)

@@ -4,7 +4,9 @@ import "net/http"
 
 // Register adds the /v1 routes to mux. Every route needs an API key.
 func (a *API) Register(mux *http.ServeMux) {
-	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(a.audited(fn))) }
+	h := func(pattern string, fn http.HandlerFunc) {
+		mux.Handle(pattern, a.authenticate(a.teamScoped(a.audited(fn))))
+	}
 
 	h("GET /v1/audit", a.listAudit)
 	h("GET /v1/audit/verify", a.verifyAudit)
@@ -14,6 +16,11 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /v1/orgs", a.createOrg)
 	h("GET /v1/users", a.listUsers)
 	h("POST /v1/users", a.createUser)
+	h("GET /v1/teams", a.listTeams)
+	h("POST /v1/teams", a.createTeam)
+	h("DELETE /v1/teams/{id}", a.deleteTeam)
+	h("PUT /v1/teams/{id}/members/{user}", a.setTeamMember(true))
+	h("DELETE /v1/teams/{id}/members/{user}", a.setTeamMember(false))
 	h("GET /v1/keys", a.listKeys)
 	h("POST /v1/keys", a.createKey)
 	h("DELETE /v1/keys/{id}", a.revokeKey)
@@ -25,6 +32,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("PUT /v1/integrations/{id}", a.updateIntegration)
 	h("DELETE /v1/integrations/{id}", a.deleteIntegration)
 	h("GET /v1/integrations/{id}/versions", a.listVersions)
+	h("GET /v1/integrations/{id}/teams", a.getIntegrationTeams)
+	h("PUT /v1/integrations/{id}/teams", a.setIntegrationTeams)
 	h("POST /v1/integrations/{id}/deploy", a.deployIntegration)
 	h("POST /v1/integrations/{id}/test", a.testIntegration)
 	h("POST /v1/integrations/{id}/actions/{action}/run", a.runAction)

@@ -17,7 +17,7 @@ type webhookAPI struct {
 // needs an API key.
 func (a *API) RegisterWebhooks(mux *http.ServeMux, svc *webhook.Service) {
 	wa := &webhookAPI{API: a, Webhooks: svc}
-	wa.routes(func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(fn)) })
+	wa.routes(func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(a.audited(fn))) })
 }
 
 func (a *webhookAPI) routes(h func(string, http.HandlerFunc)) {

@@ -52,6 +52,7 @@ type memos struct {
 	principals   memo[string, Principal]
 	integrations memo[[2]string, Integration]
 	connections  memo[connKey, Connection]
+	teams        memo[string, []string] // integration → the teams it is restricted to
 }
 
 // memoGen returns the current generation and whether memoizing is on.
@@ -63,7 +64,8 @@ func (s *Store) memoGen() (uint64, bool) {
 }
 
 // bump invalidates every memoized row; call it after a write to orgs,
-// users, api_keys, integrations, integration_versions or connections has
+// users, api_keys, integrations, integration_versions, connections, teams,
+// team_members or integration_teams has
 // committed.
 func (s *Store) bump() { s.gen.Add(1) }
 

@@ -27,6 +27,12 @@ func (wb *Web) loadIntegration(r *http.Request, v *visit, perm string) (*executo
 	if err != nil {
 		return nil, err
 	}
+	if ok, err := api.CanUseIntegration(r.Context(), wb.Store, v.p, t.Integration.ID); err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, problem.NotFound("integration %q not found in this organization", r.PathValue("id"))
+	}
 	if t.Integration.Kind == store.KindCode && perm == api.PermBuild {
 		return nil, problem.Conflict("integration %q is defined in code; change it in its Go worker", t.Integration.Name)
 	}

@@ -26,6 +26,12 @@ func (wb *Web) integrationList(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	rows := make([]integrationRow, 0, len(list))
 	for _, in := range list {
+		if ok, err := api.CanUseIntegration(r.Context(), wb.Store, v.p, in.ID); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		row := integrationRow{In: in}
 		if t, err := wb.Executor.Load(r.Context(), v.p.Org.ID, in.ID, connector.Sandbox, executor.VersionLatest); err == nil {
 			row.Auth, row.Actions, row.BaseURL = t.Definition.Auth.Type, len(t.Definition.Actions), t.Definition.BaseURL
