@@ -12,7 +12,7 @@ import (
 
 // NewAPIKey makes a key to show once and its hash to store.
 func NewAPIKey() (key, prefix, hash string) {
-	key = vault.NewToken("pb", 24)
+	key = vault.NewToken("pb_", 24)
 	return key, key[:10], vault.HashToken(key)
 }
 

@@ -82,5 +82,7 @@ func Write(w http.ResponseWriter, p *Error) {
 		Type string `json:"type"`
 		*Error
 	}{"about:blank", p}
-	_ = json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // details quote <placeholders> and URLs; keep them readable
+	_ = enc.Encode(body)
 }
