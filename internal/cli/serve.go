@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -8,8 +9,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/logging"
 	"github.com/plugboard/plugboard/internal/server"
+	"github.com/plugboard/plugboard/internal/telemetry"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -31,6 +34,11 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			}
 			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 			logger := logging.New(a.stderr, level, cfg.LogFormat)
+			stopTracing, err := telemetry.Setup(cmd.Context(), cfg.OTLPEndpoint, strings.TrimPrefix(connector.UserAgent, "Plugboard/"))
+			if err != nil {
+				return usageError{err}
+			}
+			defer func() { _ = stopTracing(context.WithoutCancel(cmd.Context())) }()
 			srv, err := server.New(cmd.Context(), cfg, logger, a.stdout)
 			if err != nil {
 				return err
@@ -51,6 +59,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	f.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "export traces over OTLP/HTTP to this URL (e.g. http://collector:4318)")
 	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", 60*time.Second, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd

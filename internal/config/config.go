@@ -50,6 +50,9 @@ type Config struct {
 	// CallTimeout is the longest an outbound API call may take. Defaults
 	// to 30s.
 	CallTimeout time.Duration
+	// OTLPEndpoint, when set (http://collector:4318), exports traces over
+	// OTLP/HTTP. Defaults to empty: spans are not exported.
+	OTLPEndpoint string
 	// OAuthRefreshSkew is how long before expiry OAuth 2.0 access tokens
 	// are refreshed, at most half a token's lifetime. Defaults to 60s.
 	OAuthRefreshSkew time.Duration

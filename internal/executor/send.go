@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/propagation"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/telemetry"
 )
 
 type sendSpec struct {
@@ -33,6 +35,8 @@ type sendSpec struct {
 func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, creds connector.Credentials, s sendSpec) (*Result, error) {
 	authSpec := t.Definition.Auth
 	timeout := time.Duration(t.Definition.TimeoutSeconds) * time.Second
+	ctx, span := startSpan(ctx, t, s)
+	defer span.End()
 	var sent *http.Request
 	req := &outbound.Request{
 		Key:            t.Integration.ID,
@@ -44,6 +48,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		Timeout:        timeout,
 		Prepare: func(r *http.Request) error {
 			sent = r
+			telemetry.Propagator().Inject(ctx, propagation.HeaderCarrier(r.Header))
 			return authSpec.Apply(r, creds)
 		},
 	}
@@ -85,6 +90,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
 		}
 	}
+	endSpan(span, entry, err)
 	e.Recorder.Record(entry)
 	e.Metrics.ObserveCall(t.Integration.Slug, s.action, s.source, entry.Status, err != nil, elapsed)
 	if err != nil {

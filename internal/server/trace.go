@@ -2,21 +2,64 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
-	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/plugboard/plugboard/internal/telemetry"
 )
 
-// traceContext continues the caller's trace: a W3C traceparent (or what
-// the propagator the process installed reads) lands in the request's
-// context, so calls that leave the server, such as invocations handed to
-// SDK workers and the workers' API calls, stay in the caller's trace.
+// traceContext continues the caller's trace: a W3C traceparent lands in
+// the request's context and a server span covers the request, so action
+// calls, invocations handed to SDK workers and the workers' API calls all
+// stay in the caller's trace.
 func traceContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p propagation.TextMapPropagator = propagation.TraceContext{}
-		if g := otel.GetTextMapPropagator(); len(g.Fields()) > 0 {
-			p = g
+		ctx := propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := telemetry.Tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", r.Method)))
+		defer span.End()
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		r = r.WithContext(ctx)
+		next.ServeHTTP(rec, r)
+		if span.IsRecording() {
+			// The mux has set the matched route by now; ids stay out of the name.
+			if _, route, ok := strings.Cut(r.Pattern, " "); ok {
+				span.SetName(r.Method + " " + route)
+				span.SetAttributes(attribute.String("http.route", route))
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", rec.status))
+			if rec.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(rec.status))
+			}
 		}
-		next.ServeHTTP(w, r.WithContext(p.Extract(r.Context(), propagation.HeaderCarrier(r.Header))))
 	})
 }
+
+func propagator() propagation.TextMapPropagator {
+	if p := telemetry.Propagator(); len(p.Fields()) > 0 {
+		return p
+	}
+	return propagation.TraceContext{}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,78 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/plugboard/plugboard/internal/server/servertest"
+)
+
+// One trace runs from the caller through the server's request span and the
+// action's client span to the API, which receives the same trace id.
+func TestActionCallsJoinTheCallersTrace(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	upstreamSaw := make(chan string, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstreamSaw <- r.Header.Get("Traceparent")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer up.Close()
+	srv := servertest.Start(t, servertest.Options{})
+	in, err := srv.Client.CreateIntegration(context.Background(), json.RawMessage(fmt.Sprintf(
+		`{"name": "Traced", "baseUrl": %q, "actions": [{"name": "Ping", "endpoint": "/ping"}]}`, up.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/integrations/"+in.ID+"/actions/ping/run", strings.NewReader(`{"params": {}}`))
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	req.Header.Set("Traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("run: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	if got := <-upstreamSaw; !strings.HasPrefix(got, "00-"+traceID+"-") {
+		t.Fatalf("the API got traceparent %q, want one in trace %s", got, traceID)
+	}
+	var server, action sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.SpanContext().TraceID().String() != traceID {
+			continue
+		}
+		switch s.Name() {
+		case "POST /v1/integrations/{id}/actions/{action}/run":
+			server = s
+		case "action traced.ping":
+			action = s
+		}
+	}
+	if server == nil || action == nil {
+		t.Fatalf("spans in the caller's trace: server %v, action %v", server != nil, action != nil)
+	}
+	if action.Parent().SpanID() != server.SpanContext().SpanID() {
+		t.Fatal("the action span is not a child of the request span")
+	}
+	attrs := map[string]string{}
+	for _, kv := range action.Attributes() {
+		attrs[string(kv.Key)] = kv.Value.Emit()
+	}
+	if attrs["plugboard.integration"] != "traced" || attrs["http.response.status_code"] != "200" || attrs["plugboard.source"] != "api" {
+		t.Fatalf("action span attributes = %v", attrs)
+	}
+}
