@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
+	"net/http"
 )
 
 // Permissions a request may need.
@@ -51,3 +52,28 @@ const (
 // Authorize is authorize for the other edges: the one decision whether p
 // may do perm, with a 403 problem that says whom to ask.
 func Authorize(p store.Principal, perm string) error { return authorize(p, perm) }
+
+// permInHandler marks routes whose handler decides itself, because what it
+// needs depends on the request (PATCH /v1/org) or concerns the caller's own
+// objects (keys, agents it may see).
+const permInHandler = ""
+
+// guard is the chain every /v1 route runs: the API key, the route's
+// permission, team restrictions on integrations, then the audit trail.
+func (a *API) guard(perm string, fn http.HandlerFunc) http.Handler {
+	return a.authenticate(a.teamScoped(a.audited(a.permitted(perm, fn))))
+}
+
+// permitted refuses callers whose role does not grant perm.
+func (a *API) permitted(perm string, next http.HandlerFunc) http.HandlerFunc {
+	if perm == permInHandler {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := authorize(principal(r), perm); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next(w, r)
+	}
+}

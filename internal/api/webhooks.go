@@ -17,29 +17,25 @@ type webhookAPI struct {
 // needs an API key.
 func (a *API) RegisterWebhooks(mux *http.ServeMux, svc *webhook.Service) {
 	wa := &webhookAPI{API: a, Webhooks: svc}
-	wa.routes(func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(a.audited(fn))) })
+	wa.routes(func(pattern, perm string, fn http.HandlerFunc) { mux.Handle(pattern, a.guard(perm, fn)) })
 }
 
-func (a *webhookAPI) routes(h func(string, http.HandlerFunc)) {
-	h("GET /v1/webhooks", a.listWebhooks)
-	h("POST /v1/webhooks", a.createWebhook)
-	h("GET /v1/webhooks/{id}", a.getWebhook)
-	h("PATCH /v1/webhooks/{id}", a.updateWebhook)
-	h("DELETE /v1/webhooks/{id}", a.deleteWebhook)
-	h("POST /v1/webhooks/{id}/rotate-secret", a.rotateWebhookSecret)
-	h("POST /v1/webhooks/{id}/test", a.testWebhook)
-	h("POST /v1/webhooks/{id}/replay", a.replayWebhook)
-	h("GET /v1/webhooks/{id}/events", a.listEvents)
-	h("GET /v1/events/{id}", a.getEvent)
-	h("POST /v1/events/{id}/replay", a.replayEvent)
+func (a *webhookAPI) routes(h func(pattern, perm string, fn http.HandlerFunc)) {
+	h("GET /v1/webhooks", permRead, a.listWebhooks)
+	h("POST /v1/webhooks", permBuild, a.createWebhook)
+	h("GET /v1/webhooks/{id}", permRead, a.getWebhook)
+	h("PATCH /v1/webhooks/{id}", permBuild, a.updateWebhook)
+	h("DELETE /v1/webhooks/{id}", permBuild, a.deleteWebhook)
+	h("POST /v1/webhooks/{id}/rotate-secret", permBuild, a.rotateWebhookSecret)
+	h("POST /v1/webhooks/{id}/test", permRun, a.testWebhook)
+	h("POST /v1/webhooks/{id}/replay", permRun, a.replayWebhook)
+	h("GET /v1/webhooks/{id}/events", permRead, a.listEvents)
+	h("GET /v1/events/{id}", permRead, a.getEvent)
+	h("POST /v1/events/{id}/replay", permRun, a.replayEvent)
 }
 
 func (a *webhookAPI) createWebhook(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permBuild); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	var in webhook.Input
 	if err := decode(r, &in); err != nil {
 		a.fail(w, r, err)
@@ -56,10 +52,6 @@ func (a *webhookAPI) createWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (a *webhookAPI) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRead); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	list, err := a.Store.ListWebhooks(r.Context(), p.Org.ID)
 	if err != nil {
 		a.fail(w, r, err)
@@ -74,10 +66,6 @@ func (a *webhookAPI) listWebhooks(w http.ResponseWriter, r *http.Request) {
 
 func (a *webhookAPI) getWebhook(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRead); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	id := r.PathValue("id")
 	wh, err := a.Store.GetWebhook(r.Context(), p.Org.ID, id)
 	if err != nil {
@@ -89,10 +77,6 @@ func (a *webhookAPI) getWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (a *webhookAPI) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permBuild); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	var in webhook.Input
 	if err := decode(r, &in); err != nil {
 		a.fail(w, r, err)
@@ -109,10 +93,6 @@ func (a *webhookAPI) updateWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (a *webhookAPI) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permBuild); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	id := r.PathValue("id")
 	if err := a.Webhooks.Delete(r.Context(), p.Org.ID, id); err != nil {
 		a.fail(w, r, orNotFound(err, "webhook", id))
@@ -123,10 +103,6 @@ func (a *webhookAPI) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (a *webhookAPI) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permBuild); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	var in webhook.RotateInput
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
@@ -145,10 +121,6 @@ func (a *webhookAPI) rotateWebhookSecret(w http.ResponseWriter, r *http.Request)
 
 func (a *webhookAPI) testWebhook(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	var in struct {
 		Body json.RawMessage `json:"body"`
 	}

@@ -29,10 +29,6 @@ func (a *API) workersEnabled(w http.ResponseWriter, r *http.Request) bool {
 
 func (a *API) registerWorker(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permBuild); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -55,10 +51,6 @@ func (a *API) registerWorker(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) pollWorker(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -81,10 +73,6 @@ func (a *API) pollWorker(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) heartbeatWorker(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -103,10 +91,6 @@ func (a *API) heartbeatWorker(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) deregisterWorker(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -126,10 +110,6 @@ func (a *API) deregisterWorker(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) invocationResult(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -149,10 +129,6 @@ func (a *API) invocationResult(w http.ResponseWriter, r *http.Request) {
 // middleware has already continued the worker's trace in the context).
 func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRun); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
@@ -180,10 +156,6 @@ func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listIntegrationWorkers(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := authorize(p, permRead); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	if !a.workersEnabled(w, r) {
 		return
 	}
