@@ -287,21 +287,8 @@ func (a *API) deleteAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) rotateAgentKey(w http.ResponseWriter, r *http.Request) {
-	p, ag, err := a.loadAgent(r, permManageOrg)
+	ag, key, err := a.RotateAgentKey(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if !ag.RevokedAt.IsZero() {
-		a.fail(w, r, problem.Conflict("agent %q was revoked; create a new agent instead", ag.Name))
-		return
-	}
-	key, prefix, hash := newAgentKey()
-	if err := a.Store.RotateAgentKey(r.Context(), p.Org.ID, ag.ID, prefix, hash); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if ag, err = a.Store.GetAgent(r.Context(), p.Org.ID, ag.ID); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -33,3 +33,25 @@ func (a *API) CreateAgent(ctx context.Context, p store.Principal, name string, t
 	}
 	return ag, key, nil
 }
+
+// RotateAgentKey gives an active agent a new key, shown once; the old key
+// stops working on its next request. The API's rotate-key route and the
+// dashboard both use it.
+func (a *API) RotateAgentKey(ctx context.Context, p store.Principal, agentID string) (store.Agent, string, error) {
+	if err := authorize(p, permManageOrg); err != nil {
+		return store.Agent{}, "", err
+	}
+	ag, err := a.Store.GetAgent(ctx, p.Org.ID, agentID)
+	if err != nil {
+		return store.Agent{}, "", orNotFound(err, "agent", agentID)
+	}
+	if !ag.RevokedAt.IsZero() {
+		return store.Agent{}, "", problem.Conflict("agent %q was revoked; create a new agent instead", ag.Name)
+	}
+	key, prefix, hash := newAgentKey()
+	if err := a.Store.RotateAgentKey(ctx, p.Org.ID, ag.ID, prefix, hash); err != nil {
+		return store.Agent{}, "", err
+	}
+	ag, err = a.Store.GetAgent(ctx, p.Org.ID, ag.ID)
+	return ag, key, err
+}

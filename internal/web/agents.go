@@ -163,3 +163,20 @@ func (wb *Web) agentRevoke(w http.ResponseWriter, r *http.Request, v *visit) err
 	wb.redirect(w, r, "/agents", "Revoked the agent; its key no longer works.")
 	return nil
 }
+
+// agentRotate gives the agent a new key and shows it once.
+func (wb *Web) agentRotate(w http.ResponseWriter, r *http.Request, v *visit) error {
+	ag, key, err := wb.API.RotateAgentKey(r.Context(), v.p, r.PathValue("id"))
+	if p, ok := asProblem(err); ok && p.Status < 500 && p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
+		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The key was not rotated: "+p.Detail)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	wb.Logger.InfoContext(r.Context(), "agent key rotated in the dashboard", "agent_id", ag.ID, "user_id", v.p.User.ID)
+	wb.render(w, r, v, http.StatusOK, "agent_created", view{Title: "New key", Nav: "agents", Data: map[string]any{
+		"A": ag, "Key": key, "Rotated": true, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
+	}})
+	return nil
+}

@@ -51,6 +51,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /webhooks/{id}/triggers/check", wb.triggerCheck)
 	m("POST /webhooks/{id}/triggers/{tid}/delete", wb.triggerDelete)
 	m("POST /webhooks/{id}/test", wb.webhookTest)
+	m("POST /webhooks/{id}/rotate", wb.webhookRotate)
 	m("POST /webhooks/{id}/delete", wb.webhookDelete)
 	m("GET /events/{id}", wb.eventDetail)
 	m("POST /events/{id}/replay", wb.eventReplay)
@@ -59,6 +60,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /agents", wb.agentCreate)
 	m("GET /agents/{id}", wb.agentDetail)
 	m("POST /agents/{id}/revoke", wb.agentRevoke)
+	m("POST /agents/{id}/rotate", wb.agentRotate)
 
 	m("GET /members", wb.members)
 	m("POST /members", wb.memberInvite)

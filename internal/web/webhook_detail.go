@@ -235,6 +235,25 @@ func (wb *Web) webhookTest(w http.ResponseWriter, r *http.Request, v *visit) err
 	return nil
 }
 
+// webhookRotate installs a new signing secret (pasted or generated) and
+// shows it once; the previous one keeps verifying for the grace period.
+func (wb *Web) webhookRotate(w http.ResponseWriter, r *http.Request, v *visit) error {
+	h, err := wb.loadWebhook(r, v, api.PermBuild)
+	if err != nil {
+		return err
+	}
+	rotated, err := wb.Webhooks.Rotate(r.Context(), v.p.Org.ID, h.ID, webhook.RotateInput{Secret: strings.TrimSpace(r.PostFormValue("secret"))})
+	if p, ok := asProblem(err); ok && p.Status < 500 {
+		wb.redirect(w, r, "/webhooks/"+h.ID, "The secret was not rotated: "+p.Detail)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	wb.render(w, r, v, http.StatusOK, "webhook_created", view{Title: "New signing secret", Nav: "webhooks", Data: map[string]any{"V": rotated, "Rotated": true}})
+	return nil
+}
+
 func (wb *Web) webhookDelete(w http.ResponseWriter, r *http.Request, v *visit) error {
 	h, err := wb.loadWebhook(r, v, api.PermBuild)
 	if err != nil {
