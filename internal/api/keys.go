@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/plan"
@@ -155,54 +157,71 @@ func (a *API) createOrg(w http.ResponseWriter, r *http.Request) {
 // updateOrg changes the plan (platform administrators) or the name and
 // white-label branding (owners; branding needs a plan that allows it).
 func (a *API) updateOrg(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	var in struct {
-		Name        *string `json:"name"`
-		Plan        *string `json:"plan"`
-		ProductName *string `json:"product_name"`
-		LogoURL     *string `json:"logo_url"`
-	}
+	var in OrgChanges
 	if err := decode(r, &in); err != nil {
 		a.fail(w, r, err)
 		return
 	}
+	org, err := a.UpdateOrg(r.Context(), principal(r), in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, org)
+}
+
+// OrgChanges are the organization settings a caller may change; nil
+// fields stay as they are.
+type OrgChanges struct {
+	Name        *string `json:"name"`
+	Plan        *string `json:"plan"`
+	ProductName *string `json:"product_name"`
+	LogoURL     *string `json:"logo_url"`
+}
+
+// UpdateOrg applies changes for p: the plan needs a platform
+// administrator; the name and the white-label branding need an owner, and
+// branding needs a plan that allows it. PATCH /v1/org and the dashboard's
+// settings both use it.
+func (a *API) UpdateOrg(ctx context.Context, p store.Principal, in OrgChanges) (store.Org, error) {
 	org := p.Org
 	if in.Plan != nil {
 		if err := authorize(p, permPlatform); err != nil {
-			a.fail(w, r, err)
-			return
+			return store.Org{}, err
 		}
 		if _, err := plan.Get(*in.Plan); err != nil {
-			a.fail(w, r, problem.Invalid(err.Error(), []problem.FieldError{{Field: "plan", Message: err.Error()}}))
-			return
+			return store.Org{}, problem.Invalid(err.Error(), []problem.FieldError{{Field: "plan", Message: err.Error()}})
 		}
 		org.Plan = *in.Plan
 	}
 	if in.Name != nil || in.ProductName != nil || in.LogoURL != nil {
 		if err := authorize(p, permOwnOrg); err != nil {
-			a.fail(w, r, err)
-			return
+			return store.Org{}, err
 		}
 	}
 	if in.Name != nil {
-		org.Name = *in.Name
+		if strings.TrimSpace(*in.Name) == "" {
+			return store.Org{}, problem.Invalid("the organization needs a name", []problem.FieldError{{Field: "name", Message: "is required"}})
+		}
+		org.Name = strings.TrimSpace(*in.Name)
 	}
 	if in.ProductName != nil || in.LogoURL != nil {
-		limits, _ := plan.Get(org.Plan)
-		if !limits.WhiteLabel {
-			a.fail(w, r, problem.Forbidden("white-label branding needs the agency plan; this organization is on %s", org.Plan))
-			return
+		if limits, _ := plan.Get(org.Plan); !limits.WhiteLabel {
+			return store.Org{}, problem.Forbidden("white-label branding needs the agency plan; this organization is on %s", org.Plan)
 		}
 		if in.ProductName != nil {
-			org.ProductName = *in.ProductName
+			org.ProductName = strings.TrimSpace(*in.ProductName)
 		}
 		if in.LogoURL != nil {
-			org.LogoURL = *in.LogoURL
+			logo := strings.TrimSpace(*in.LogoURL)
+			if u, err := url.Parse(logo); logo != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+				return store.Org{}, problem.Invalid("logo_url must be an absolute http(s) URL", []problem.FieldError{{Field: "logo_url", Message: "must be an absolute http(s) URL of an image"}})
+			}
+			org.LogoURL = logo
 		}
 	}
-	if err := a.Store.UpdateOrg(r.Context(), org); err != nil {
-		a.fail(w, r, err)
-		return
+	if err := a.Store.UpdateOrg(ctx, org); err != nil {
+		return store.Org{}, err
 	}
-	writeJSON(w, http.StatusOK, org)
+	return org, nil
 }

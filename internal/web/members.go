@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/plan"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -23,8 +24,10 @@ func (wb *Web) renderMembers(w http.ResponseWriter, r *http.Request, v *visit, s
 	if err != nil {
 		return err
 	}
+	limits, _ := plan.Get(v.p.Org.Plan)
 	wb.render(w, r, v, status, "members", view{Title: "Members", Nav: "members", Errors: errs, Data: map[string]any{
 		"Users": users, "Roles": roles, "CanInvite": v.may(api.PermManageOrg) == nil, "Invited": invited,
+		"Org": v.p.Org, "CanBrand": v.may(api.PermOwnOrg) == nil, "WhiteLabel": limits.WhiteLabel,
 	}})
 	return nil
 }
@@ -61,3 +64,27 @@ func (wb *Web) memberInvite(w http.ResponseWriter, r *http.Request, v *visit) er
 	}
 	return wb.renderMembers(w, r, v, http.StatusUnprocessableEntity, errs, nil)
 }
+
+// orgSettings saves the organization's name and, on a plan that allows
+// white-label, the product name and logo the dashboard shows.
+func (wb *Web) orgSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	in := api.OrgChanges{Name: ptr(r.PostFormValue("name"))}
+	if _, ok := r.PostForm["product_name"]; ok {
+		in.ProductName, in.LogoURL = ptr(r.PostFormValue("product_name")), ptr(r.PostFormValue("logo_url"))
+	}
+	_, err := wb.API.UpdateOrg(r.Context(), v.p, in)
+	if p, ok := asProblem(err); ok && p.Status == http.StatusBadRequest {
+		errs := map[string]string{}
+		for _, fe := range p.Errors {
+			errs["org_"+fe.Field] = fe.Message
+		}
+		return wb.renderMembers(w, r, v, http.StatusUnprocessableEntity, errs, nil)
+	}
+	if err != nil {
+		return err
+	}
+	wb.redirect(w, r, "/members", "Saved the organization's settings.")
+	return nil
+}
+
+func ptr(s string) *string { return &s }

@@ -64,6 +64,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 
 	m("GET /members", wb.members)
 	m("POST /members", wb.memberInvite)
+	m("POST /settings", wb.orgSettings)
 
 	m("GET /logs", wb.logList)
 	m("GET /logs/{id}", wb.logDetail)
