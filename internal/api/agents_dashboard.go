@@ -55,3 +55,29 @@ func (a *API) RotateAgentKey(ctx context.Context, p store.Principal, agentID str
 	ag, err = a.Store.GetAgent(ctx, p.Org.ID, ag.ID)
 	return ag, key, err
 }
+
+// UpdateAgentTools replaces an agent's grants with the same checks as
+// PATCH /v1/agents/{id}; connected MCP sessions are told their tools
+// changed.
+func (a *API) UpdateAgentTools(ctx context.Context, p store.Principal, agentID string, tools []AgentTool) (store.Agent, error) {
+	if err := authorize(p, permManageOrg); err != nil {
+		return store.Agent{}, err
+	}
+	ag, err := a.Store.GetAgent(ctx, p.Org.ID, agentID)
+	if err != nil {
+		return store.Agent{}, orNotFound(err, "agent", agentID)
+	}
+	if !ag.RevokedAt.IsZero() {
+		return store.Agent{}, problem.Conflict("agent %q was revoked; create a new agent instead", ag.Name)
+	}
+	if ag.Grants, err = a.grants(ctx, p.Org.ID, tools); err != nil {
+		return store.Agent{}, err
+	}
+	if ag, err = a.Store.UpdateAgent(ctx, ag); err != nil {
+		return store.Agent{}, err
+	}
+	if a.MCP != nil {
+		a.MCP.ToolsChanged(ctx, p.Org.ID)
+	}
+	return ag, nil
+}

@@ -85,32 +85,7 @@ func (wb *Web) agentCreate(w http.ResponseWriter, r *http.Request, v *visit) err
 	if err := v.may(api.PermManageOrg); err != nil {
 		return err
 	}
-	env := r.PostFormValue("environment")
-	all := map[string]bool{}
-	for _, id := range r.PostForm["grant"] {
-		all[id] = true
-	}
-	picked := map[string][]string{}
-	var order []string
-	for _, s := range r.PostForm["action"] {
-		id, key, ok := strings.Cut(s, ":")
-		if !ok {
-			continue
-		}
-		if _, seen := picked[id]; !seen {
-			order = append(order, id)
-		}
-		picked[id] = append(picked[id], key)
-	}
-	var tools []api.AgentTool
-	for _, id := range r.PostForm["grant"] {
-		tools = append(tools, api.AgentTool{Integration: id, Environment: env})
-	}
-	for _, id := range order {
-		if !all[id] {
-			tools = append(tools, api.AgentTool{Integration: id, Actions: picked[id], Environment: env})
-		}
-	}
+	tools := toolsFromForm(r)
 	ag, key, err := wb.API.CreateAgent(r.Context(), v.p, r.PostFormValue("name"), tools)
 	if p, ok := asProblem(err); ok && p.Status < 500 {
 		wb.redirect(w, r, "/agents", "The agent was not created: "+p.Detail)
@@ -143,9 +118,13 @@ func (wb *Web) agentDetail(w http.ResponseWriter, r *http.Request, v *visit) err
 	if err != nil {
 		return orNotFound(err, "agent")
 	}
+	grantable, err := wb.grantables(r, v)
+	if err != nil {
+		return err
+	}
 	wb.render(w, r, v, http.StatusOK, "agent", view{Title: ag.Name, Nav: "agents", Data: map[string]any{
 		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
-		"CanManage": v.may(api.PermManageOrg) == nil,
+		"CanManage": v.may(api.PermManageOrg) == nil, "Grantable": grantable, "Checked": grantChecks(ag),
 	}})
 	return nil
 }
@@ -179,4 +158,77 @@ func (wb *Web) agentRotate(w http.ResponseWriter, r *http.Request, v *visit) err
 		"A": ag, "Key": key, "Rotated": true, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
 	}})
 	return nil
+}
+
+// toolsFromForm reads the grant checkboxes: "grant" ticks every tool of an
+// integration, "action" (integration:action) ticks one.
+func toolsFromForm(r *http.Request) []api.AgentTool {
+	env := r.PostFormValue("environment")
+	all := map[string]bool{}
+	for _, id := range r.PostForm["grant"] {
+		all[id] = true
+	}
+	picked := map[string][]string{}
+	var order []string
+	for _, s := range r.PostForm["action"] {
+		id, key, ok := strings.Cut(s, ":")
+		if !ok {
+			continue
+		}
+		if _, seen := picked[id]; !seen {
+			order = append(order, id)
+		}
+		picked[id] = append(picked[id], key)
+	}
+	var tools []api.AgentTool
+	for _, id := range r.PostForm["grant"] {
+		tools = append(tools, api.AgentTool{Integration: id, Environment: env})
+	}
+	for _, id := range order {
+		if !all[id] {
+			tools = append(tools, api.AgentTool{Integration: id, Actions: picked[id], Environment: env})
+		}
+	}
+	return tools
+}
+
+// agentToolsSave replaces the agent's grants with the ticked tools.
+func (wb *Web) agentToolsSave(w http.ResponseWriter, r *http.Request, v *visit) error {
+	tools := toolsFromForm(r)
+	// The form picks tools; each integration keeps the environment and
+	// run-as user its grant had.
+	if ag, err := wb.Store.GetAgent(r.Context(), v.p.Org.ID, r.PathValue("id")); err == nil {
+		for i := range tools {
+			for _, g := range ag.Grants {
+				if g.IntegrationID == tools[i].Integration {
+					tools[i].Environment, tools[i].RunAs = g.Environment, g.RunAs
+				}
+			}
+		}
+	}
+	_, err := wb.API.UpdateAgentTools(r.Context(), v.p, r.PathValue("id"), tools)
+	if p, ok := asProblem(err); ok && p.Status < 500 && p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
+		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The tools were not changed: "+p.Detail)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	wb.redirect(w, r, "/agents/"+r.PathValue("id"), "Saved the agent's tools; connected clients were told.")
+	return nil
+}
+
+// grantChecks marks the checkboxes an agent's grants tick: "all:<id>" for
+// every tool of an integration, "<id>:<action>" for one.
+func grantChecks(ag store.Agent) map[string]bool {
+	out := map[string]bool{}
+	for _, g := range ag.Grants {
+		if len(g.Actions) == 0 {
+			out["all:"+g.IntegrationID] = true
+		}
+		for _, a := range g.Actions {
+			out[g.IntegrationID+":"+a] = true
+		}
+	}
+	return out
 }

@@ -61,6 +61,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("GET /agents/{id}", wb.agentDetail)
 	m("POST /agents/{id}/revoke", wb.agentRevoke)
 	m("POST /agents/{id}/rotate", wb.agentRotate)
+	m("POST /agents/{id}/tools", wb.agentToolsSave)
 
 	m("GET /members", wb.members)
 	m("POST /members", wb.memberInvite)

@@ -1,0 +1,52 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/plugboard/plugboard/internal/server/servertest"
+)
+
+func TestEditingAnAgentsToolsInThePage(t *testing.T) {
+	t.Parallel()
+	in := servertest.Start(t, servertest.Options{})
+	ctx := context.Background()
+	integ, err := in.Client.CreateIntegration(ctx, json.RawMessage(`{"name": "CRM", "baseUrl": "https://api.example.com",
+		"actions": [{"name": "List", "endpoint": "/items"}, {"name": "Delete", "method": "DELETE", "endpoint": "/items/{id}", "parameters": {"id": "string"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Client.Deploy(ctx, integ.ID); err != nil {
+		t.Fatal(err)
+	}
+	var agent struct{ ID string }
+	if err := in.Client.Do(ctx, "POST", "/v1/agents", map[string]any{"name": "Bot", "tools": []map[string]any{{"integration": integ.ID, "environment": "sandbox"}}}, &agent); err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, in.URL)
+	s.setPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	_, page := s.get("/agents/" + agent.ID)
+	if !strings.Contains(page, `name="grant" value="`+integ.ID+`" checked`) {
+		t.Fatal("the page does not show the agent's current grant")
+	}
+	if code, _, _ := s.post("/agents/"+agent.ID+"/tools", url.Values{"action": {integ.ID + ":list"}}); code != http.StatusSeeOther {
+		t.Fatalf("save tools: %d", code)
+	}
+	var got struct {
+		Tools []struct {
+			Integration string   `json:"integration"`
+			Actions     []string `json:"actions"`
+			Environment string   `json:"environment"`
+		} `json:"tools"`
+	}
+	if err := in.Client.Do(ctx, "GET", "/v1/agents/"+agent.ID, nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Tools) != 1 || len(got.Tools[0].Actions) != 1 || got.Tools[0].Actions[0] != "list" || got.Tools[0].Environment != "sandbox" {
+		t.Fatalf("grants after the edit: %+v", got.Tools)
+	}
+}
