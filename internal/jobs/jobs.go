@@ -79,15 +79,10 @@ func (c Config) validate() error {
 
 // Queue inserts and works jobs.
 type Queue struct {
-	cfg      Config
-	client   *river.Client[*sql.Tx]
-	complete completeFunc
-	started  bool
+	cfg     Config
+	client  *river.Client[*sql.Tx]
+	started bool
 }
-
-// completeFunc marks a running job completed inside tx; River needs the
-// driver type spelled out, which differs per engine.
-type completeFunc func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error
 
 // New migrates River's tables and builds the client; Start runs workers.
 func New(ctx context.Context, cfg Config) (*Queue, error) {
@@ -100,16 +95,8 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	var driver riverdriver.Driver[*sql.Tx]
 	if cfg.Store.Engine() == store.SQLite {
 		driver = riversqlite.New(db)
-		q.complete = func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error {
-			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
-			return err
-		}
 	} else {
 		driver = riverdatabasesql.NewWithPgxListener(db, cfg.Store.PgxPool())
-		q.complete = func(ctx context.Context, tx *sql.Tx, job *river.Job[TriggerRunArgs]) error {
-			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-			return err
-		}
 	}
 	if err := migrate(ctx, cfg.Store, driver, cfg.Logger); err != nil {
 		return nil, err

@@ -29,8 +29,8 @@ func (TriggerRunArgs) Kind() string { return "trigger_run" }
 
 // triggerRunWorker runs a trigger's action (or forward) for an event. The
 // run's own row, not River's attempt counter, holds the attempt count and
-// the retry schedule: a retry is a snooze, and the final outcome is written
-// in the same transaction that completes the job.
+// the retry schedule: a retry is a snooze, and a job whose run is already
+// settled completes without calling anything.
 type triggerRunWorker struct {
 	river.WorkerDefaults[TriggerRunArgs]
 	q     *Queue
@@ -56,7 +56,7 @@ func (w *triggerRunWorker) Work(ctx context.Context, job *river.Job[TriggerRunAr
 		return err
 	}
 	if run.Status == store.RunSucceeded || run.Status == store.RunDead {
-		return w.q.finish(ctx, job) // already settled before a crash cut the job short
+		return nil // already settled before a crash cut the job short; River completes it
 	}
 	if wait := time.Until(run.NextAt); run.Status == store.RunRetrying && wait > 0 {
 		return river.JobSnooze(wait)
@@ -79,7 +79,7 @@ func (w *triggerRunWorker) Work(ctx context.Context, job *river.Job[TriggerRunAr
 		// Shutting down: try again at the next start without using up an attempt.
 		return river.JobSnooze(0)
 	}
-	return w.q.settle(ctx, job, run, cw.policy, start, out)
+	return w.q.settle(ctx, run, cw.policy, start, out)
 }
 
 // attempt evaluates the params and calls the target once.
@@ -148,7 +148,7 @@ func idempotencyKey(run store.TriggerRun) string {
 }
 
 // settle records the attempt and decides: succeeded, retry later, or dead.
-func (q *Queue) settle(ctx context.Context, job *river.Job[TriggerRunArgs], run store.TriggerRun, policy RetryPolicy, start time.Time, out outcome) error {
+func (q *Queue) settle(ctx context.Context, run store.TriggerRun, policy RetryPolicy, start time.Time, out outcome) error {
 	attempt := store.Attempt{
 		Status: "failed", HTTPStatus: out.status, DurationMS: float64(time.Since(start).Microseconds()) / 1000,
 		Error: out.err, LogID: out.logID, StartedAt: start,
@@ -165,14 +165,13 @@ func (q *Queue) settle(ctx context.Context, job *river.Job[TriggerRunArgs], run 
 		delay = policy.Delay(number, out.retryAfter)
 		next = time.Now().Add(delay)
 	}
+	// The run's own row records the outcome; River completes the job after
+	// Work returns. A crash between the two re-runs the job, which finds the
+	// run settled and stops (see Work). Completing the job inside this
+	// transaction as well cost SQLite's River driver two more statements
+	// per run, a third of a trigger run's CPU.
 	err := q.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.RecordAttempt(ctx, run.ID, attempt, status, next); err != nil {
-			return err
-		}
-		if status == store.RunRetrying {
-			return nil
-		}
-		return q.complete(ctx, tx.SQL(), job)
+		return tx.RecordAttempt(ctx, run.ID, attempt, status, next)
 	})
 	if err != nil {
 		return err
@@ -187,9 +186,4 @@ func (q *Queue) settle(ctx context.Context, job *river.Job[TriggerRunArgs], run 
 		return river.JobSnooze(delay)
 	}
 	return nil
-}
-
-// finish completes a job whose run was already settled.
-func (q *Queue) finish(ctx context.Context, job *river.Job[TriggerRunArgs]) error {
-	return q.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return q.complete(ctx, tx.SQL(), job) })
 }
