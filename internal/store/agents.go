@@ -119,21 +119,8 @@ func (s *Store) AgentByKeyHash(ctx context.Context, hash string) (Agent, error) 
 // ListAgents lists an organization's agents, oldest first, revoked ones
 // included.
 func (s *Store) ListAgents(ctx context.Context, orgID string) ([]Agent, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE org_id = ? ORDER BY created_at, id`), orgID)
+	out, err := queryAll(ctx, s.r, s.q(`SELECT `+agentCols+` FROM agents WHERE org_id = ? ORDER BY created_at, id`), scanAgent, orgID)
 	if err != nil {
-		return nil, err
-	}
-	var out []Agent
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i := range out {

@@ -173,21 +173,8 @@ func (s *Store) triggers(ctx context.Context, webhookID string) ([]Trigger, erro
 // ListWebhooks lists an organization's webhooks, oldest first, with their
 // triggers.
 func (s *Store) ListWebhooks(ctx context.Context, orgID string) ([]Webhook, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookCols+` FROM webhooks WHERE org_id = ? ORDER BY created_at, id`), orgID)
+	out, err := queryAll(ctx, s.r, s.q(`SELECT `+webhookCols+` FROM webhooks WHERE org_id = ? ORDER BY created_at, id`), scanWebhook, orgID)
 	if err != nil {
-		return nil, err
-	}
-	var out []Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i := range out {
