@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -93,14 +92,12 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	q := r.URL.Query()
 	f := store.AuditFilter{ActorUserID: q.Get("actor"), TargetID: q.Get("target"), Action: q.Get("action")}
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			a.fail(w, r, problem.BadRequest("since must be an RFC 3339 time, got %q", v))
-			return
-		}
-		f.Since = t
+	lp, err := parseListParams(q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
+	f.Since, f.Limit = lp.Since, lp.Limit
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -108,14 +105,6 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Before = n
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			a.fail(w, r, problem.BadRequest("limit must be a number from 1 to 500, got %q", v))
-			return
-		}
-		f.Limit = n
 	}
 	events, err := a.Store.ListAudit(r.Context(), p.Org.ID, f)
 	if err != nil {

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -24,24 +22,12 @@ func (a *API) listLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		f.IntegrationID = in.ID
 	}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				a.fail(w, r, problem.BadRequest("%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", name, v))
-				return
-			}
-			*dst = t
-		}
+	lp, err := parseListParams(q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			a.fail(w, r, problem.BadRequest("limit must be a number from 1 to 500, got %q", v))
-			return
-		}
-		f.Limit = n
-	}
+	f.Since, f.Until, f.Limit = lp.Since, lp.Until, lp.Limit
 	logs, err := a.Store.ListCallLogs(r.Context(), p.Org.ID, f)
 	if err != nil {
 		a.fail(w, r, problem.BadRequest("%v", err))
