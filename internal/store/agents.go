@@ -55,19 +55,21 @@ func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 	return a, nil
 }
 
-// CreateAgent stores a new agent with its key hash and grants.
+// CreateAgent stores a new agent in a transaction of its own.
 func (s *Store) CreateAgent(ctx context.Context, a Agent, keyHash string) (Agent, error) {
-	t := time.Now().UTC()
+	return inTx(ctx, s, func(tx *Tx) (Agent, error) { return tx.CreateAgent(ctx, a, keyHash) })
+}
+
+// CreateAgent stores a new agent with its key hash and grants.
+func (t *Tx) CreateAgent(ctx context.Context, a Agent, keyHash string) (Agent, error) {
+	at := time.Now().UTC()
 	a.ID = id.New("agt")
-	a.CreatedAt, a.UpdatedAt = t, t
-	err := s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, t.UnixMilli(), t.UnixMilli()); err != nil {
-			return mapErr(err)
-		}
-		return tx.replaceGrants(ctx, a.ID, a.Grants)
-	})
-	if err != nil {
+	a.CreatedAt, a.UpdatedAt = at, at
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli()); err != nil {
+		return Agent{}, fmt.Errorf("create agent %q: %w", a.Name, mapErr(err))
+	}
+	if err := t.replaceGrants(ctx, a.ID, a.Grants); err != nil {
 		return Agent{}, fmt.Errorf("create agent %q: %w", a.Name, err)
 	}
 	return a, nil
@@ -96,7 +98,7 @@ func (t *Tx) replaceGrants(ctx context.Context, agentID string, grants []Grant) 
 
 // GetAgent loads an organization's agent with its grants.
 func (s *Store) GetAgent(ctx context.Context, orgID, agentID string) (Agent, error) {
-	a, err := scanAgent(s.r.QueryRowContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE org_id = ? AND id = ?`), orgID, agentID))
+	a, err := scanAgent(s.readRow(ctx, `SELECT `+agentCols+` FROM agents WHERE org_id = ? AND id = ?`, orgID, agentID))
 	if err != nil {
 		return Agent{}, err
 	}
@@ -108,7 +110,7 @@ func (s *Store) GetAgent(ctx context.Context, orgID, agentID string) (Agent, err
 // included. Revoked agents are not found. It reads the database every time,
 // so a revoked or rotated key stops working on its next use.
 func (s *Store) AgentByKeyHash(ctx context.Context, hash string) (Agent, error) {
-	a, err := scanAgent(s.r.QueryRowContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE key_hash = ? AND revoked_at IS NULL`), hash))
+	a, err := scanAgent(s.readRow(ctx, `SELECT `+agentCols+` FROM agents WHERE key_hash = ? AND revoked_at IS NULL`, hash))
 	if err != nil {
 		return Agent{}, err
 	}
@@ -132,57 +134,67 @@ func (s *Store) ListAgents(ctx context.Context, orgID string) ([]Agent, error) {
 }
 
 func (s *Store) grants(ctx context.Context, agentID string) ([]Grant, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`), agentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Grant{}
-	for rows.Next() {
-		var g Grant
-		var actions string
-		if err := rows.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
-			return nil, err
-		}
-		if actions != "" {
-			if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
-				return nil, fmt.Errorf("grant of agent %s on %s: %w", agentID, g.IntegrationID, err)
+	return queryAll(ctx, s.r, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`),
+		func(row rowScanner) (Grant, error) {
+			var g Grant
+			var actions string
+			if err := row.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
+				return g, err
 			}
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+			if actions != "" {
+				if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
+					return g, fmt.Errorf("grant of agent %s on %s: %w", agentID, g.IntegrationID, err)
+				}
+			}
+			return g, nil
+		}, agentID)
 }
 
-// UpdateAgent saves an agent's name and replaces its grants.
+// UpdateAgent saves an agent's name and replaces its grants, in a
+// transaction of its own.
 func (s *Store) UpdateAgent(ctx context.Context, a Agent) (Agent, error) {
-	t := time.Now().UTC()
-	err := s.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE agents SET name = ?, updated_at = ? WHERE org_id = ? AND id = ?`), a.Name, t.UnixMilli(), a.OrgID, a.ID)
-		if err := affected(res, err); err != nil {
-			return err
-		}
-		return tx.replaceGrants(ctx, a.ID, a.Grants)
-	})
-	if err != nil {
-		return Agent{}, fmt.Errorf("update agent %s: %w", a.ID, err)
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.UpdateAgent(ctx, a) }); err != nil {
+		return Agent{}, err
 	}
 	return s.GetAgent(ctx, a.OrgID, a.ID)
 }
 
+// UpdateAgent saves an agent's name and replaces its grants.
+func (t *Tx) UpdateAgent(ctx context.Context, a Agent) error {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET name = ?, updated_at = ? WHERE org_id = ? AND id = ?`), a.Name, now(), a.OrgID, a.ID)
+	if err := affected(res, err); err != nil {
+		return fmt.Errorf("update agent %s: %w", a.ID, err)
+	}
+	if err := t.replaceGrants(ctx, a.ID, a.Grants); err != nil {
+		return fmt.Errorf("update agent %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// RotateAgentKey replaces an agent's key in a transaction of its own.
+func (s *Store) RotateAgentKey(ctx context.Context, orgID, agentID, prefix, hash string) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.RotateAgentKey(ctx, orgID, agentID, prefix, hash) })
+}
+
 // RotateAgentKey replaces the key of an agent that is not revoked; the old
 // key stops working at once.
-func (s *Store) RotateAgentKey(ctx context.Context, orgID, agentID, prefix, hash string) error {
-	t := now()
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE agents SET key_prefix = ?, key_hash = ?, key_rotated_at = ?, updated_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`),
-		prefix, hash, t, t, orgID, agentID)
+func (t *Tx) RotateAgentKey(ctx context.Context, orgID, agentID, prefix, hash string) error {
+	at := now()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET key_prefix = ?, key_hash = ?, key_rotated_at = ?, updated_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`),
+		prefix, hash, at, at, orgID, agentID)
 	return affected(res, err)
 }
 
-// RevokeAgent revokes an agent: its key stops working at once. The agent
-// stays listed, with the time it was revoked.
+// RevokeAgent revokes an agent in a transaction of its own.
 func (s *Store) RevokeAgent(ctx context.Context, orgID, agentID string) error {
-	t := now()
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE agents SET revoked_at = ?, updated_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`), t, t, orgID, agentID)
+	return s.InTx(ctx, func(tx *Tx) error { return tx.RevokeAgent(ctx, orgID, agentID) })
+}
+
+// RevokeAgent revokes an agent: its key stops working at once. The agent
+// stays listed, with the time it was revoked. An agent already revoked is
+// ErrNotFound.
+func (t *Tx) RevokeAgent(ctx context.Context, orgID, agentID string) error {
+	at := now()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET revoked_at = ?, updated_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`), at, at, orgID, agentID)
 	return affected(res, err)
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -46,40 +48,38 @@ func (e *AuditEvent) digest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// AppendAudit adds e to its organization's trail, linking it to the last
-// entry. Appends for one organization are serialized (a row lock on the
-// organization on PostgreSQL; SQLite has one writer).
+// AppendAudit adds e to its organization's trail in a transaction of its
+// own.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
+	return inTx(ctx, s, func(tx *Tx) (AuditEvent, error) { return tx.AppendAudit(ctx, e) })
+}
+
+// AppendAudit adds e to its organization's trail, linking it to the last
+// entry, in the transaction that makes the change it records: the entry
+// exists exactly when the change does. Appends for one organization are
+// serialized (a row lock on the organization on PostgreSQL; SQLite has one
+// writer).
+func (t *Tx) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	e.ID = id.New("aud")
 	e.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
-	err := s.InTx(ctx, func(tx *Tx) error {
-		if s.engine == Postgres {
-			if _, err := tx.tx.ExecContext(ctx, s.q(`SELECT id FROM orgs WHERE id = ? FOR UPDATE`), e.OrgID); err != nil {
-				return err
-			}
+	if t.s.engine == Postgres {
+		if _, err := t.tx.ExecContext(ctx, t.s.q(`SELECT id FROM orgs WHERE id = ? FOR UPDATE`), e.OrgID); err != nil {
+			return AuditEvent{}, fmt.Errorf("append audit event: %w", err)
 		}
-		var seq int64
-		prev := genesisHash
-		rows, err := tx.tx.QueryContext(ctx, s.q(`SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1`), e.OrgID)
-		if err != nil {
-			return err
-		}
-		if rows.Next() {
-			if err := rows.Scan(&seq, &prev); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		e.Seq, e.PrevHash = seq+1, prev
-		e.Hash = e.digest()
-		_, err = tx.tx.ExecContext(ctx, s.q(`INSERT INTO audit_events (id, org_id, seq, actor_user_id, actor_key_id, action, target_type, target_id, detail, ip, status, created_at, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			e.ID, e.OrgID, e.Seq, e.ActorUserID, e.ActorKeyID, e.Action, e.TargetType, e.TargetID, e.Detail, e.IP, e.Status, e.CreatedAt.UnixMilli(), e.PrevHash, e.Hash)
-		return mapErr(err)
-	})
-	if err != nil {
+	}
+	var seq int64
+	prev := genesisHash
+	err := t.tx.QueryRowContext(ctx, t.s.q(`SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1`), e.OrgID).Scan(&seq, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return AuditEvent{}, fmt.Errorf("append audit event: %w", err)
+	}
+	e.Seq, e.PrevHash = seq+1, prev
+	e.Hash = e.digest()
+	_, err = t.tx.ExecContext(ctx, t.s.q(`INSERT INTO audit_events (id, org_id, seq, actor_user_id, actor_key_id, action, target_type, target_id, detail, ip, status, created_at, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.OrgID, e.Seq, e.ActorUserID, e.ActorKeyID, e.Action, e.TargetType, e.TargetID, e.Detail, e.IP, e.Status, e.CreatedAt.UnixMilli(), e.PrevHash, e.Hash)
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit event: %w", mapErr(err))
 	}
 	return e, nil
 }

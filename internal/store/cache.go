@@ -49,7 +49,8 @@ func (m *memo[K, V]) put(k K, gen uint64, v V) {
 type connKey struct{ org, integration, env, user string }
 
 type memos struct {
-	principals   memo[string, Principal]
+	principals   memo[string, Principal] // API key hash → its principal
+	users        memo[string, Principal] // user id → the user and organization
 	integrations memo[[2]string, Integration]
 	connections  memo[connKey, Connection]
 	teams        memo[string, []string] // integration → the teams it is restricted to

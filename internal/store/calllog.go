@@ -17,6 +17,7 @@ type CallLog struct {
 	Environment     string    `json:"environment,omitempty"`
 	Source          string    `json:"source"` // api, mcp, trigger, proxy, test, worker
 	Actor           string    `json:"actor,omitempty"`
+	UserID          string    `json:"user_id,omitempty"` // owner of the personal connection used; "" = shared
 	Method          string    `json:"method"`
 	URL             string    `json:"url"`
 	Status          int       `json:"status"`
@@ -30,9 +31,9 @@ type CallLog struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
-const callLogCols = `id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, request_headers, request_body, response_headers, response_body, created_at`
+const callLogCols = `id, org_id, integration_id, action, environment, source, actor, user_id, method, url, status, duration_ms, attempts, error, request_headers, request_body, response_headers, response_body, created_at`
 
-// callLogRowsPerInsert is how many rows one INSERT carries: 18 columns a
+// callLogRowsPerInsert is how many rows one INSERT carries: 19 columns a
 // row stays under SQLite's oldest parameter limit (999). One statement per
 // fifty rows instead of one per row is most of the cost of the call log.
 const callLogRowsPerInsert = 50
@@ -45,9 +46,9 @@ func (s *Store) InsertCallLogs(ctx context.Context, logs []CallLog) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		for len(logs) > 0 {
 			n := min(len(logs), callLogRowsPerInsert)
-			args := make([]any, 0, n*18)
+			args := make([]any, 0, n*19)
 			for _, l := range logs[:n] {
-				args = append(args, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.Method, l.URL,
+				args = append(args, l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.UserID, l.Method, l.URL,
 					l.Status, l.DurationMS, l.Attempts, l.Error, l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli())
 			}
 			if _, err := tx.exec(ctx, insertCallLogsSQL(n), args...); err != nil {
@@ -71,7 +72,7 @@ func insertCallLogsSQL(rows int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	callLogInserts.Store(rows, b.String())
 	return b.String()
@@ -88,6 +89,11 @@ type CallLogFilter struct {
 	Since, Until  time.Time
 	Before        string
 	Limit         int
+	// Member, when set, keeps only what that member may see: entries made
+	// through the organization's shared connections or through the
+	// member's own, and none of the integrations in Hidden.
+	Member string
+	Hidden []string
 }
 
 // ListCallLogs lists an organization's call logs, newest first, without
@@ -130,24 +136,33 @@ func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter)
 	if f.Before != "" {
 		add("id < ?", f.Before)
 	}
+	if f.Member != "" {
+		add("(user_id = '' OR user_id = ?)", f.Member)
+	}
+	if len(f.Hidden) > 0 {
+		where = append(where, "integration_id NOT IN ("+placeholders(len(f.Hidden))+")")
+		for _, id := range f.Hidden {
+			args = append(args, id)
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	query := `SELECT id, org_id, integration_id, action, environment, source, actor, method, url, status, duration_ms, attempts, error, '', '', '', '', created_at
+	query := `SELECT id, org_id, integration_id, action, environment, source, actor, user_id, method, url, status, duration_ms, attempts, error, '', '', '', '', created_at
 		FROM call_logs WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
 	return queryAll(ctx, s.r, s.q(query), scanCallLog, args...)
 }
 
 // GetCallLog loads one call log with its bodies.
 func (s *Store) GetCallLog(ctx context.Context, orgID, logID string) (CallLog, error) {
-	return scanCallLog(s.r.QueryRowContext(ctx, s.q(`SELECT `+callLogCols+` FROM call_logs WHERE org_id = ? AND id = ?`), orgID, logID))
+	return scanCallLog(s.readRow(ctx, `SELECT `+callLogCols+` FROM call_logs WHERE org_id = ? AND id = ?`, orgID, logID))
 }
 
 func scanCallLog(row interface{ Scan(...any) error }) (CallLog, error) {
 	var l CallLog
 	var c int64
-	if err := row.Scan(&l.ID, &l.OrgID, &l.IntegrationID, &l.Action, &l.Environment, &l.Source, &l.Actor, &l.Method, &l.URL, &l.Status,
+	if err := row.Scan(&l.ID, &l.OrgID, &l.IntegrationID, &l.Action, &l.Environment, &l.Source, &l.Actor, &l.UserID, &l.Method, &l.URL, &l.Status,
 		&l.DurationMS, &l.Attempts, &l.Error, &l.RequestHeaders, &l.RequestBody, &l.ResponseHeaders, &l.ResponseBody, &c); err != nil {
 		return CallLog{}, mapErr(err)
 	}

@@ -67,10 +67,10 @@ func scanSubmission(row interface{ Scan(...any) error }) (Submission, error) {
 }
 
 // CreateSubmission records a submission with its audit findings.
-func (s *Store) CreateSubmission(ctx context.Context, sub Submission) (Submission, error) {
+func (t *Tx) CreateSubmission(ctx context.Context, sub Submission) (Submission, error) {
 	sub.ID = id.New("sub")
 	sub.SubmittedAt = time.Now().UTC()
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO catalog_submissions (`+submissionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, '')`),
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO catalog_submissions (`+submissionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, '')`),
 		sub.ID, sub.OrgID, sub.IntegrationID, sub.Version, sub.Slug, sub.Name, string(sub.Definition), sub.Status, string(sub.Findings), sub.SubmittedBy, sub.SubmittedAt.UnixMilli())
 	if err != nil {
 		return Submission{}, fmt.Errorf("create submission: %w", mapErr(err))
@@ -81,7 +81,7 @@ func (s *Store) CreateSubmission(ctx context.Context, sub Submission) (Submissio
 // GetSubmission loads a submission; orgID "" means any organization (for
 // platform reviewers).
 func (s *Store) GetSubmission(ctx context.Context, orgID, subID string) (Submission, error) {
-	return scanSubmission(s.r.QueryRowContext(ctx, s.q(`SELECT `+submissionCols+` FROM catalog_submissions WHERE id = ? AND (org_id = ? OR ? = '')`), subID, orgID, orgID))
+	return scanSubmission(s.readRow(ctx, `SELECT `+submissionCols+` FROM catalog_submissions WHERE id = ? AND (org_id = ? OR ? = '')`, subID, orgID, orgID))
 }
 
 // ListSubmissions lists submissions by status (all when empty) for
@@ -93,31 +93,27 @@ func (s *Store) ListSubmissions(ctx context.Context, orgID, integrationID, statu
 }
 
 // ReviewSubmission records a reviewer's decision on a pending submission;
-// approving publishes entry in the same transaction.
-func (s *Store) ReviewSubmission(ctx context.Context, subID, reviewer, status, note string, entry *CatalogEntry) (Submission, error) {
-	var out Submission
-	err := s.InTx(ctx, func(tx *Tx) error {
-		t := now()
-		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE catalog_submissions SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND status = ?`),
-			status, reviewer, t, note, subID, SubmissionPending)
-		if err := affected(res, err); err != nil {
-			return fmt.Errorf("submission %s is not waiting for review: %w", subID, err)
+// approving publishes entry in the same transaction. A submission no longer
+// pending is ErrNotFound.
+func (t *Tx) ReviewSubmission(ctx context.Context, subID, reviewer, status, note string, entry *CatalogEntry) (Submission, error) {
+	at := now()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE catalog_submissions SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND status = ?`),
+		status, reviewer, at, note, subID, SubmissionPending)
+	if err := affected(res, err); err != nil {
+		return Submission{}, fmt.Errorf("submission %s is not waiting for review: %w", subID, err)
+	}
+	if entry != nil {
+		_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO catalog_entries (slug, submission_id, publisher_org_id, publisher_name, name, description, definition, docs, version, installs, published_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET submission_id = excluded.submission_id, name = excluded.name, description = excluded.description,
+				definition = excluded.definition, docs = excluded.docs, version = excluded.version, updated_at = excluded.updated_at
+			WHERE catalog_entries.publisher_org_id = excluded.publisher_org_id`),
+			entry.Slug, subID, entry.PublisherOrg, entry.PublisherName, entry.Name, entry.Description, string(entry.Definition), entry.Docs, entry.Version, at, at)
+		if err != nil {
+			return Submission{}, mapErr(err)
 		}
-		if entry != nil {
-			_, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO catalog_entries (slug, submission_id, publisher_org_id, publisher_name, name, description, definition, docs, version, installs, published_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-				ON CONFLICT (slug) DO UPDATE SET submission_id = excluded.submission_id, name = excluded.name, description = excluded.description,
-					definition = excluded.definition, docs = excluded.docs, version = excluded.version, updated_at = excluded.updated_at
-				WHERE catalog_entries.publisher_org_id = excluded.publisher_org_id`),
-				entry.Slug, subID, entry.PublisherOrg, entry.PublisherName, entry.Name, entry.Description, string(entry.Definition), entry.Docs, entry.Version, t, t)
-			if err != nil {
-				return mapErr(err)
-			}
-		}
-		out, err = scanSubmission(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+submissionCols+` FROM catalog_submissions WHERE id = ?`), subID))
-		return err
-	})
-	return out, err
+	}
+	return scanSubmission(t.tx.QueryRowContext(ctx, t.s.q(`SELECT `+submissionCols+` FROM catalog_submissions WHERE id = ?`), subID))
 }
 
 const entryCols = `slug, submission_id, publisher_org_id, publisher_name, name, description, definition, docs, version, installs, published_at, updated_at`
@@ -135,30 +131,20 @@ func scanEntry(row interface{ Scan(...any) error }) (CatalogEntry, error) {
 
 // ListCatalog lists published entries without their definitions and docs.
 func (s *Store) ListCatalog(ctx context.Context) ([]CatalogEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+entryCols+` FROM catalog_entries ORDER BY installs DESC, name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CatalogEntry{}
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, err
-		}
+	return queryAll(ctx, s.r, `SELECT `+entryCols+` FROM catalog_entries ORDER BY installs DESC, name`, func(row rowScanner) (CatalogEntry, error) {
+		e, err := scanEntry(row)
 		e.Definition, e.Docs = nil, ""
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // GetCatalogEntry loads one published entry.
 func (s *Store) GetCatalogEntry(ctx context.Context, slug string) (CatalogEntry, error) {
-	return scanEntry(s.r.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM catalog_entries WHERE slug = ?`), slug))
+	return scanEntry(s.readRow(ctx, `SELECT `+entryCols+` FROM catalog_entries WHERE slug = ?`, slug))
 }
 
 // CountInstall records one more installation of an entry.
-func (s *Store) CountInstall(ctx context.Context, slug string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE catalog_entries SET installs = installs + 1 WHERE slug = ?`), slug)
+func (t *Tx) CountInstall(ctx context.Context, slug string) error {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE catalog_entries SET installs = installs + 1 WHERE slug = ?`), slug)
 	return affected(res, err)
 }

@@ -51,17 +51,22 @@ func scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
 // vault binds the sealed secret to it.
 func NewConnectionID() string { return id.New("con") }
 
+// CreateConnection stores c in a transaction of its own.
+func (s *Store) CreateConnection(ctx context.Context, c Connection) (Connection, error) {
+	return inTx(ctx, s, func(tx *Tx) (Connection, error) { return tx.CreateConnection(ctx, c) })
+}
+
 // CreateConnection stores c (ID from NewConnectionID). A second connection
 // for the same environment and owner is ErrConflict.
-func (s *Store) CreateConnection(ctx context.Context, c Connection) (Connection, error) {
-	t := time.Now().UTC()
-	c.CreatedAt, c.UpdatedAt = t, t
+func (t *Tx) CreateConnection(ctx context.Context, c Connection) (Connection, error) {
+	at := time.Now().UTC()
+	c.CreatedAt, c.UpdatedAt = at, at
 	if c.Status == "" {
 		c.Status = ConnActive
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO connections (`+connectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		c.ID, c.OrgID, c.IntegrationID, c.Environment, c.UserID, c.Name, c.BaseURL, c.Status, c.StatusReason, c.Secret, toNullMS(c.TokenExpiry), t.UnixMilli(), t.UnixMilli())
-	s.bump()
+	t.touch()
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO connections (`+connectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.ID, c.OrgID, c.IntegrationID, c.Environment, c.UserID, c.Name, c.BaseURL, c.Status, c.StatusReason, c.Secret, toNullMS(c.TokenExpiry), at.UnixMilli(), at.UnixMilli())
 	if err != nil {
 		return Connection{}, fmt.Errorf("create connection: %w", mapErr(err))
 	}
@@ -70,12 +75,12 @@ func (s *Store) CreateConnection(ctx context.Context, c Connection) (Connection,
 
 // GetConnection loads a connection of an organization's integration.
 func (s *Store) GetConnection(ctx context.Context, orgID, integrationID, connID string) (Connection, error) {
-	return scanConnection(s.r.QueryRowContext(ctx, s.q(`SELECT `+connectionCols+` FROM connections WHERE org_id = ? AND integration_id = ? AND id = ?`), orgID, integrationID, connID))
+	return scanConnection(s.readRow(ctx, `SELECT `+connectionCols+` FROM connections WHERE org_id = ? AND integration_id = ? AND id = ?`, orgID, integrationID, connID))
 }
 
 // GetConnectionByID loads a connection by id alone (OAuth callbacks, jobs).
 func (s *Store) GetConnectionByID(ctx context.Context, connID string) (Connection, error) {
-	return scanConnection(s.r.QueryRowContext(ctx, s.q(`SELECT `+connectionCols+` FROM connections WHERE id = ?`), connID))
+	return scanConnection(s.readRow(ctx, `SELECT `+connectionCols+` FROM connections WHERE id = ?`, connID))
 }
 
 // ResolveConnection picks the connection a call by userID uses in env: the
@@ -113,11 +118,13 @@ func (s *Store) UpdateConnectionSecret(ctx context.Context, connID, secret strin
 	return affected(res, err)
 }
 
-// UpdateConnection saves a connection's name and base URL override.
-func (s *Store) UpdateConnection(ctx context.Context, c Connection) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE connections SET name = ?, base_url = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
-		c.Name, c.BaseURL, now(), c.ID, c.OrgID)
-	s.bump()
+// UpdateConnection saves every field of c that may change: the sealed
+// credentials, the token expiry, the status and its reason, the name and
+// the base URL override.
+func (t *Tx) UpdateConnection(ctx context.Context, c Connection) error {
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE connections SET secret = ?, token_expiry = ?, status = ?, status_reason = ?, name = ?, base_url = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
+		c.Secret, toNullMS(c.TokenExpiry), c.Status, c.StatusReason, c.Name, c.BaseURL, now(), c.ID, c.OrgID)
 	return affected(res, err)
 }
 
@@ -128,10 +135,15 @@ func (s *Store) SetConnectionStatus(ctx context.Context, connID, status, reason 
 	return affected(res, err)
 }
 
-// DeleteConnection removes a connection and its sealed secret.
+// DeleteConnection removes a connection in a transaction of its own.
 func (s *Store) DeleteConnection(ctx context.Context, orgID, connID string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM connections WHERE org_id = ? AND id = ?`), orgID, connID)
-	s.bump()
+	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteConnection(ctx, orgID, connID) })
+}
+
+// DeleteConnection removes a connection and its sealed secret.
+func (t *Tx) DeleteConnection(ctx context.Context, orgID, connID string) error {
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM connections WHERE org_id = ? AND id = ?`), orgID, connID)
 	return affected(res, err)
 }
 

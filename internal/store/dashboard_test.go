@@ -20,7 +20,9 @@ func TestDashboardStore(t *testing.T) {
 			ctx := context.Background()
 			org, owner := newOrg(t, s, "ses@example.com")
 			exp := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)
-			sess, err := s.CreateSession(ctx, store.Session{TokenHash: "h1", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c1", ExpiresAt: exp})
+			sess, err := inTx(s, func(tx *store.Tx) (store.Session, error) {
+				return tx.CreateSession(ctx, store.Session{TokenHash: "h1", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c1", ExpiresAt: exp})
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,26 +56,30 @@ func TestDashboardStore(t *testing.T) {
 			other, _ := newOrg(t, s, "taken@example.com")
 			_ = other
 			now := time.Now()
-			if _, err := s.CreateSigninLink(ctx, store.SigninLink{TokenHash: "t1", UserID: owner.ID, OrgID: org.ID, Purpose: store.LinkFirstSignIn, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			if _, err := inTx(s, func(tx *store.Tx) (store.SigninLink, error) {
+				return tx.CreateSigninLink(ctx, store.SigninLink{TokenHash: "t1", UserID: owner.ID, OrgID: org.ID, Purpose: store.LinkFirstSignIn, ExpiresAt: now.Add(time.Hour)})
+			}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CreateSession(ctx, store.Session{TokenHash: "old", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c", ExpiresAt: now.Add(time.Hour)}); err != nil {
+			if _, err := inTx(s, func(tx *store.Tx) (store.Session, error) {
+				return tx.CreateSession(ctx, store.Session{TokenHash: "old", UserID: owner.ID, OrgID: org.ID, CSRFToken: "c", ExpiresAt: now.Add(time.Hour)})
+			}); err != nil {
 				t.Fatal(err)
 			}
 			if _, _, err := s.SigninLinkByTokenHash(ctx, "t1", now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("expired link: %v", err)
 			}
-			if _, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{Email: "taken@example.com", PasswordHash: "x"}); !errors.Is(err, store.ErrConflict) {
+			if _, err := redeem(s, "t1", now, store.PasswordChange{Email: "taken@example.com", PasswordHash: "x"}); !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("email of another member: %v, want ErrConflict", err)
 			}
-			p, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{Email: "new@example.com", Name: "Ada", PasswordHash: "$argon2id$x"})
+			p, err := redeem(s, "t1", now, store.PasswordChange{Email: "new@example.com", Name: "Ada", PasswordHash: "$argon2id$x"})
 			if err != nil || p.User.Email != "new@example.com" || p.User.PasswordHash != "$argon2id$x" {
 				t.Fatalf("redeem: %+v, %v", p.User, err)
 			}
 			if got, _ := s.PrincipalByEmail(ctx, "new@example.com"); got.User.PasswordHash != "$argon2id$x" {
 				t.Fatalf("stored hash %q", got.User.PasswordHash)
 			}
-			if _, err := s.RedeemSigninLink(ctx, "t1", now, store.PasswordChange{PasswordHash: "y"}); !errors.Is(err, store.ErrNotFound) {
+			if _, err := redeem(s, "t1", now, store.PasswordChange{PasswordHash: "y"}); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("second use: %v, want ErrNotFound", err)
 			}
 			if _, _, err := s.SessionByTokenHash(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
@@ -168,4 +174,22 @@ func BenchmarkCallStats(b *testing.B) {
 			}
 		})
 	}
+}
+
+// inTx runs one write in a transaction, as the application layer does.
+func inTx[T any](s *store.Store, fn func(*store.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.InTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+func redeem(s *store.Store, hash string, now time.Time, ch store.PasswordChange) (store.Principal, error) {
+	return inTx(s, func(tx *store.Tx) (store.Principal, error) {
+		_, p, err := tx.RedeemSigninLink(context.Background(), hash, now, ch)
+		return p, err
+	})
 }

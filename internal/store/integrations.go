@@ -64,24 +64,26 @@ func scanIntegration(row interface{ Scan(...any) error }) (Integration, error) {
 }
 
 // CreateIntegration stores a new integration with definition as version 1.
-// A slug already used in the organization is ErrConflict.
 func (s *Store) CreateIntegration(ctx context.Context, in Integration, definition []byte) (Integration, error) {
-	t := time.Now().UTC()
+	return inTx(ctx, s, func(tx *Tx) (Integration, error) { return tx.CreateIntegration(ctx, in, definition) })
+}
+
+// CreateIntegration stores a new integration with definition as version 1.
+// A slug already used in the organization is ErrConflict.
+func (t *Tx) CreateIntegration(ctx context.Context, in Integration, definition []byte) (Integration, error) {
+	at := time.Now().UTC()
 	in.ID = id.New("int")
 	in.LatestVersion, in.DeployedVersion = 1, 0
-	in.CreatedAt, in.UpdatedAt = t, t
+	in.CreatedAt, in.UpdatedAt = at, at
 	if in.Kind == "" {
 		in.Kind = KindConnector
 	}
-	err := s.InTx(ctx, func(tx *Tx) error {
-		tx.touch()
-		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
-			in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, t.UnixMilli(), t.UnixMilli()); err != nil {
-			return mapErr(err)
-		}
-		return tx.insertVersion(ctx, in.ID, 1, definition, in.CreatedBy, t)
-	})
-	if err != nil {
+	t.touch()
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
+		in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, at.UnixMilli(), at.UnixMilli()); err != nil {
+		return Integration{}, fmt.Errorf("create integration %q: %w", in.Slug, mapErr(err))
+	}
+	if err := t.insertVersion(ctx, in.ID, 1, definition, in.CreatedBy, at); err != nil {
 		return Integration{}, fmt.Errorf("create integration %q: %w", in.Slug, err)
 	}
 	return in, nil
@@ -118,66 +120,67 @@ func (s *Store) ListIntegrations(ctx context.Context, orgID string) ([]Integrati
 // CountIntegrations counts an organization's integrations (for plan limits).
 func (s *Store) CountIntegrations(ctx context.Context, orgID string) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM integrations WHERE org_id = ?`), orgID).Scan(&n)
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM integrations WHERE org_id = ?`, orgID).Scan(&n)
 	return n, err
+}
+
+// AddVersion stores definition as the next version in a transaction of
+// its own.
+func (s *Store) AddVersion(ctx context.Context, orgID, integrationID, name string, definition []byte, by string) (Integration, error) {
+	return inTx(ctx, s, func(tx *Tx) (Integration, error) { return tx.AddVersion(ctx, orgID, integrationID, name, definition, by) })
 }
 
 // AddVersion stores definition as the next version (a new draft) and
 // renames the integration; the deployed version is untouched.
-func (s *Store) AddVersion(ctx context.Context, orgID, integrationID, name string, definition []byte, by string) (Integration, error) {
-	var out Integration
-	err := s.InTx(ctx, func(tx *Tx) error {
-		cur, err := scanIntegration(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND id = ?`+s.forUpdate()), orgID, integrationID))
-		if err != nil {
-			return err
-		}
-		t := time.Now().UTC()
-		next := cur.LatestVersion + 1
-		if err := tx.insertVersion(ctx, cur.ID, next, definition, by, t); err != nil {
-			return err
-		}
-		tx.touch()
-		if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), next, name, t.UnixMilli(), cur.ID); err != nil {
-			return mapErr(err)
-		}
-		cur.LatestVersion, cur.Name, cur.UpdatedAt = next, name, t
-		out = cur
-		return nil
-	})
+func (t *Tx) AddVersion(ctx context.Context, orgID, integrationID, name string, definition []byte, by string) (Integration, error) {
+	cur, err := scanIntegration(t.tx.QueryRowContext(ctx, t.s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND id = ?`+t.s.forUpdate()), orgID, integrationID))
 	if err != nil {
 		return Integration{}, fmt.Errorf("update integration %s: %w", integrationID, err)
 	}
-	return out, nil
+	at := time.Now().UTC()
+	next := cur.LatestVersion + 1
+	if err := t.insertVersion(ctx, cur.ID, next, definition, by, at); err != nil {
+		return Integration{}, fmt.Errorf("update integration %s: %w", integrationID, err)
+	}
+	t.touch()
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), next, name, at.UnixMilli(), cur.ID); err != nil {
+		return Integration{}, fmt.Errorf("update integration %s: %w", integrationID, mapErr(err))
+	}
+	cur.LatestVersion, cur.Name, cur.UpdatedAt = next, name, at
+	return cur, nil
+}
+
+// Deploy marks version as the deployed one, in a transaction of its own.
+func (s *Store) Deploy(ctx context.Context, orgID, integrationID string, version int) (Integration, error) {
+	return inTx(ctx, s, func(tx *Tx) (Integration, error) { return tx.Deploy(ctx, orgID, integrationID, version) })
 }
 
 // Deploy marks version as the deployed one. Versions are immutable, so
 // deploying freezes exactly what was tested.
-func (s *Store) Deploy(ctx context.Context, orgID, integrationID string, version int) (Integration, error) {
-	var out Integration
-	err := s.InTx(ctx, func(tx *Tx) error {
-		t := now()
-		tx.touch()
-		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integration_versions SET deployed_at = ? WHERE integration_id = ? AND version = ?`), t, integrationID, version)
-		if err := affected(res, err); err != nil {
-			return err
-		}
-		res, err = tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET deployed_version = ?, updated_at = ? WHERE org_id = ? AND id = ?`), version, t, orgID, integrationID)
-		if err := affected(res, err); err != nil {
-			return err
-		}
-		out, err = scanIntegration(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE id = ?`), integrationID))
-		return err
-	})
-	if err != nil {
+func (t *Tx) Deploy(ctx context.Context, orgID, integrationID string, version int) (Integration, error) {
+	at := now()
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE integration_versions SET deployed_at = ? WHERE integration_id = ? AND version = ?`), at, integrationID, version)
+	if err := affected(res, err); err != nil {
 		return Integration{}, fmt.Errorf("deploy integration %s v%d: %w", integrationID, version, err)
 	}
-	return out, nil
+	res, err = t.tx.ExecContext(ctx, t.s.q(`UPDATE integrations SET deployed_version = ?, updated_at = ? WHERE org_id = ? AND id = ?`), version, at, orgID, integrationID)
+	if err := affected(res, err); err != nil {
+		return Integration{}, fmt.Errorf("deploy integration %s v%d: %w", integrationID, version, err)
+	}
+	return scanIntegration(t.tx.QueryRowContext(ctx, t.s.q(`SELECT `+integrationCols+` FROM integrations WHERE id = ?`), integrationID))
+}
+
+// DeleteIntegration removes an integration with its versions and
+// connections, in a transaction of its own.
+func (s *Store) DeleteIntegration(ctx context.Context, orgID, integrationID string) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteIntegration(ctx, orgID, integrationID) })
 }
 
 // DeleteIntegration removes an integration with its versions and connections.
-func (s *Store) DeleteIntegration(ctx context.Context, orgID, integrationID string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE org_id = ? AND id = ?`), orgID, integrationID)
-	s.bump()
+func (t *Tx) DeleteIntegration(ctx context.Context, orgID, integrationID string) error {
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM integrations WHERE org_id = ? AND id = ?`), orgID, integrationID)
 	return affected(res, err)
 }
 
@@ -187,7 +190,7 @@ func (s *Store) GetVersion(ctx context.Context, integrationID string, version in
 	var c int64
 	var d sql.NullInt64
 	var def string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT integration_id, version, definition, created_by, created_at, deployed_at FROM integration_versions WHERE integration_id = ? AND version = ?`), integrationID, version).
+	err := s.readRow(ctx, `SELECT integration_id, version, definition, created_by, created_at, deployed_at FROM integration_versions WHERE integration_id = ? AND version = ?`, integrationID, version).
 		Scan(&v.IntegrationID, &v.Version, &def, &v.CreatedBy, &c, &d)
 	if err != nil {
 		return Version{}, mapErr(err)
@@ -199,23 +202,15 @@ func (s *Store) GetVersion(ctx context.Context, integrationID string, version in
 // ListVersions lists an integration's versions, newest first, without
 // their definitions.
 func (s *Store) ListVersions(ctx context.Context, integrationID string) ([]Version, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, version, created_by, created_at, deployed_at FROM integration_versions WHERE integration_id = ? ORDER BY version DESC`), integrationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		var v Version
-		var c int64
-		var d sql.NullInt64
-		if err := rows.Scan(&v.IntegrationID, &v.Version, &v.CreatedBy, &c, &d); err != nil {
-			return nil, err
-		}
-		v.CreatedAt, v.DeployedAt = ms(c), nullMS(d)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT integration_id, version, created_by, created_at, deployed_at FROM integration_versions WHERE integration_id = ? ORDER BY version DESC`),
+		func(row rowScanner) (Version, error) {
+			var v Version
+			var c int64
+			var d sql.NullInt64
+			err := row.Scan(&v.IntegrationID, &v.Version, &v.CreatedBy, &c, &d)
+			v.CreatedAt, v.DeployedAt = ms(c), nullMS(d)
+			return v, err
+		}, integrationID)
 }
 
 // forUpdate locks the selected row on PostgreSQL; SQLite's single writer

@@ -10,6 +10,13 @@ import (
 	"strings"
 )
 
+// PostgreSQL advisory lock keys the store takes; the job queue's migration
+// uses its own.
+const (
+	lockMigrate  = 7429001
+	lockFirstOrg = 7429003
+)
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -21,11 +28,19 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 	if s.engine == Postgres {
-		// Several nodes may start at once; the lock makes one of them migrate.
-		if _, err := s.w.ExecContext(ctx, `SELECT pg_advisory_lock(7429001)`); err != nil {
+		// Several nodes may start at once; the lock makes one of them
+		// migrate. A session lock belongs to one connection, so it is taken
+		// and released on a connection pinned for the purpose, not on
+		// whichever connection of the pool comes next.
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
-		defer s.w.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7429001)`)
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockMigrate); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockMigrate)
 	}
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {

@@ -68,6 +68,17 @@ func (s *Store) CountOrgs(ctx context.Context) (int, error) {
 // CreateOrg creates an organization with its owner and the owner's first
 // API key (given by hash), atomically.
 func (s *Store) CreateOrg(ctx context.Context, org Org, owner User, keyName, keyPrefix, keyHash string) (Org, User, error) {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		org, owner, err = tx.CreateOrg(ctx, org, owner, keyName, keyPrefix, keyHash)
+		return err
+	})
+	return org, owner, err
+}
+
+// CreateOrg creates an organization with its owner and, when keyHash is
+// set, the owner's first API key.
+func (t *Tx) CreateOrg(ctx context.Context, org Org, owner User, keyName, keyPrefix, keyHash string) (Org, User, error) {
 	org.ID = id.New("org")
 	org.CreatedAt = time.Now().UTC()
 	if org.Plan == "" {
@@ -79,23 +90,18 @@ func (s *Store) CreateOrg(ctx context.Context, org Org, owner User, keyName, key
 	if owner.Role == "" {
 		owner.Role = RoleOwner
 	}
-	err := s.InTx(ctx, func(tx *Tx) error {
-		tx.touch()
-		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)`),
-			org.ID, org.Name, org.Plan, org.CreatedAt.UnixMilli()); err != nil {
-			return mapErr(err)
-		}
-		if err := tx.insertUser(ctx, owner); err != nil {
-			return err
-		}
-		if keyHash != "" {
-			_, err := tx.CreateAPIKey(ctx, owner, keyName, keyPrefix, keyHash)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
+	t.touch()
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)`),
+		org.ID, org.Name, org.Plan, org.CreatedAt.UnixMilli()); err != nil {
+		return Org{}, User{}, fmt.Errorf("create org: %w", mapErr(err))
+	}
+	if err := t.insertUser(ctx, owner); err != nil {
 		return Org{}, User{}, fmt.Errorf("create org: %w", err)
+	}
+	if keyHash != "" {
+		if _, err := t.CreateAPIKey(ctx, owner, keyName, keyPrefix, keyHash); err != nil {
+			return Org{}, User{}, fmt.Errorf("create org: %w", err)
+		}
 	}
 	return org, owner, nil
 }
@@ -109,10 +115,15 @@ func (t *Tx) insertUser(ctx context.Context, u User) error {
 
 // CreateUser adds a member to an organization.
 func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
+	return inTx(ctx, s, func(tx *Tx) (User, error) { return tx.CreateUser(ctx, u) })
+}
+
+// CreateUser adds a member to an organization; an email already used is
+// ErrConflict.
+func (t *Tx) CreateUser(ctx context.Context, u User) (User, error) {
 	u.ID = id.New("usr")
 	u.CreatedAt = time.Now().UTC()
-	err := s.InTx(ctx, func(tx *Tx) error { return tx.insertUser(ctx, u) })
-	if err != nil {
+	if err := t.insertUser(ctx, u); err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
 	}
 	return u, nil
@@ -129,13 +140,7 @@ func (t *Tx) CreateAPIKey(ctx context.Context, u User, name, prefix, hash string
 
 // CreateAPIKey stores a new key for u.
 func (s *Store) CreateAPIKey(ctx context.Context, u User, name, prefix, hash string) (APIKey, error) {
-	var k APIKey
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		k, err = tx.CreateAPIKey(ctx, u, name, prefix, hash)
-		return err
-	})
-	return k, err
+	return inTx(ctx, s, func(tx *Tx) (APIKey, error) { return tx.CreateAPIKey(ctx, u, name, prefix, hash) })
 }
 
 const principalCols = `o.id, o.name, o.plan, o.product_name, o.logo_url, o.created_at,
@@ -175,82 +180,83 @@ func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal,
 	return p, err
 }
 
-// PrincipalByUserID loads a user with its organization.
+// PrincipalByUserID loads a user with its organization. Trigger runs and
+// agents acting for a member read it on every call, so it is memoized
+// like the key lookup.
 func (s *Store) PrincipalByUserID(ctx context.Context, userID string) (Principal, error) {
-	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+principalCols+` FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?`), userID)
-	return scanPrincipal(row)
+	gen, memoized := s.memoGen()
+	if memoized {
+		if p, ok := s.memos.users.get(userID, gen); ok {
+			return p, nil
+		}
+	}
+	p, err := scanPrincipal(s.readRow(ctx, `SELECT `+principalCols+` FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?`, userID))
+	if err == nil && memoized {
+		s.memos.users.put(userID, gen, p)
+	}
+	return p, err
 }
 
 // PrincipalByEmail loads a user by email, for sign-in.
 func (s *Store) PrincipalByEmail(ctx context.Context, email string) (Principal, error) {
-	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+principalCols+` FROM users u JOIN orgs o ON o.id = u.org_id WHERE lower(u.email) = lower(?)`), email)
-	return scanPrincipal(row)
+	return scanPrincipal(s.readRow(ctx, `SELECT `+principalCols+` FROM users u JOIN orgs o ON o.id = u.org_id WHERE lower(u.email) = lower(?)`, email))
 }
 
 // GetOrg loads an organization.
 func (s *Store) GetOrg(ctx context.Context, orgID string) (Org, error) {
 	var o Org
 	var c int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, name, plan, product_name, logo_url, created_at FROM orgs WHERE id = ?`), orgID).
+	err := s.readRow(ctx, `SELECT id, name, plan, product_name, logo_url, created_at FROM orgs WHERE id = ?`, orgID).
 		Scan(&o.ID, &o.Name, &o.Plan, &o.ProductName, &o.LogoURL, &c)
 	o.CreatedAt = ms(c)
 	return o, mapErr(err)
 }
 
 // UpdateOrg saves an organization's name, plan and branding.
-func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE orgs SET name = ?, plan = ?, product_name = ?, logo_url = ? WHERE id = ?`),
+func (t *Tx) UpdateOrg(ctx context.Context, o Org) error {
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE orgs SET name = ?, plan = ?, product_name = ?, logo_url = ? WHERE id = ?`),
 		o.Name, o.Plan, o.ProductName, o.LogoURL, o.ID)
-	s.bump()
 	return affected(res, err)
+}
+
+func scanUser(row rowScanner) (User, error) {
+	var u User
+	var c int64
+	var admin int
+	err := row.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Role, &admin, &u.PasswordHash, &c)
+	u.CreatedAt, u.PlatformAdmin = ms(c), admin == 1
+	return u, err
 }
 
 // ListUsers lists an organization's members.
 func (s *Store) ListUsers(ctx context.Context, orgID string) ([]User, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, org_id, email, name, role, platform_admin, password_hash, created_at FROM users WHERE org_id = ? ORDER BY created_at`), orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		var u User
-		var c int64
-		var admin int
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Role, &admin, &u.PasswordHash, &c); err != nil {
-			return nil, err
-		}
-		u.CreatedAt, u.PlatformAdmin = ms(c), admin == 1
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT id, org_id, email, name, role, platform_admin, password_hash, created_at FROM users WHERE org_id = ? ORDER BY created_at`), scanUser, orgID)
+}
+
+func scanAPIKey(row rowScanner) (APIKey, error) {
+	var k APIKey
+	var c int64
+	var used, revoked sql.NullInt64
+	err := row.Scan(&k.ID, &k.OrgID, &k.UserID, &k.Name, &k.Prefix, &c, &used, &revoked)
+	k.CreatedAt, k.LastUsedAt, k.RevokedAt = ms(c), nullMS(used), nullMS(revoked)
+	return k, err
 }
 
 // ListAPIKeys lists a user's keys (never their hashes).
 func (s *Store) ListAPIKeys(ctx context.Context, orgID, userID string) ([]APIKey, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, org_id, user_id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE org_id = ? AND user_id = ? ORDER BY created_at`), orgID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []APIKey
-	for rows.Next() {
-		var k APIKey
-		var c int64
-		var used, revoked sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.OrgID, &k.UserID, &k.Name, &k.Prefix, &c, &used, &revoked); err != nil {
-			return nil, err
-		}
-		k.CreatedAt, k.LastUsedAt, k.RevokedAt = ms(c), nullMS(used), nullMS(revoked)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT id, org_id, user_id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE org_id = ? AND user_id = ? ORDER BY created_at`), scanAPIKey, orgID, userID)
 }
 
 // RevokeAPIKey revokes one of a user's keys.
 func (s *Store) RevokeAPIKey(ctx context.Context, orgID, userID, keyID string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? AND user_id = ? AND revoked_at IS NULL`), now(), keyID, orgID, userID)
-	s.bump()
+	return s.InTx(ctx, func(tx *Tx) error { return tx.RevokeAPIKey(ctx, orgID, userID, keyID) })
+}
+
+// RevokeAPIKey revokes one of a user's keys; it stops working at once.
+func (t *Tx) RevokeAPIKey(ctx context.Context, orgID, userID, keyID string) error {
+	t.touch()
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? AND user_id = ? AND revoked_at IS NULL`), now(), keyID, orgID, userID)
 	return affected(res, err)
 }
 
@@ -282,7 +288,7 @@ func (s *Store) CreateFirstOrg(ctx context.Context, org Org, owner User, keyName
 	created := false
 	err := s.InTx(ctx, func(tx *Tx) error {
 		if s.engine == Postgres {
-			if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429002)`); err != nil {
+			if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockFirstOrg); err != nil {
 				return err
 			}
 		}
@@ -293,17 +299,8 @@ func (s *Store) CreateFirstOrg(ctx context.Context, org Org, owner User, keyName
 		if n > 0 {
 			return nil
 		}
-		tx.touch()
-		org.ID, owner.ID = id.New("org"), id.New("usr")
-		org.CreatedAt = time.Now().UTC()
-		owner.OrgID, owner.CreatedAt, owner.Role = org.ID, org.CreatedAt, RoleOwner
-		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)`), org.ID, org.Name, org.Plan, org.CreatedAt.UnixMilli()); err != nil {
-			return mapErr(err)
-		}
-		if err := tx.insertUser(ctx, owner); err != nil {
-			return err
-		}
-		if _, err := tx.CreateAPIKey(ctx, owner, keyName, keyPrefix, keyHash); err != nil {
+		owner.Role = RoleOwner
+		if _, _, err := tx.CreateOrg(ctx, org, owner, keyName, keyPrefix, keyHash); err != nil {
 			return err
 		}
 		created = true

@@ -23,12 +23,12 @@ type Session struct {
 }
 
 // CreateSession stores a new session for a user.
-func (s *Store) CreateSession(ctx context.Context, sess Session) (Session, error) {
+func (t *Tx) CreateSession(ctx context.Context, sess Session) (Session, error) {
 	sess.ID = id.New("ses")
-	t := time.Now().UTC()
-	sess.CreatedAt, sess.LastSeenAt = t, t
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO sessions (id, token_hash, user_id, org_id, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		sess.ID, sess.TokenHash, sess.UserID, sess.OrgID, sess.CSRFToken, sess.UserAgent, t.UnixMilli(), t.UnixMilli(), sess.ExpiresAt.UnixMilli())
+	at := time.Now().UTC()
+	sess.CreatedAt, sess.LastSeenAt = at, at
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO sessions (id, token_hash, user_id, org_id, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		sess.ID, sess.TokenHash, sess.UserID, sess.OrgID, sess.CSRFToken, sess.UserAgent, at.UnixMilli(), at.UnixMilli(), sess.ExpiresAt.UnixMilli())
 	if err != nil {
 		return Session{}, fmt.Errorf("create session: %w", mapErr(err))
 	}
@@ -38,8 +38,8 @@ func (s *Store) CreateSession(ctx context.Context, sess Session) (Session, error
 // SessionByTokenHash loads a session with the principal it signs in. It
 // does not judge expiry: the caller applies its absolute and idle limits.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string) (Session, Principal, error) {
-	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+principalCols+`, s.id, s.token_hash, s.user_id, s.org_id, s.csrf_token, s.user_agent, s.created_at, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = s.org_id WHERE s.token_hash = ?`), hash)
+	row := s.readRow(ctx, `SELECT `+principalCols+`, s.id, s.token_hash, s.user_id, s.org_id, s.csrf_token, s.user_agent, s.created_at, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = s.org_id WHERE s.token_hash = ?`, hash)
 	var sess Session
 	var c, seen, exp int64
 	p, err := scanPrincipal(row, &sess.ID, &sess.TokenHash, &sess.UserID, &sess.OrgID, &sess.CSRFToken, &sess.UserAgent, &c, &seen, &exp)
@@ -56,9 +56,14 @@ func (s *Store) TouchSession(ctx context.Context, sessionID string, at time.Time
 	return affected(res, err)
 }
 
-// DeleteSession ends one session (sign-out, expiry).
+// DeleteSession ends one session (expiry).
 func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id = ?`), sessionID)
+	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteSession(ctx, sessionID) })
+}
+
+// DeleteSession ends one session (sign-out, expiry).
+func (t *Tx) DeleteSession(ctx context.Context, sessionID string) error {
+	_, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM sessions WHERE id = ?`), sessionID)
 	return mapErr(err)
 }
 

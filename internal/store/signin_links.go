@@ -30,10 +30,10 @@ type SigninLink struct {
 }
 
 // CreateSigninLink stores a link for a member.
-func (s *Store) CreateSigninLink(ctx context.Context, l SigninLink) (SigninLink, error) {
+func (t *Tx) CreateSigninLink(ctx context.Context, l SigninLink) (SigninLink, error) {
 	l.ID = id.New("lnk")
 	l.CreatedAt = time.Now().UTC()
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO signin_links (id, token_hash, user_id, org_id, purpose, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO signin_links (id, token_hash, user_id, org_id, purpose, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		l.ID, l.TokenHash, l.UserID, l.OrgID, l.Purpose, l.CreatedBy, l.CreatedAt.UnixMilli(), l.ExpiresAt.UnixMilli())
 	if err != nil {
 		return SigninLink{}, fmt.Errorf("create sign-in link: %w", mapErr(err))
@@ -44,7 +44,7 @@ func (s *Store) CreateSigninLink(ctx context.Context, l SigninLink) (SigninLink,
 // SigninLinkByTokenHash loads a link that is unused and unexpired at now,
 // with the member it belongs to; any other link is ErrNotFound.
 func (s *Store) SigninLinkByTokenHash(ctx context.Context, hash string, now time.Time) (SigninLink, Principal, error) {
-	return scanLink(s.r.QueryRowContext(ctx, s.q(linkQuery), hash, now.UnixMilli()))
+	return scanLink(s.readRow(ctx, linkQuery, hash, now.UnixMilli()))
 }
 
 const linkQuery = `SELECT ` + principalCols + `, l.id, l.token_hash, l.user_id, l.org_id, l.purpose, l.created_by, l.created_at, l.expires_at
@@ -70,47 +70,36 @@ type PasswordChange struct {
 	PasswordHash string
 }
 
-// RedeemSigninLink uses a link once: in one transaction it checks the link
+// RedeemSigninLink uses a link once: within the transaction it checks the link
 // is still unused and unexpired, marks it used, sets the member's password
 // (and email and name when given) and ends the member's other sessions.
 // A link already used, expired or unknown is ErrNotFound; an email taken
 // by another member is ErrConflict.
-func (s *Store) RedeemSigninLink(ctx context.Context, hash string, now time.Time, ch PasswordChange) (Principal, error) {
-	var p Principal
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var linkID string
-		var l SigninLink
-		var err error
-		l, p, err = scanLink(tx.tx.QueryRowContext(ctx, s.q(linkQuery+s.forUpdateOf("l")), hash, now.UnixMilli()))
-		if err != nil {
-			return err
-		}
-		linkID = l.ID
-		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE signin_links SET used_at = ? WHERE id = ? AND used_at IS NULL`), now.UnixMilli(), linkID)
-		if err := affected(res, err); err != nil {
-			return err
-		}
-		email, name := p.User.Email, p.User.Name
-		if e := strings.TrimSpace(ch.Email); e != "" {
-			email = e
-		}
-		if n := strings.TrimSpace(ch.Name); n != "" {
-			name = n
-		}
-		tx.touch()
-		if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE users SET email = ?, name = ?, password_hash = ? WHERE id = ?`), email, name, ch.PasswordHash, p.User.ID); err != nil {
-			return mapErr(err)
-		}
-		if _, err := tx.tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), p.User.ID); err != nil {
-			return mapErr(err)
-		}
-		p.User.Email, p.User.Name, p.User.PasswordHash = email, name, ch.PasswordHash
-		return nil
-	})
+func (t *Tx) RedeemSigninLink(ctx context.Context, hash string, now time.Time, ch PasswordChange) (SigninLink, Principal, error) {
+	l, p, err := scanLink(t.tx.QueryRowContext(ctx, t.s.q(linkQuery+t.s.forUpdateOf("l")), hash, now.UnixMilli()))
 	if err != nil {
-		return Principal{}, fmt.Errorf("redeem sign-in link: %w", err)
+		return SigninLink{}, Principal{}, fmt.Errorf("redeem sign-in link: %w", err)
 	}
-	return p, nil
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE signin_links SET used_at = ? WHERE id = ? AND used_at IS NULL`), now.UnixMilli(), l.ID)
+	if err := affected(res, err); err != nil {
+		return SigninLink{}, Principal{}, fmt.Errorf("redeem sign-in link: %w", err)
+	}
+	email, name := p.User.Email, p.User.Name
+	if e := strings.TrimSpace(ch.Email); e != "" {
+		email = e
+	}
+	if n := strings.TrimSpace(ch.Name); n != "" {
+		name = n
+	}
+	t.touch()
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE users SET email = ?, name = ?, password_hash = ? WHERE id = ?`), email, name, ch.PasswordHash, p.User.ID); err != nil {
+		return SigninLink{}, Principal{}, fmt.Errorf("redeem sign-in link: %w", mapErr(err))
+	}
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM sessions WHERE user_id = ?`), p.User.ID); err != nil {
+		return SigninLink{}, Principal{}, fmt.Errorf("redeem sign-in link: %w", mapErr(err))
+	}
+	p.User.Email, p.User.Name, p.User.PasswordHash = email, name, ch.PasswordHash
+	return l, p, nil
 }
 
 // forUpdateOf locks rows of one table of a join on PostgreSQL.

@@ -266,6 +266,19 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
+// inTx runs one write in a transaction of its own and returns its result:
+// the Store's write methods are the Tx's, for callers that change one thing
+// and need no audit entry beside it.
+func inTx[T any](ctx context.Context, s *Store, fn func(*Tx) (T, error)) (T, error) {
+	var out T
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // mapErr turns driver errors into the store's sentinels.
 func mapErr(err error) error {
 	if err == nil {

@@ -30,11 +30,13 @@ type Webhook struct {
 }
 
 // Trigger is one rule of a webhook: Spec is the JSON the user saved (its
-// expressions as source text).
+// expressions as source text). Its runs act as CreatedBy, the member who
+// made it.
 type Trigger struct {
 	ID        string          `json:"id"`
 	WebhookID string          `json:"-"`
 	Spec      json.RawMessage `json:"spec"`
+	CreatedBy string          `json:"created_by"`
 }
 
 // NewWebhookID returns a fresh URL token: 160 random bits.
@@ -68,51 +70,63 @@ func jsonText(raw json.RawMessage, empty string) string {
 	return string(raw)
 }
 
+// CreateWebhook stores w in a transaction of its own.
+func (s *Store) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
+	return inTx(ctx, s, func(tx *Tx) (Webhook, error) { return tx.CreateWebhook(ctx, w) })
+}
+
 // CreateWebhook stores w (ID from NewWebhookID, Secret sealed) and its
 // triggers.
-func (s *Store) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
-	t := time.Now().UTC().Truncate(time.Millisecond)
-	w.CreatedAt, w.UpdatedAt = t, t
+func (t *Tx) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	w.CreatedAt, w.UpdatedAt = at, at
 	if w.AllowedIPs == nil {
 		w.AllowedIPs = []string{}
 	}
 	ips, _ := json.Marshal(w.AllowedIPs)
-	err := s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			w.ID, w.OrgID, w.Name, w.Source, jsonText(w.Options, "{}"), w.Secret, w.PreviousSecret, toNullMS(w.PreviousExpiresAt),
-			string(ips), w.RateLimitPerSecond, jsonText(w.Retry, "{}"), t.UnixMilli(), t.UnixMilli()); err != nil {
-			return mapErr(err)
-		}
-		return tx.replaceTriggers(ctx, w.ID, w.Triggers)
-	})
-	if err != nil {
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		w.ID, w.OrgID, w.Name, w.Source, jsonText(w.Options, "{}"), w.Secret, w.PreviousSecret, toNullMS(w.PreviousExpiresAt),
+		string(ips), w.RateLimitPerSecond, jsonText(w.Retry, "{}"), at.UnixMilli(), at.UnixMilli()); err != nil {
+		return Webhook{}, fmt.Errorf("create webhook: %w", mapErr(err))
+	}
+	if err := t.replaceTriggers(ctx, w.ID, w.Triggers); err != nil {
 		return Webhook{}, fmt.Errorf("create webhook: %w", err)
 	}
 	return w, nil
 }
 
+// UpdateWebhook saves w in a transaction of its own.
+func (s *Store) UpdateWebhook(ctx context.Context, w Webhook) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.UpdateWebhook(ctx, w) })
+}
+
 // UpdateWebhook saves every field of w but the secrets, and replaces its
 // triggers.
-func (s *Store) UpdateWebhook(ctx context.Context, w Webhook) error {
+func (t *Tx) UpdateWebhook(ctx context.Context, w Webhook) error {
 	if w.AllowedIPs == nil {
 		w.AllowedIPs = []string{}
 	}
 	ips, _ := json.Marshal(w.AllowedIPs)
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE webhooks SET name = ?, options = ?, allowed_ips = ?, rate_limit_per_second = ?, retry = ?, updated_at = ?
+		WHERE org_id = ? AND id = ?`),
+		w.Name, jsonText(w.Options, "{}"), string(ips), w.RateLimitPerSecond, jsonText(w.Retry, "{}"), now(), w.OrgID, w.ID)
+	if err := affected(res, err); err != nil {
+		return err
+	}
+	return t.replaceTriggers(ctx, w.ID, w.Triggers)
+}
+
+// RotateWebhookSecret installs a new secret in a transaction of its own.
+func (s *Store) RotateWebhookSecret(ctx context.Context, orgID, webhookID, secret, previous string, previousExpiresAt time.Time) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE webhooks SET name = ?, options = ?, allowed_ips = ?, rate_limit_per_second = ?, retry = ?, updated_at = ?
-			WHERE org_id = ? AND id = ?`),
-			w.Name, jsonText(w.Options, "{}"), string(ips), w.RateLimitPerSecond, jsonText(w.Retry, "{}"), now(), w.OrgID, w.ID)
-		if err := affected(res, err); err != nil {
-			return err
-		}
-		return tx.replaceTriggers(ctx, w.ID, w.Triggers)
+		return tx.RotateWebhookSecret(ctx, orgID, webhookID, secret, previous, previousExpiresAt)
 	})
 }
 
 // RotateWebhookSecret installs a new sealed secret and keeps the old one
 // verifying until previousExpiresAt.
-func (s *Store) RotateWebhookSecret(ctx context.Context, orgID, webhookID, secret, previous string, previousExpiresAt time.Time) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE webhooks SET secret = ?, previous_secret = ?, previous_expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`),
+func (t *Tx) RotateWebhookSecret(ctx context.Context, orgID, webhookID, secret, previous string, previousExpiresAt time.Time) error {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE webhooks SET secret = ?, previous_secret = ?, previous_expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`),
 		secret, previous, toNullMS(previousExpiresAt), now(), orgID, webhookID)
 	return affected(res, err)
 }
@@ -122,8 +136,8 @@ func (t *Tx) replaceTriggers(ctx context.Context, webhookID string, triggers []T
 		return err
 	}
 	for i, tr := range triggers {
-		if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO webhook_triggers (id, webhook_id, position, spec, created_at) VALUES (?, ?, ?, ?, ?)`),
-			tr.ID, webhookID, i, string(tr.Spec), now()); err != nil {
+		if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO webhook_triggers (id, webhook_id, position, spec, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			tr.ID, webhookID, i, string(tr.Spec), tr.CreatedBy, now()); err != nil {
 			return mapErr(err)
 		}
 	}
@@ -132,7 +146,7 @@ func (t *Tx) replaceTriggers(ctx context.Context, webhookID string, triggers []T
 
 // GetWebhook loads an organization's webhook with its triggers.
 func (s *Store) GetWebhook(ctx context.Context, orgID, webhookID string) (Webhook, error) {
-	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.q(`SELECT `+webhookCols+` FROM webhooks WHERE org_id = ? AND id = ?`), orgID, webhookID))
+	w, err := scanWebhook(s.readRow(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE org_id = ? AND id = ?`, orgID, webhookID))
 	if err != nil {
 		return w, err
 	}
@@ -143,7 +157,7 @@ func (s *Store) GetWebhook(ctx context.Context, orgID, webhookID string) (Webhoo
 // GetWebhookForIngest loads a webhook by its URL token alone: the public
 // ingest path knows no organization until it finds the webhook.
 func (s *Store) GetWebhookForIngest(ctx context.Context, webhookID string) (Webhook, error) {
-	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.q(`SELECT `+webhookCols+` FROM webhooks WHERE id = ?`), webhookID))
+	w, err := scanWebhook(s.readRow(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, webhookID))
 	if err != nil {
 		return w, err
 	}
@@ -152,22 +166,14 @@ func (s *Store) GetWebhookForIngest(ctx context.Context, webhookID string) (Webh
 }
 
 func (s *Store) triggers(ctx context.Context, webhookID string) ([]Trigger, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, spec FROM webhook_triggers WHERE webhook_id = ? ORDER BY position`), webhookID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Trigger{}
-	for rows.Next() {
-		var tr Trigger
-		var spec string
-		if err := rows.Scan(&tr.ID, &spec); err != nil {
-			return nil, err
-		}
-		tr.WebhookID, tr.Spec = webhookID, json.RawMessage(spec)
-		out = append(out, tr)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT id, spec, created_by FROM webhook_triggers WHERE webhook_id = ? ORDER BY position`),
+		func(row rowScanner) (Trigger, error) {
+			tr := Trigger{WebhookID: webhookID}
+			var spec string
+			err := row.Scan(&tr.ID, &spec, &tr.CreatedBy)
+			tr.Spec = json.RawMessage(spec)
+			return tr, err
+		}, webhookID)
 }
 
 // ListWebhooks lists an organization's webhooks, oldest first, with their
@@ -185,8 +191,13 @@ func (s *Store) ListWebhooks(ctx context.Context, orgID string) ([]Webhook, erro
 	return out, nil
 }
 
-// DeleteWebhook removes a webhook with its triggers, events and runs.
+// DeleteWebhook removes a webhook in a transaction of its own.
 func (s *Store) DeleteWebhook(ctx context.Context, orgID, webhookID string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE org_id = ? AND id = ?`), orgID, webhookID)
+	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteWebhook(ctx, orgID, webhookID) })
+}
+
+// DeleteWebhook removes a webhook with its triggers, events and runs.
+func (t *Tx) DeleteWebhook(ctx context.Context, orgID, webhookID string) error {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM webhooks WHERE org_id = ? AND id = ?`), orgID, webhookID)
 	return affected(res, err)
 }

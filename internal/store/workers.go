@@ -24,6 +24,9 @@ type CodeRegistration struct {
 	// CheckNew is called before a new integration is created, with the
 	// organization's integration count (the plan limit).
 	CheckNew func(count int) error
+	// CheckExisting is called with the integration of r.Slug when it
+	// exists, before anything is written (whether the caller may use it).
+	CheckExisting func(Integration) error
 }
 
 // RegisterCode creates the code integration named by r.Slug, or adds a
@@ -32,63 +35,85 @@ type CodeRegistration struct {
 // with the same slug is ErrConflict.
 func (s *Store) RegisterCode(ctx context.Context, r CodeRegistration) (in Integration, changed bool, err error) {
 	err = s.InTx(ctx, func(tx *Tx) error {
-		t := time.Now().UTC()
-		cur, err := scanIntegration(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND slug = ?`+s.forUpdate()), r.OrgID, r.Slug))
-		switch {
-		case errors.Is(err, ErrNotFound):
-			if r.CheckNew != nil {
-				var n int
-				if err := tx.tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM integrations WHERE org_id = ?`), r.OrgID).Scan(&n); err != nil {
-					return err
-				}
-				if err := r.CheckNew(n); err != nil {
-					return err
-				}
-			}
-			in = Integration{ID: id.New("int"), OrgID: r.OrgID, Slug: r.Slug, Name: r.Name, Kind: KindCode, LatestVersion: 1, CreatedBy: r.By, CreatedAt: t, UpdatedAt: t}
-			tx.touch()
-			if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
-				in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, t.UnixMilli(), t.UnixMilli()); err != nil {
-				return mapErr(err)
-			}
-		case err != nil:
-			return err
-		case cur.Kind != KindCode:
-			return fmt.Errorf("%w: integration %q is defined in JSON, not in code", ErrConflict, cur.Name)
-		default:
-			in = cur
-			var hash string
-			err := tx.tx.QueryRowContext(ctx, s.q(`SELECT manifest_hash FROM code_versions WHERE integration_id = ? AND version = ?`), cur.ID, cur.LatestVersion).Scan(&hash)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if hash == r.ManifestHash {
-				return nil
-			}
-			in.LatestVersion, in.Name, in.UpdatedAt = cur.LatestVersion+1, r.Name, t
-			tx.touch()
-			if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), in.LatestVersion, in.Name, t.UnixMilli(), in.ID); err != nil {
-				return mapErr(err)
-			}
-		}
-		changed = true
-		if err := tx.insertVersion(ctx, in.ID, in.LatestVersion, r.Definition, r.By, t); err != nil {
-			return err
-		}
-		_, err = tx.tx.ExecContext(ctx, s.q(`INSERT INTO code_versions (integration_id, version, manifest_hash, manifest, created_at) VALUES (?, ?, ?, ?, ?)`),
-			in.ID, in.LatestVersion, r.ManifestHash, string(r.Manifest), t.UnixMilli())
-		return mapErr(err)
+		in, changed, err = tx.RegisterCode(ctx, r)
+		return err
 	})
-	if err != nil {
+	return in, changed, err
+}
+
+// RegisterCode is [Store.RegisterCode] inside a transaction.
+func (tx *Tx) RegisterCode(ctx context.Context, r CodeRegistration) (Integration, bool, error) {
+	in, write, err := tx.codeIntegration(ctx, r)
+	if err != nil || !write {
+		return in, false, err
+	}
+	if err := tx.insertVersion(ctx, in.ID, in.LatestVersion, r.Definition, r.By, in.UpdatedAt); err != nil {
 		return Integration{}, false, fmt.Errorf("register code integration %q: %w", r.Slug, err)
 	}
-	return in, changed, nil
+	_, err = tx.tx.ExecContext(ctx, tx.s.q(`INSERT INTO code_versions (integration_id, version, manifest_hash, manifest, created_at) VALUES (?, ?, ?, ?, ?)`),
+		in.ID, in.LatestVersion, r.ManifestHash, string(r.Manifest), in.UpdatedAt.UnixMilli())
+	if err != nil {
+		return Integration{}, false, fmt.Errorf("register code integration %q: %w", r.Slug, mapErr(err))
+	}
+	return in, true, nil
+}
+
+// codeIntegration creates the integration of r or moves an existing one to
+// its next version, and returns it; write reports whether that version is
+// new (an unchanged manifest writes nothing).
+func (tx *Tx) codeIntegration(ctx context.Context, r CodeRegistration) (in Integration, write bool, err error) {
+	s := tx.s
+	at := time.Now().UTC()
+	cur, err := scanIntegration(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND slug = ?`+s.forUpdate()), r.OrgID, r.Slug))
+	if errors.Is(err, ErrNotFound) {
+		if r.CheckNew != nil {
+			var n int
+			if err := tx.tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM integrations WHERE org_id = ?`), r.OrgID).Scan(&n); err != nil {
+				return Integration{}, false, err
+			}
+			if err := r.CheckNew(n); err != nil {
+				return Integration{}, false, err
+			}
+		}
+		in = Integration{ID: id.New("int"), OrgID: r.OrgID, Slug: r.Slug, Name: r.Name, Kind: KindCode, LatestVersion: 1, CreatedBy: r.By, CreatedAt: at, UpdatedAt: at}
+		tx.touch()
+		if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO integrations (`+integrationCols+`) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`),
+			in.ID, in.OrgID, in.Slug, in.Name, in.Kind, 1, in.CreatedBy, at.UnixMilli(), at.UnixMilli()); err != nil {
+			return Integration{}, false, fmt.Errorf("register code integration %q: %w", r.Slug, mapErr(err))
+		}
+		return in, true, nil
+	}
+	if err != nil {
+		return Integration{}, false, err
+	}
+	if r.CheckExisting != nil {
+		if err := r.CheckExisting(cur); err != nil {
+			return Integration{}, false, err
+		}
+	}
+	if cur.Kind != KindCode {
+		return Integration{}, false, fmt.Errorf("register code integration %q: %w: integration %q is defined in JSON, not in code", r.Slug, ErrConflict, cur.Name)
+	}
+	var hash string
+	err = tx.tx.QueryRowContext(ctx, s.q(`SELECT manifest_hash FROM code_versions WHERE integration_id = ? AND version = ?`), cur.ID, cur.LatestVersion).Scan(&hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Integration{}, false, err
+	}
+	if hash == r.ManifestHash {
+		return cur, false, nil
+	}
+	cur.LatestVersion, cur.Name, cur.UpdatedAt = cur.LatestVersion+1, r.Name, at
+	tx.touch()
+	if _, err := tx.tx.ExecContext(ctx, s.q(`UPDATE integrations SET latest_version = ?, name = ?, updated_at = ? WHERE id = ?`), cur.LatestVersion, cur.Name, at.UnixMilli(), cur.ID); err != nil {
+		return Integration{}, false, fmt.Errorf("register code integration %q: %w", r.Slug, mapErr(err))
+	}
+	return cur, true, nil
 }
 
 // CodeManifest returns the manifest a worker registered for a version.
 func (s *Store) CodeManifest(ctx context.Context, integrationID string, version int) ([]byte, error) {
 	var m string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT manifest FROM code_versions WHERE integration_id = ? AND version = ?`), integrationID, version).Scan(&m)
+	err := s.readRow(ctx, `SELECT manifest FROM code_versions WHERE integration_id = ? AND version = ?`, integrationID, version).Scan(&m)
 	return []byte(m), mapErr(err)
 }
 
@@ -125,12 +150,18 @@ func scanWorker(row interface{ Scan(...any) error }) (Worker, error) {
 	return w, nil
 }
 
-// CreateWorker records a newly registered worker.
+// CreateWorker records a newly registered worker, in a transaction of
+// its own.
 func (s *Store) CreateWorker(ctx context.Context, w Worker) (Worker, error) {
+	return inTx(ctx, s, func(tx *Tx) (Worker, error) { return tx.CreateWorker(ctx, w) })
+}
+
+// CreateWorker records a newly registered worker.
+func (tx *Tx) CreateWorker(ctx context.Context, w Worker) (Worker, error) {
 	t := time.Now().UTC()
 	w.ID = id.New("wrk")
 	w.ConnectedAt, w.LastSeenAt = t, t
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO workers (`+workerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`),
+	_, err := tx.tx.ExecContext(ctx, tx.s.q(`INSERT INTO workers (`+workerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`),
 		w.ID, w.OrgID, w.IntegrationID, w.Name, w.SDK, w.Version, strings.Join(w.Actions, ","), w.Concurrency, w.KeyID, t.UnixMilli(), t.UnixMilli())
 	if err != nil {
 		return Worker{}, fmt.Errorf("record worker: %w", mapErr(err))
