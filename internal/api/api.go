@@ -1,58 +1,53 @@
-// Package api is the REST API under /v1: thin handlers that decode input,
-// authorize through one function, call the domain packages and encode
-// results or RFC 9457 problems.
+// Package api is the REST API under /v1: handlers that decode JSON, call
+// the application layer for the principal the API key signs in, and encode
+// its answers or RFC 9457 problems. No rule lives here: who may do what,
+// what is valid and what is audited are the domain packages' decisions,
+// which the dashboard, MCP, triggers and workers share.
 package api
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
-	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/idempotency"
-	"github.com/plugboard/plugboard/internal/mcp"
+	"github.com/plugboard/plugboard/internal/connection"
+	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
-	"github.com/plugboard/plugboard/internal/vault"
+	"github.com/plugboard/plugboard/internal/webhook"
 	"github.com/plugboard/plugboard/internal/worker"
 )
 
 // MaxBodyBytes caps request bodies (definitions, params, proxied bodies).
 const MaxBodyBytes = 10 << 20
 
-// Deps are what the handlers use.
+// Deps are the application layer the handlers call; every field is
+// required.
 type Deps struct {
-	Store     *store.Store
-	Executor  *executor.Executor
-	Auth      *auth.Provider
-	Vault     *vault.Keyring
-	Logger    *slog.Logger
-	PublicURL string
-	// OnDeploy is called after an integration version is deployed.
-	OnDeploy func(ctx context.Context, in store.Integration)
-	// BeforeDisconnect is called before a connection is deleted (OAuth
-	// token revocation).
-	BeforeDisconnect func(ctx context.Context, c store.Connection)
-	// Workers serves Go SDK workers (code-defined integrations).
-	Workers *worker.Service
-	// Resolver looks up hosts for the catalog's security audit; nil uses
-	// the system resolver.
-	Resolver catalog.Resolver
-	// MCP serves agents their tools; the agents API exports the same tools
-	// and tells it when an agent's grants change.
-	MCP *mcp.Server
-	// Idempotency replays the first result of a repeated Idempotency-Key.
-	Idempotency *idempotency.Runner
-	// ImportHTTP fetches OpenAPI documents by URL (through the SSRF guard,
-	// with a size cap and a timeout).
-	ImportHTTP *http.Client
+	Accounts     *account.Service
+	Integrations *integration.Service
+	Connections  *connection.Service
+	Agents       *agent.Service
+	Org          *org.Service
+	Catalog      *catalog.Service
+	Webhooks     *webhook.Service
+	Workers      *worker.Service
+	Actions      *action.Service
+	Logs         *calllog.Reader
+	Logger       *slog.Logger
+	PublicURL    string
 }
 
 // API serves /v1.
@@ -66,19 +61,13 @@ func New(d Deps) *API { return &API{Deps: d} }
 type ctxKey struct{}
 
 // principal returns the caller authenticated by the middleware.
-func principal(r *http.Request) store.Principal {
-	p, _ := r.Context().Value(ctxKey{}).(store.Principal)
+func principal(r *http.Request) access.Principal {
+	p, _ := r.Context().Value(ctxKey{}).(access.Principal)
 	return p
 }
 
-// WithPrincipal stores p in ctx (used by the dashboard, which signs users in
-// with sessions, to reuse the API's handlers).
-func WithPrincipal(ctx context.Context, p store.Principal) context.Context {
-	return context.WithValue(ctx, ctxKey{}, p)
-}
-
-// authenticate resolves the bearer API key to its principal.
-func (a *API) authenticate(next http.Handler) http.Handler {
+// authenticate resolves the bearer API key to the member it signs in.
+func (a *API) authenticate(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
 		if !ok {
@@ -86,17 +75,15 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			problem.Write(w, problem.New(http.StatusUnauthorized, "send your API key as 'Authorization: Bearer <key>'"))
 			return
 		}
-		p, err := a.Store.PrincipalByKeyHash(r.Context(), vault.HashToken(token))
-		if errors.Is(err, store.ErrNotFound) {
+		p, err := a.Accounts.Key(r.Context(), token, clientIP(r))
+		if errors.Is(err, account.ErrUnknownKey) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard", error="invalid_token"`)
-			problem.Write(w, problem.New(http.StatusUnauthorized, "the API key is unknown or revoked"))
-			return
 		}
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
 	})
 }
 
@@ -106,6 +93,14 @@ func bearer(r *http.Request) (string, bool) {
 		return strings.TrimSpace(h[7:]), true
 	}
 	return "", false
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // fail writes err as a problem; unexpected errors are logged once here and
@@ -143,11 +138,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads a JSON body into v, strictly, with messages that say what to
 // fix.
 func decode(r *http.Request, v any) error {
-	body, err := readBody(r)
+	body, err := readBody(r, MaxBodyBytes)
 	if err != nil {
 		return err
 	}
 	return decodeBytes(body, v)
+}
+
+// decodeOptional is decode for bodies that may be left out.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(r, v)
 }
 
 func decodeBytes(body []byte, v any) error {
@@ -172,26 +175,14 @@ func decodeBytes(body []byte, v any) error {
 	return nil
 }
 
-func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+// readBody reads a body of at most limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, problem.BadRequest("read body: %v", err)
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB", MaxBodyBytes>>20)
+	if int64(len(body)) > limit {
+		return nil, problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB", limit>>20)
 	}
 	return body, nil
 }
-
-func notFound(kind, id string) error {
-	return problem.NotFound("%s %q not found in this organization", kind, id)
-}
-
-func orNotFound(err error, kind, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(kind, id)
-	}
-	return err
-}
-
-func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -38,10 +38,10 @@ func TestChangesLandInTheAuditTrail(t *testing.T) {
 		t.Fatalf("audit has %d events: %+v", len(out.Events), out.Events)
 	}
 	deploy, create := out.Events[0], out.Events[1]
-	if deploy.Action != "POST /v1/integrations/{id}/deploy" || deploy.TargetType != "integration" || deploy.TargetID != in.ID || deploy.ActorUserID == "" {
+	if deploy.Action != "integration.deploy" || deploy.TargetType != "integration" || deploy.TargetID != in.ID || deploy.ActorUserID == "" {
 		t.Fatalf("deploy event = %+v", deploy)
 	}
-	if create.Action != "POST /v1/integrations" || create.Seq != 1 || deploy.Seq != 2 {
+	if create.Action != "integration.create" || create.Seq != 1 || deploy.Seq != 2 {
 		t.Fatalf("create event = %+v", create)
 	}
 	var v struct {

@@ -1,15 +1,17 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
-	"github.com/plugboard/plugboard/internal/mcp"
-	"github.com/plugboard/plugboard/internal/plan"
+	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/openapi"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -44,116 +46,63 @@ type actionView struct {
 	InputSchema json.RawMessage `json:"input_schema"`
 }
 
-func viewIntegration(in store.Integration, def *connector.Definition, full bool) integrationView {
+// view renders t; full adds the definition, and the connected workers of
+// a code integration.
+func (a *API) view(ctx context.Context, p access.Principal, t *integration.Target, full bool) integrationView {
+	in, def := t.Integration, t.Definition
 	v := integrationView{
 		ID: in.ID, Slug: in.Slug, Name: in.Name, Kind: in.Kind, Version: in.LatestVersion,
 		DeployedVersion: in.DeployedVersion, Status: in.Status(), CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
-		Actions: []actionView{},
+		Actions: []actionView{}, BaseURL: def.BaseURL, Auth: def.Auth.Type,
 	}
-	if def != nil {
-		v.BaseURL, v.Auth = def.BaseURL, def.Auth.Type
-		for i := range def.Actions {
-			a := &def.Actions[i]
-			v.Actions = append(v.Actions, actionView{Key: a.Key, Name: a.Name, Description: a.Description, Method: a.Method,
-				Endpoint: a.Endpoint, Tool: mcp.ToolName(in.Slug, a.Key), InputSchema: a.InputSchemaJSON()})
+	for i := range def.Actions {
+		act := &def.Actions[i]
+		v.Actions = append(v.Actions, actionView{Key: act.Key, Name: act.Name, Description: act.Description, Method: act.Method,
+			Endpoint: act.Endpoint, Tool: connector.ToolName(in.Slug, act.Key), InputSchema: act.InputSchemaJSON()})
+	}
+	if full {
+		v.Definition = def
+	}
+	if in.Kind == store.KindCode {
+		n, err := a.Workers.Connected(ctx, p, in)
+		if err != nil {
+			a.Logger.WarnContext(ctx, "count connected workers", "integration", in.ID, "error", err)
 		}
-		if full {
-			v.Definition = def
-		}
+		v.WorkersConnected = &n
 	}
 	return v
 }
 
-// parseDefinition turns a body into a definition or a 400 listing each
-// bad field.
-func parseDefinition(body []byte) (*connector.Definition, error) {
-	def, err := connector.Parse(body)
-	if err == nil {
-		return def, nil
-	}
-	var ve *connector.ValidationError
-	if errors.As(err, &ve) {
-		fields := make([]problem.FieldError, 0, len(ve.Errors))
-		for _, fe := range ve.Errors {
-			fields = append(fields, problem.FieldError{Field: fe.Field, Message: fe.Message})
-		}
-		return nil, problem.Invalid("the integration definition is not valid: "+ve.Error(), fields)
-	}
-	return nil, problem.BadRequest("the integration definition is not valid: %v", err)
-}
-
 func (a *API) createIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	body, err := readBody(r)
+	body, err := readBody(r, MaxBodyBytes)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	def, err := parseDefinition(body)
+	t, err := a.Integrations.Create(r.Context(), principal(r), body)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	in, err := a.storeIntegration(r, p, def, store.KindConnector)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, viewIntegration(in, def, true))
-}
-
-// storeIntegration saves def as a new integration, within the plan.
-func (a *API) storeIntegration(r *http.Request, p store.Principal, def *connector.Definition, kind string) (store.Integration, error) {
-	n, err := a.Store.CountIntegrations(r.Context(), p.Org.ID)
-	if err != nil {
-		return store.Integration{}, err
-	}
-	if err := plan.CheckIntegrations(p.Org.Plan, n); err != nil {
-		return store.Integration{}, &problem.Error{Status: http.StatusForbidden, Title: "Plan limit reached", Detail: err.Error()}
-	}
-	canonical, err := json.Marshal(def)
-	if err != nil {
-		return store.Integration{}, err
-	}
-	slug := connector.Slug(def.Name)
-	in, err := a.Store.CreateIntegration(r.Context(), store.Integration{OrgID: p.Org.ID, Slug: slug, Name: def.Name, Kind: kind, CreatedBy: p.User.ID}, canonical)
-	if errors.Is(err, store.ErrConflict) {
-		return store.Integration{}, problem.Conflict("an integration named %q (slug %q) already exists in this organization; pick another name or update it with PUT /v1/integrations/%s", def.Name, slug, slug)
-	}
-	return in, err
+	writeJSON(w, http.StatusCreated, a.view(r.Context(), principal(r), t, true))
 }
 
 func (a *API) listIntegrations(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	list, err := a.Store.ListIntegrations(r.Context(), p.Org.ID)
+	list, err := a.Integrations.List(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	out := make([]integrationView, 0, len(list))
-	for _, in := range list {
-		if ok, err := CanUseIntegration(r.Context(), a.Store, p, in.ID); err != nil || !ok {
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			continue
-		}
-		t, err := a.Executor.Load(r.Context(), p.Org.ID, in.ID, connector.Sandbox, -2)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		v := viewIntegration(in, t.Definition, false)
-		a.workersConnected(r.Context(), p.Org.ID, &v)
-		out = append(out, v)
+	for _, t := range list {
+		out = append(out, a.view(r.Context(), p, t, false))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
 }
 
 func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	version := -2
+	version := executor.VersionLatest
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -162,96 +111,54 @@ func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 		version = n
 	}
-	t, err := a.Executor.Load(r.Context(), p.Org.ID, r.PathValue("id"), connector.Sandbox, version)
+	t, err := a.Integrations.Get(r.Context(), principal(r), r.PathValue("id"), version)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	v := viewIntegration(t.Integration, t.Definition, true)
-	a.workersConnected(r.Context(), p.Org.ID, &v)
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, a.view(r.Context(), principal(r), t, true))
 }
 
 func (a *API) updateIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	in, err := a.Store.GetIntegration(r.Context(), p.Org.ID, r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, orNotFound(err, "integration", r.PathValue("id")))
-		return
-	}
-	if in.Kind == store.KindCode {
-		a.fail(w, r, problem.Conflict("integration %q is defined in code; change it in its Go worker and restart the worker", in.Name))
-		return
-	}
-	body, err := readBody(r)
+	body, err := readBody(r, MaxBodyBytes)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	def, err := parseDefinition(body)
+	t, _, err := a.Integrations.Update(r.Context(), principal(r), r.PathValue("id"), body)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	canonical, _ := json.Marshal(def)
-	in, err = a.Store.AddVersion(r.Context(), p.Org.ID, in.ID, def.Name, canonical, p.User.ID)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, viewIntegration(in, def, true))
+	writeJSON(w, http.StatusOK, a.view(r.Context(), principal(r), t, true))
 }
 
 func (a *API) deleteIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	in, err := a.Store.GetIntegration(r.Context(), p.Org.ID, r.PathValue("id"))
-	if err == nil {
-		err = a.Store.DeleteIntegration(r.Context(), p.Org.ID, in.ID)
-	}
-	if err != nil {
-		a.fail(w, r, orNotFound(err, "integration", r.PathValue("id")))
+	if err := a.Integrations.Delete(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *API) deployIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	var body struct {
+	var in struct {
 		Version int `json:"version"`
 	}
-	if r.ContentLength > 0 {
-		if err := decode(r, &body); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	version := body.Version
-	if version == 0 {
-		version = -2
-	}
-	t, err := a.Executor.Load(r.Context(), p.Org.ID, r.PathValue("id"), connector.Sandbox, version)
+	t, err := a.Integrations.Deploy(r.Context(), principal(r), r.PathValue("id"), in.Version)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	in, err := a.Store.Deploy(r.Context(), p.Org.ID, t.Integration.ID, t.Version)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.notifyDeployed(r, in)
-	writeJSON(w, http.StatusOK, viewIntegration(in, t.Definition, true))
+	writeJSON(w, http.StatusOK, a.view(r.Context(), principal(r), t, true))
 }
 
 func (a *API) listVersions(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	in, err := a.Store.GetIntegration(r.Context(), p.Org.ID, r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, orNotFound(err, "integration", r.PathValue("id")))
-		return
-	}
-	vs, err := a.Store.ListVersions(r.Context(), in.ID)
+	vs, err := a.Integrations.Versions(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -259,10 +166,57 @@ func (a *API) listVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
 }
 
-// notifyDeployed tells listeners (the MCP server) that the tool list of an
-// organization changed.
-func (a *API) notifyDeployed(r *http.Request, in store.Integration) {
-	if a.OnDeploy != nil {
-		a.OnDeploy(r.Context(), in)
+func (a *API) getIntegrationTeams(w http.ResponseWriter, r *http.Request) {
+	teams, err := a.Integrations.Teams(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"teams": teams})
+}
+
+// setIntegrationTeams restricts an integration to teams; an empty list
+// opens it to the whole organization again.
+func (a *API) setIntegrationTeams(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Teams []string `json:"teams"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	teams, err := a.Integrations.SetTeams(r.Context(), principal(r), r.PathValue("id"), in.Teams)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"teams": teams})
+}
+
+// importedView is an integration as created, with what the import did.
+type importedView struct {
+	integrationView
+	Report *openapi.Report `json:"import_report"`
+}
+
+func (a *API) importIntegration(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r, integration.MaxImportBytes+1<<20)
+	if pe, ok := problem.As(err); ok && pe.Status == http.StatusRequestEntityTooLarge {
+		err = problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB; send the document's URL as openapi_url instead", integration.MaxImportBytes>>20)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in integration.ImportInput
+	if err := decodeBytes(body, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	t, report, err := a.Integrations.Import(r.Context(), principal(r), in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, importedView{integrationView: a.view(r.Context(), principal(r), t, true), Report: report})
 }

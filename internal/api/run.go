@@ -1,12 +1,10 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/action"
 )
 
 type runInput struct {
@@ -16,20 +14,15 @@ type runInput struct {
 }
 
 func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
 	var in runInput
-	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	call := executor.Call{
-		OrgID: p.Org.ID, UserID: p.User.ID, Integration: r.PathValue("id"), Action: r.PathValue("action"),
-		Environment: in.Environment, Params: in.Params, Version: in.Version, Source: "api", Actor: p.KeyID,
-		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
-	}
-	res, replayed, err := a.runIdempotent(r, p, call)
+	res, replayed, err := a.Actions.Run(r.Context(), principal(r), action.Input{
+		Integration: r.PathValue("id"), Action: r.PathValue("action"), Environment: in.Environment,
+		Params: in.Params, Version: in.Version, IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+	})
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -42,17 +35,13 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
 	var in runInput
-	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	res, err := a.Executor.Test(r.Context(), executor.Call{
-		OrgID: p.Org.ID, UserID: p.User.ID, Integration: r.PathValue("id"), Environment: in.Environment,
-		Params: in.Params, Actor: p.KeyID,
+	res, err := a.Actions.Test(r.Context(), principal(r), action.TestInput{
+		Integration: r.PathValue("id"), Environment: in.Environment, Params: in.Params,
 	})
 	if err != nil {
 		a.fail(w, r, err)
@@ -64,14 +53,9 @@ func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) {
 // proxy forwards the request as is and answers with the upstream response
 // as is.
 func (a *API) proxy(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readBody(r, MaxBodyBytes)
 	if err != nil {
-		a.fail(w, r, problem.BadRequest("read body: %v", err))
-		return
-	}
-	if len(body) > MaxBodyBytes {
-		a.fail(w, r, problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB", MaxBodyBytes>>20))
+		a.fail(w, r, err)
 		return
 	}
 	env := r.URL.Query().Get("environment")
@@ -80,9 +64,9 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	q.Del("environment")
-	res, err := a.Executor.ProxyRaw(r.Context(), executor.ProxyCall{
-		OrgID: p.Org.ID, UserID: p.User.ID, Integration: r.PathValue("id"), Environment: env,
-		Method: r.Method, Path: r.PathValue("path"), RawQuery: q.Encode(), Header: r.Header, Body: body, Actor: p.KeyID,
+	res, err := a.Actions.Proxy(r.Context(), principal(r), action.ProxyInput{
+		Integration: r.PathValue("id"), Environment: env,
+		Method: r.Method, Path: r.PathValue("path"), RawQuery: q.Encode(), Header: r.Header, Body: body,
 	})
 	if err != nil {
 		a.fail(w, r, err)

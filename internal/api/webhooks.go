@@ -4,44 +4,17 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/webhook"
 )
 
-// webhookAPI serves the webhook and event routes with the webhook service.
-type webhookAPI struct {
-	*API
-	Webhooks *webhook.Service
-}
-
-// RegisterWebhooks adds the webhook and event routes to mux; every route
-// needs an API key.
-func (a *API) RegisterWebhooks(mux *http.ServeMux, svc *webhook.Service) {
-	wa := &webhookAPI{API: a, Webhooks: svc}
-	wa.routes(func(pattern, perm string, fn http.HandlerFunc) { mux.Handle(pattern, a.guard(perm, fn)) })
-}
-
-func (a *webhookAPI) routes(h func(pattern, perm string, fn http.HandlerFunc)) {
-	h("GET /v1/webhooks", permRead, a.listWebhooks)
-	h("POST /v1/webhooks", permBuild, a.createWebhook)
-	h("GET /v1/webhooks/{id}", permRead, a.getWebhook)
-	h("PATCH /v1/webhooks/{id}", permBuild, a.updateWebhook)
-	h("DELETE /v1/webhooks/{id}", permBuild, a.deleteWebhook)
-	h("POST /v1/webhooks/{id}/rotate-secret", permBuild, a.rotateWebhookSecret)
-	h("POST /v1/webhooks/{id}/test", permRun, a.testWebhook)
-	h("POST /v1/webhooks/{id}/replay", permRun, a.replayWebhook)
-	h("GET /v1/webhooks/{id}/events", permRead, a.listEvents)
-	h("GET /v1/events/{id}", permRead, a.getEvent)
-	h("POST /v1/events/{id}/replay", permRun, a.replayEvent)
-}
-
-func (a *webhookAPI) createWebhook(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) {
 	var in webhook.Input
 	if err := decode(r, &in); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	v, err := a.Webhooks.Create(r.Context(), p.Org.ID, in)
+	v, err := a.Webhooks.Create(r.Context(), principal(r), in)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -50,90 +23,127 @@ func (a *webhookAPI) createWebhook(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, v)
 }
 
-func (a *webhookAPI) listWebhooks(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	list, err := a.Store.ListWebhooks(r.Context(), p.Org.ID)
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Webhooks.List(r.Context(), principal(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	out := make([]webhook.View, len(list))
-	for i, wh := range list {
-		out[i] = a.Webhooks.View(wh)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": list})
 }
 
-func (a *webhookAPI) getWebhook(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	id := r.PathValue("id")
-	wh, err := a.Store.GetWebhook(r.Context(), p.Org.ID, id)
+func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) {
+	v, err := a.Webhooks.Get(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
-		a.fail(w, r, orNotFound(err, "webhook", id))
+		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a.Webhooks.View(wh))
+	writeJSON(w, http.StatusOK, v)
 }
 
-func (a *webhookAPI) updateWebhook(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	var in webhook.Input
 	if err := decode(r, &in); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	v, err := a.Webhooks.Update(r.Context(), p.Org.ID, id, in)
+	v, err := a.Webhooks.Update(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
-		a.fail(w, r, orNotFound(err, "webhook", id))
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (a *webhookAPI) deleteWebhook(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	id := r.PathValue("id")
-	if err := a.Webhooks.Delete(r.Context(), p.Org.ID, id); err != nil {
-		a.fail(w, r, orNotFound(err, "webhook", id))
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := a.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *webhookAPI) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+func (a *API) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
 	var in webhook.RotateInput
-	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	id := r.PathValue("id")
-	v, err := a.Webhooks.Rotate(r.Context(), p.Org.ID, id, in)
+	v, err := a.Webhooks.Rotate(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
-		a.fail(w, r, orNotFound(err, "webhook", id))
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (a *webhookAPI) testWebhook(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Body json.RawMessage `json:"body"`
 	}
-	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	id := r.PathValue("id")
-	res, err := a.Webhooks.SendTest(r.Context(), p.Org.ID, id, in.Body)
+	res, err := a.Webhooks.SendTest(r.Context(), principal(r), r.PathValue("id"), in.Body)
 	if err != nil {
-		a.fail(w, r, orNotFound(err, "webhook", id))
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// listEvents serves GET /v1/webhooks/{id}/events?status=&trigger=&since=&until=&cursor=&after=&limit=.
+// cursor pages back through older events; after follows newer ones, oldest
+// first (what `plugboard webhooks tail` polls with).
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.EventFilter{Status: q.Get("status"), TriggerID: q.Get("trigger"), Before: q.Get("cursor"), After: q.Get("after")}
+	lp, err := parseListParams(q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	f.Since, f.Until, f.Limit = lp.Since, lp.Until, lp.Limit
+	page, err := a.Webhooks.Events(r.Context(), principal(r), r.PathValue("id"), f)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
+	v, err := a.Webhooks.Event(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) replayEvent(w http.ResponseWriter, r *http.Request) {
+	res, err := a.Webhooks.ReplayEvent(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// replayWebhook serves POST /v1/webhooks/{id}/replay {"status": "dead"}:
+// the bulk replay of a dead-letter list.
+func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if err := decodeOptional(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.Webhooks.ReplayWebhook(r.Context(), principal(r), r.PathValue("id"), in.Status)
+	if err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)

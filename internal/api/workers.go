@@ -1,43 +1,35 @@
 package api
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/worker/wire"
 )
 
 // The routes Go SDK workers use (see package worker). Workers sign in
-// with an ordinary API key of the organization: registering needs the
-// build permission, the rest the run permission.
+// with an ordinary API key of the organization and act as workers of its
+// member.
 
 // maxWorkerHTTPBody allows a 10 MB request body, base64-encoded in JSON.
 const maxWorkerHTTPBody = MaxBodyBytes*4/3 + 64<<10
 
-func (a *API) workersEnabled(w http.ResponseWriter, r *http.Request) bool {
-	if a.Workers == nil {
-		a.fail(w, r, problem.New(http.StatusNotFound, "this server does not run SDK workers"))
-		return false
-	}
-	return true
+func asWorker(r *http.Request) access.Principal {
+	p := principal(r)
+	p.Kind, p.Via = access.Worker, access.Workers
+	return p
 }
 
 func (a *API) registerWorker(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
 	var req wire.RegisterRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	res, err := a.Workers.Register(r.Context(), p, req)
+	res, err := a.Workers.Register(r.Context(), asWorker(r), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -50,17 +42,13 @@ func (a *API) registerWorker(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) pollWorker(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("max"))
 	wait := wire.MaxPollWaitMS
 	if v, err := strconv.Atoi(q.Get("wait_ms")); err == nil && v >= 0 && v < wait {
 		wait = v
 	}
-	invs, err := a.Workers.Poll(r.Context(), p.Org.ID, q.Get("worker"), limit, time.Duration(wait)*time.Millisecond)
+	invs, err := a.Workers.Poll(r.Context(), asWorker(r), q.Get("worker"), limit, time.Duration(wait)*time.Millisecond)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -72,16 +60,12 @@ func (a *API) pollWorker(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) heartbeatWorker(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
 	var hb wire.Heartbeat
 	if err := decode(r, &hb); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	res, err := a.Workers.Heartbeat(r.Context(), p.Org.ID, hb)
+	res, err := a.Workers.Heartbeat(r.Context(), asWorker(r), hb)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -90,18 +74,12 @@ func (a *API) heartbeatWorker(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deregisterWorker(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
+	var body wire.Deregister
+	if err := decodeOptional(r, &body); err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	var body wire.Deregister
-	if r.ContentLength != 0 {
-		if err := decode(r, &body); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-	}
-	if err := a.Workers.Deregister(r.Context(), p.Org.ID, r.PathValue("id"), body.Running); err != nil {
+	if err := a.Workers.Deregister(r.Context(), asWorker(r), r.PathValue("id"), body.Running); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -109,16 +87,12 @@ func (a *API) deregisterWorker(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) invocationResult(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
 	var res wire.Result
 	if err := decode(r, &res); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.Workers.Complete(r.Context(), p.Org.ID, r.PathValue("id"), res); err != nil {
+	if err := a.Workers.Complete(r.Context(), asWorker(r), r.PathValue("id"), res); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -128,17 +102,9 @@ func (a *API) invocationResult(w http.ResponseWriter, r *http.Request) {
 // invocationHTTP relays an action's HTTP request to its API (the server's
 // middleware has already continued the worker's trace in the context).
 func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxWorkerHTTPBody+1))
+	body, err := readBody(r, maxWorkerHTTPBody)
 	if err != nil {
-		a.fail(w, r, problem.BadRequest("read body: %v", err))
-		return
-	}
-	if len(body) > maxWorkerHTTPBody {
-		a.fail(w, r, problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB", MaxBodyBytes>>20))
+		a.fail(w, r, err)
 		return
 	}
 	var req wire.HTTPRequest
@@ -146,7 +112,7 @@ func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	res, err := a.Workers.HTTP(r.Context(), p.Org.ID, r.PathValue("id"), req)
+	res, err := a.Actions.WorkerHTTP(r.Context(), asWorker(r), r.PathValue("id"), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -155,16 +121,7 @@ func (a *API) invocationHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listIntegrationWorkers(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	if !a.workersEnabled(w, r) {
-		return
-	}
-	in, err := a.Store.GetIntegration(r.Context(), p.Org.ID, r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, orNotFound(err, "integration", r.PathValue("id")))
-		return
-	}
-	list, err := a.Workers.Workers(r.Context(), p.Org.ID, in.ID)
+	list, err := a.Workers.Workers(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -173,16 +130,4 @@ func (a *API) listIntegrationWorkers(w http.ResponseWriter, r *http.Request) {
 		list = []store.Worker{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"workers": list})
-}
-
-// workersConnected fills in how many workers serve a code integration.
-func (a *API) workersConnected(ctx context.Context, orgID string, v *integrationView) {
-	if a.Workers == nil || v.Kind != store.KindCode {
-		return
-	}
-	n, err := a.Workers.Connected(ctx, orgID, v.ID)
-	if err != nil {
-		a.Logger.WarnContext(ctx, "count connected workers", "integration", v.ID, "error", err)
-	}
-	v.WorkersConnected = &n
 }

@@ -21,7 +21,7 @@ func BenchmarkCredentialsCachedToken(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := auth.NewProvider(storetest.Open(b, store.SQLite), v, slog.New(slog.DiscardHandler))
+	p := auth.NewProvider(storetest.Open(b, store.SQLite), v, auth.OAuthOptions{}, slog.New(slog.DiscardHandler))
 	conn := store.Connection{ID: "con_bench"}
 	conn.Secret, _ = p.Seal(conn.ID, connector.Credentials{ClientID: "id", ClientSecret: "secret",
 		AccessToken: "access-token-value", RefreshToken: "refresh-token-value", Expiry: time.Now().Add(time.Hour)})

@@ -79,16 +79,20 @@ type Callback struct {
 	Error, ErrorDescription string
 }
 
-// Authorized is a connection the callback made active.
+// Authorized is a connection the callback authorized: Connection holds the
+// sealed tokens and the active status, to be saved by the caller (with its
+// audit entry); By is the member who started the flow.
 type Authorized struct {
 	Connection  store.Connection
 	Integration store.Integration
+	By          store.Principal
 }
 
 // CompleteAuthorization finishes the flow the callback belongs to: it
-// uses up the state, exchanges the code (with the PKCE verifier) and stores
-// the sealed tokens, making the connection active. Failures are
-// *FlowError; the provider's own error is reported in its words.
+// uses up the state and exchanges the code (with the PKCE verifier) for
+// tokens, which it returns sealed in the connection, active, for the
+// caller to save. Failures are *FlowError; the provider's own error is
+// reported in its words.
 func (p *Provider) CompleteAuthorization(ctx context.Context, cb Callback) (*Authorized, error) {
 	if cb.State == "" {
 		return nil, flowErr(http.StatusBadRequest, "Missing state", "This page expects the provider's answer to an authorization Plugboard started, with its state parameter. Start again from Plugboard.")
@@ -159,15 +163,11 @@ func (p *Provider) CompleteAuthorization(ctx context.Context, cb Callback) (*Aut
 			Message: fmt.Sprintf("Plugboard could not reach the token endpoint of %s. Try again in a moment.", in.Name)}
 	}
 	s.AccessToken, s.RefreshToken, s.TokenType, s.Expiry, s.IssuedAt = tok.AccessToken, tok.RefreshToken, tok.TokenType, tok.Expiry, time.Now()
-	secret, err := p.seal(conn.ID, s)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.store.UpdateConnectionSecret(ctx, conn.ID, secret, s.Expiry, store.ConnActive, ""); err != nil {
+	if conn.Secret, err = p.seal(conn.ID, s); err != nil {
 		return nil, err
 	}
 	conn.Status, conn.StatusReason, conn.TokenExpiry = store.ConnActive, "", s.Expiry
-	return &Authorized{Connection: conn, Integration: in}, nil
+	return &Authorized{Connection: conn, Integration: in, By: who}, nil
 }
 
 // noteFailure records why a flow failed on a connection that is not

@@ -73,10 +73,6 @@ func (o OAuthOptions) withDefaults() OAuthOptions {
 	return o
 }
 
-// SetOAuth configures OAuth 2.0 token handling; call it once while wiring,
-// before the provider is used.
-func (p *Provider) SetOAuth(o OAuthOptions) { p.oauth = o.withDefaults() }
-
 // authStyle picks how the client authenticates at the token endpoint: the
 // definition's choice, else HTTP Basic for confidential clients and the
 // body for public (PKCE-only) clients, which have no secret to send.

@@ -26,9 +26,10 @@ type Provider struct {
 	flights singleflight.Group // one refresh per connection in this process
 }
 
-// NewProvider returns a provider reading sealed credentials with v.
-func NewProvider(st *store.Store, v *vault.Keyring, logger *slog.Logger) *Provider {
-	return &Provider{store: st, vault: v, logger: logger, oauth: OAuthOptions{}.withDefaults()}
+// NewProvider returns a provider reading sealed credentials with v and
+// handling OAuth 2.0 tokens as o says.
+func NewProvider(st *store.Store, v *vault.Keyring, o OAuthOptions, logger *slog.Logger) *Provider {
+	return &Provider{store: st, vault: v, logger: logger, oauth: o.withDefaults()}
 }
 
 // sealed is what a connection's secret holds: the credentials plus when

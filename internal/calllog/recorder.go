@@ -1,5 +1,7 @@
 // Package calllog records every outbound call without slowing the call
-// path: calls are queued in memory and written in batches.
+// path (calls are queued in memory and written in batches), and shows the
+// log to members: each sees the entries of integrations they may use,
+// made through the organization's shared connections or their own.
 package calllog
 
 import (

@@ -9,8 +9,6 @@ import (
 	"github.com/plugboard/plugboard/client"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).agentsCmd) }
-
 // agentsCmd is "plugboard agents": AI agents, their keys and the tools
 // they may call over MCP.
 func (a *app) agentsCmd() *cobra.Command {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/version"
 )
 
 // Exit codes a shell user can rely on.
@@ -90,15 +91,22 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		}
 		return nil
 	}
-	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd())
-	for _, c := range extraCommands {
-		root.AddCommand(c(a))
-	}
+	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd(),
+		a.agentsCmd(), a.webhooksCmd(), a.versionCmd())
 	return root
 }
 
-// extraCommands lets command groups in other files register themselves.
-var extraCommands []func(*app) *cobra.Command
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of this binary",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintln(a.stdout, "plugboard", version.String)
+			return err
+		},
+	}
+}
 
 // bindEnv fills every flag not given on the command line from
 // PLUGBOARD_<FLAG> (dashes become underscores).

@@ -4,15 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/plugboard/plugboard/internal/config"
-	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/logging"
 	"github.com/plugboard/plugboard/internal/server"
 	"github.com/plugboard/plugboard/internal/telemetry"
+	"github.com/plugboard/plugboard/internal/version"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -34,7 +33,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			}
 			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 			logger := logging.New(a.stderr, level, cfg.LogFormat)
-			stopTracing, err := telemetry.Setup(cmd.Context(), cfg.OTLPEndpoint, strings.TrimPrefix(connector.UserAgent, "Plugboard/"))
+			stopTracing, err := telemetry.Setup(cmd.Context(), cfg.OTLPEndpoint, version.String)
 			if err != nil {
 				return usageError{err}
 			}
@@ -46,9 +45,10 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			return srv.Serve(cmd.Context())
 		},
 	}
+	def := config.Config{}.WithDefaults()
 	f := cmd.Flags()
-	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
-	f.StringVar(&cfg.DataDir, "data-dir", "./data", "folder for the SQLite database and the generated secret key")
+	f.StringVar(&cfg.Addr, "addr", def.Addr, "listen address")
+	f.StringVar(&cfg.DataDir, "data-dir", def.DataDir, "folder for the SQLite database and the generated secret key")
 	f.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… to use PostgreSQL (default: SQLite in --data-dir)")
 	f.StringVar(&cfg.RedisURL, "redis-url", "", "redis://… for cluster-wide rate and concurrency limits")
 	f.StringVar(&cfg.AdminToken, "admin-token", "", "owner API key of the first organization, set on first start")
@@ -57,10 +57,10 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.StringVar(&previous, "secret-key-previous", "", "comma-separated older master keys, still accepted for decryption")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "URL the outside world reaches this server at (default: http://<addr>)")
 	f.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
-	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
-	f.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	f.StringVar(&cfg.LogLevel, "log-level", def.LogLevel, "debug, info, warn or error")
+	f.StringVar(&cfg.LogFormat, "log-format", def.LogFormat, "text or json")
 	f.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "export traces over OTLP/HTTP to this URL (e.g. http://collector:4318)")
-	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", 60*time.Second, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
+	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", def.OAuthRefreshSkew, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd
 }

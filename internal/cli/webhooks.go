@@ -11,8 +11,6 @@ import (
 	"github.com/plugboard/plugboard/client"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).webhooksCmd) }
-
 func (a *app) webhooksCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "webhooks", Aliases: []string{"webhook", "wh"}, Short: "Receive events: create webhooks, inspect and replay their events"}
 

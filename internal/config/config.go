@@ -85,6 +85,9 @@ func (c Config) WithDefaults() Config {
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
 	}
+	if c.OAuthRefreshSkew == 0 {
+		c.OAuthRefreshSkew = 60 * time.Second
+	}
 	if c.PublicURL == "" {
 		host, port, err := net.SplitHostPort(c.Addr)
 		if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {

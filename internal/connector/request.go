@@ -9,20 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/plugboard/plugboard/internal/version"
 )
-
-// UserAgent is sent on every request unless a definition sets its own.
-var UserAgent = "Plugboard/" + buildVersion()
-
-func buildVersion() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return strings.TrimPrefix(info.Main.Version, "v")
-	}
-	return "dev"
-}
 
 // PreparedRequest is an action call ready to send, before credentials are
 // applied. It is plain data so it can be logged (after redaction), stored
@@ -89,7 +80,7 @@ func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) 
 
 	header := http.Header{}
 	header.Set("Accept", "application/json")
-	header.Set("User-Agent", UserAgent)
+	header.Set("User-Agent", version.UserAgent)
 	for _, h := range []map[string]string{d.Headers, a.Headers} {
 		for _, k := range sortedKeys(h) {
 			header.Set(k, h[k])

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/plugboard/plugboard/internal/version"
 )
 
 // shop has an action for every parameter location.
@@ -36,7 +38,7 @@ func TestBuild(t *testing.T) {
 			name: "path parameter", action: "get_order", env: Production,
 			params: map[string]any{"id": "42"},
 			method: "GET", url: "https://shop.test/v1/orders/42",
-			header: map[string]string{"Accept": "application/vnd.shop+json", "User-Agent": UserAgent, "X-Api-Version": "2024-01"},
+			header: map[string]string{"Accept": "application/vnd.shop+json", "User-Agent": version.UserAgent, "X-Api-Version": "2024-01"},
 		},
 		{
 			name: "path value cannot leave its segment", action: "get_order", env: Production,

@@ -69,6 +69,20 @@ const (
 	VersionLatest = -2
 )
 
+// Source says which surface a call came through; the call log, metrics
+// and traces carry it.
+type Source string
+
+// The sources of calls.
+const (
+	SourceAPI     Source = "api"     // POST /v1/integrations/{id}/actions/{action}/run
+	SourceMCP     Source = "mcp"     // an agent's tools/call
+	SourceTrigger Source = "trigger" // a webhook trigger's run
+	SourceTest    Source = "test"    // a connection test or the dashboard's test step
+	SourceProxy   Source = "proxy"   // the raw proxy
+	SourceWorker  Source = "worker"  // an SDK worker's HTTP call
+)
+
 // Call is one action invocation.
 type Call struct {
 	OrgID          string
@@ -77,8 +91,8 @@ type Call struct {
 	Action         string // key or name
 	Environment    string // sandbox (default) or production
 	Params         map[string]any
-	Version        int    // a version number or a Version* selector
-	Source         string // api, mcp, trigger, test, worker
+	Version        int // a version number or a Version* selector
+	Source         Source
 	Actor          string // key, agent or webhook id, for the log
 	IdempotencyKey string
 }
@@ -187,12 +201,14 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 		return nil, err
 	}
 	// Code-defined integrations (Go SDK): the action runs on a worker,
-	// which sends its HTTP calls back through ProxyRaw; the connection was
-	// resolved above only so that a missing one fails the same way.
+	// which sends its HTTP calls back through ProxyRaw. The invocation
+	// carries the owner of the connection resolved here, so that those
+	// calls use exactly this connection.
 	if t.Integration.Kind == store.KindCode {
 		if e.Workers == nil {
 			return nil, problem.New(http.StatusServiceUnavailable, "integration %q is defined in code, and this server does not run SDK workers", t.Integration.Name)
 		}
+		c.UserID = conn.UserID
 		return e.Workers.Invoke(ctx, t, action, c, params)
 	}
 	env := c.Environment

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/problem"
 )
@@ -18,8 +19,9 @@ type ProxyCall struct {
 	Body                                    []byte
 	Actor                                   string
 	// Source and Action label the call log entry; Source defaults to
-	// "proxy". SDK workers' HTTP calls use "worker" and their action.
-	Source, Action string
+	// SourceProxy. SDK workers' HTTP calls use SourceWorker and their action.
+	Source Source
+	Action string
 }
 
 // hopHeaders are not forwarded: they describe the hop to Plugboard, or
@@ -30,7 +32,7 @@ var hopHeaders = []string{"Authorization", "Connection", "Keep-Alive", "Proxy-Au
 // connection's credentials injected and every limit, guard and log applied.
 func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Response, error) {
 	if c.Environment == "" {
-		c.Environment = "sandbox"
+		c.Environment = connector.Sandbox
 	}
 	t, err := e.Load(ctx, c.OrgID, c.Integration, c.Environment, VersionDefault)
 	if err != nil {
@@ -63,7 +65,7 @@ func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Respons
 		}
 	}
 	if c.Source == "" {
-		c.Source = "proxy"
+		c.Source = SourceProxy
 	}
 	res, err := e.send(ctx, t, conn, creds, sendSpec{
 		action: c.Action, env: c.Environment, source: c.Source, actor: c.Actor,

@@ -22,11 +22,12 @@ import (
 )
 
 type sendSpec struct {
-	action, env, source, actor string
-	method, url                string
-	header                     http.Header
-	body                       []byte
-	idempotencyKey             string
+	action, env, actor string
+	source             Source
+	method, url        string
+	header             http.Header
+	body               []byte
+	idempotencyKey     string
 }
 
 // send performs the call through the outbound client with credentials
@@ -68,7 +69,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	logID := id.New("log")
 	entry := store.CallLog{
 		ID: logID, OrgID: t.Integration.OrgID, IntegrationID: t.Integration.ID, Action: s.action,
-		Environment: s.env, Source: s.source, Actor: s.actor, Method: s.method,
+		Environment: s.env, Source: string(s.source), Actor: s.actor, UserID: conn.UserID, Method: s.method,
 		URL: redactURL(s.url, authSpec, secrets), DurationMS: durationMS(elapsed), Attempts: 1,
 		RequestBody: truncate(logging.RedactJSON(s.body, secrets...)), CreatedAt: start.UTC(),
 	}
@@ -92,7 +93,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	}
 	endSpan(span, entry, err)
 	e.Recorder.Record(entry)
-	e.Metrics.ObserveCall(t.Integration.Slug, s.action, s.source, entry.Status, err != nil, elapsed)
+	e.Metrics.ObserveCall(t.Integration.Slug, s.action, string(s.source), entry.Status, err != nil, elapsed)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "action call failed", "integration", t.Integration.ID, "action", s.action, "environment", s.env, "error", err)
 		return nil, callProblem(t, err)

@@ -22,7 +22,7 @@ func startSpan(ctx context.Context, t *Target, s sendSpec) (context.Context, tra
 		attribute.String("plugboard.integration", t.Integration.Slug),
 		attribute.String("plugboard.action", s.action),
 		attribute.String("plugboard.environment", s.env),
-		attribute.String("plugboard.source", s.source),
+		attribute.String("plugboard.source", string(s.source)),
 		attribute.String("http.request.method", s.method),
 	))
 }

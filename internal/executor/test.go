@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
@@ -24,7 +25,7 @@ type TestResult struct {
 // action) and reports ok, status, latency and a readable reason.
 func (e *Executor) Test(ctx context.Context, c Call) (*TestResult, error) {
 	if c.Environment == "" {
-		c.Environment = "sandbox"
+		c.Environment = connector.Sandbox
 	}
 	t, err := e.Load(ctx, c.OrgID, c.Integration, c.Environment, VersionDefault)
 	if err != nil {
@@ -35,7 +36,7 @@ func (e *Executor) Test(ctx context.Context, c Call) (*TestResult, error) {
 		return nil, problem.BadRequest("integration %q has no GET action to test with; declare \"testAction\" naming an action that is safe to call", t.Integration.Name)
 	}
 	out := &TestResult{Action: action.Key, Environment: c.Environment}
-	c.Source = "test"
+	c.Source = SourceTest
 	params := c.Params
 	if params == nil {
 		params = map[string]any{}

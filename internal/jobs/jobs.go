@@ -2,7 +2,8 @@
 // (github.com/riverqueue/river) on the store's own database, so a job is
 // inserted in the same transaction as the rows it is about. SQLite uses
 // River's SQLite driver and PostgreSQL its database/sql driver; the same
-// workers run on both. Each job kind has its own file.
+// workers run on both. The queue knows no job kind: each domain brings its
+// workers (package trigger's runs) when the queue is built.
 package jobs
 
 import (
@@ -20,22 +21,18 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/metrics"
-	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
 // Config wires a Queue.
 type Config struct {
-	Store    *store.Store
-	Executor *executor.Executor
-	Outbound *outbound.Client
-	Metrics  *metrics.Metrics
-	Logger   *slog.Logger
+	Store *store.Store
+	// Workers work the jobs this node runs.
+	Workers *river.Workers
+	Logger  *slog.Logger
 
-	// Workers is how many jobs one node runs at once. Defaults to 50.
-	Workers int
+	// Concurrency is how many jobs one node runs at once. Defaults to 50.
+	Concurrency int
 	// PollInterval is how often a node looks for jobs that became due.
 	// Defaults to 100ms.
 	PollInterval time.Duration
@@ -49,8 +46,8 @@ type Config struct {
 
 // WithDefaults returns a copy with every zero field set.
 func (c Config) WithDefaults() Config {
-	if c.Workers == 0 {
-		c.Workers = 50
+	if c.Concurrency == 0 {
+		c.Concurrency = 50
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 100 * time.Millisecond
@@ -71,6 +68,8 @@ func (c Config) validate() error {
 	switch {
 	case c.Store == nil:
 		return errors.New("jobs: Config.Store is required")
+	case c.Workers == nil:
+		return errors.New("jobs: Config.Workers is required")
 	case c.RescueAfter <= c.JobTimeout:
 		return fmt.Errorf("jobs: Config.RescueAfter (%s) must exceed Config.JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
 	}
@@ -101,11 +100,9 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	if err := migrate(ctx, cfg.Store, driver, cfg.Logger); err != nil {
 		return nil, err
 	}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &triggerRunWorker{q: q, cache: newTriggerCache(cfg.Store)})
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:              workers,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		Workers:              cfg.Workers,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
 		JobTimeout:           cfg.JobTimeout,
@@ -119,6 +116,10 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	q.client = client
 	return q, nil
 }
+
+// lockMigrate is the PostgreSQL advisory lock key of the queue's
+// migration (the store's own migrations take another).
+const lockMigrate = 7429002
 
 // migrate brings River's tables up to date. On PostgreSQL a session
 // advisory lock makes one of several starting nodes do it; River applies
@@ -134,10 +135,10 @@ func migrate(ctx context.Context, s *store.Store, driver riverdriver.Driver[*sql
 			return fmt.Errorf("jobs: migrate: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7429002)`); err != nil {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockMigrate); err != nil {
 			return fmt.Errorf("jobs: migrate: lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7429002)`)
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockMigrate)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("jobs: migrate the queue's tables: %w", err)
@@ -177,18 +178,14 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
-// InsertRunsTx enqueues trigger runs in tx, so they exist exactly when the
-// rows that describe them commit.
-func (q *Queue) InsertRunsTx(ctx context.Context, tx *sql.Tx, runIDs []string) error {
-	if len(runIDs) == 0 {
+// InsertTx enqueues jobs in tx, so they exist exactly when the rows that
+// describe them commit.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
+	if len(jobs) == 0 {
 		return nil
 	}
-	params := make([]river.InsertManyParams, len(runIDs))
-	for i, id := range runIDs {
-		params[i] = river.InsertManyParams{Args: TriggerRunArgs{RunID: id}}
-	}
-	if _, err := q.client.InsertManyFastTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("enqueue trigger runs: %w", err)
+	if _, err := q.client.InsertManyFastTx(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}
 	return nil
 }

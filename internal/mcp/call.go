@@ -11,9 +11,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/idempotency"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -34,17 +34,17 @@ const maxExcerpt = 2000
 // revocation or an edited grant.
 func (s *Server) callHandler(name string) sdk.ToolHandler {
 	return func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		var agent store.Agent
+		var ag store.Agent
 		ok := false
 		if req.Extra != nil {
-			agent, ok = agentOf(req.Extra.TokenInfo)
+			ag, ok = agentOf(req.Extra.TokenInfo)
 		}
 		if !ok {
 			return nil, fmt.Errorf("the request carries no agent key")
 		}
-		t, err := s.catalog.Find(ctx, agent, name)
+		t, err := s.cfg.Catalog.Find(ctx, ag, name)
 		if err != nil {
-			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool", "agent", agent.ID, "tool", name, "error", err)
+			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool", "agent", ag.ID, "tool", name, "error", err)
 			return toolError("Plugboard could not load this tool; the error was logged. Try again later."), nil
 		}
 		if t == nil {
@@ -54,17 +54,15 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 		if err != nil {
 			return toolError(fmt.Sprintf("The arguments of %s must be a JSON object of parameters: %v.", name, err)), nil
 		}
-		key := idempotencyKey(req.Params.Meta)
-		run := func(ctx context.Context) (*executor.Result, error) {
-			return s.cfg.Executor.Run(ctx, executor.Call{
-				OrgID: agent.OrgID, UserID: t.Grant.RunAs, Integration: t.Integration.ID, Action: t.Action.Key,
-				Environment: s.environment(ctx, t), Params: params, Version: executor.VersionDeployed,
-				Source: "mcp", Actor: agent.ID, IdempotencyKey: key,
-			})
+		p, err := s.cfg.Catalog.Principal(ctx, ag, t)
+		if err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool's principal", "agent", ag.ID, "tool", name, "error", err)
+			return toolError(fmt.Sprintf("The tool %s is no longer available to this agent: the member it acts for left the organization. List the tools again.", name)), nil
 		}
-		res, replayed, err := s.cfg.Idempotency.Do(ctx, idempotency.Request{
-			OrgID: agent.OrgID, Scope: "mcp:" + agent.ID, Key: key, Fingerprint: idempotency.Fingerprint(name, params),
-		}, run)
+		res, replayed, err := s.cfg.Actions.Run(ctx, p, action.Input{
+			Integration: t.Integration.ID, Action: t.Action.Key, Environment: s.cfg.Catalog.Environment(ctx, t),
+			Params: params, Version: executor.VersionDeployed, IdempotencyKey: idempotencyKey(req.Params.Meta),
+		})
 		if err != nil {
 			return s.failure(ctx, t, err), nil
 		}
@@ -74,19 +72,6 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 		}
 		return out, nil
 	}
-}
-
-// environment is the grant's environment, or when it names none,
-// production once the integration has a production connection the agent
-// may use, else sandbox.
-func (s *Server) environment(ctx context.Context, t *Tool) string {
-	if t.Grant.Environment != "" {
-		return t.Grant.Environment
-	}
-	if _, err := s.cfg.Store.ResolveConnection(ctx, t.Integration.OrgID, t.Integration.ID, connector.Production, t.Grant.RunAs); err == nil {
-		return connector.Production
-	}
-	return connector.Sandbox
 }
 
 func arguments(raw json.RawMessage) (map[string]any, error) {
@@ -112,7 +97,7 @@ func idempotencyKey(meta sdk.Meta) string {
 // result gives the upstream answer as structured content, with the same
 // JSON as text for clients that read only text. An answer of 400 or more
 // is a tool error that starts with a sentence saying what happened.
-func result(t *Tool, res *executor.Result) *sdk.CallToolResult {
+func result(t *agent.Tool, res *executor.Result) *sdk.CallToolResult {
 	structured := map[string]any{"status": res.Status, "body": res.Body, "duration_ms": res.DurationMS, "log_id": res.LogID}
 	if ct := header(res.Headers, "Content-Type"); ct != "" {
 		structured["content_type"] = ct
@@ -130,7 +115,7 @@ func result(t *Tool, res *executor.Result) *sdk.CallToolResult {
 }
 
 // upstreamError explains an error answer of the API to a model.
-func upstreamError(t *Tool, res *executor.Result) string {
+func upstreamError(t *agent.Tool, res *executor.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s answered %d %s to %s %s.", t.Integration.Name, res.Status, http.StatusText(res.Status), t.Action.Method, t.Action.Endpoint)
 	switch {
@@ -158,7 +143,7 @@ func upstreamError(t *Tool, res *executor.Result) string {
 
 // failure turns an error of the executor into a tool error a model can act
 // on. Unexpected errors are logged and described without internals.
-func (s *Server) failure(ctx context.Context, t *Tool, err error) *sdk.CallToolResult {
+func (s *Server) failure(ctx context.Context, t *agent.Tool, err error) *sdk.CallToolResult {
 	p, ok := problem.As(err)
 	if !ok {
 		s.cfg.Logger.ErrorContext(ctx, "MCP tool call failed", "tool", t.Name, "error", err)

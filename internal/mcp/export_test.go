@@ -4,39 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/plugboard/plugboard/client"
-	"github.com/plugboard/plugboard/internal/mcp"
+	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/store"
 )
-
-func TestToolName(t *testing.T) {
-	t.Parallel()
-	valid := regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`) // OpenAI's and Anthropic's rule, stricter than MCP's
-	long := strings.Repeat("a", 40)
-	cases := []struct{ slug, key, want string }{
-		{"custom_crm", "create_contact", "custom_crm__create_contact"},
-		{"github", "repos_get", "github__repos_get"},
-		{"x", strings.Repeat("k", 61), "x__" + strings.Repeat("k", 61)}, // exactly 64
-	}
-	for _, c := range cases {
-		if got := mcp.ToolName(c.slug, c.key); got != c.want {
-			t.Errorf("ToolName(%q, %q) = %q, want %q", c.slug, c.key, got, c.want)
-		}
-	}
-	a, b := mcp.ToolName(long, long+"_one"), mcp.ToolName(long, long+"_two")
-	for _, n := range []string{a, b} {
-		if len(n) != 64 || !valid.MatchString(n) || !strings.HasPrefix(n, long+"__") {
-			t.Errorf("shortened name %q (%d characters)", n, len(n))
-		}
-	}
-	if a == b || a != mcp.ToolName(long, long+"_one") {
-		t.Errorf("shortened names are not distinct and stable: %q %q", a, b)
-	}
-}
 
 func TestExportFormats(t *testing.T) {
 	t.Parallel()
@@ -51,7 +25,7 @@ func TestExportFormats(t *testing.T) {
 		if err != nil || len(tools) != 2 {
 			t.Fatalf("%d tools, %v", len(tools), err)
 		}
-		var got mcp.OpenAITool
+		var got agent.OpenAITool
 		mustDecode(t, tools[0], &got)
 		if got.Type != "function" || got.Function.Name != "test_crm__create_contact" || !strings.HasPrefix(got.Function.Description, "Create a contact") {
 			t.Fatalf("tool = %s", tools[0])
@@ -64,7 +38,7 @@ func TestExportFormats(t *testing.T) {
 		if err != nil || len(tools) != 2 {
 			t.Fatalf("%d tools, %v", len(tools), err)
 		}
-		var got mcp.AnthropicTool
+		var got agent.AnthropicTool
 		mustDecode(t, tools[1], &got)
 		if got.Name != "test_crm__get_contact" || got.Description == "" {
 			t.Fatalf("tool = %s", tools[1])

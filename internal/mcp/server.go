@@ -17,20 +17,22 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
+	"github.com/plugboard/plugboard/internal/version"
 )
 
 // Config wires a Server.
 type Config struct {
-	Store       *store.Store
-	Executor    *executor.Executor
-	Idempotency *idempotency.Runner
-	Logger      *slog.Logger
+	Store   *store.Store
+	Catalog *agent.Catalog  // the tools each agent's grants make
+	Actions *action.Service // runs the calls
+	Logger  *slog.Logger
 
-	// Version is the server version reported to clients. Defaults to "dev".
+	// Version is the server version reported to clients. Defaults to the
+	// build's version.
 	Version string
 
 	// SessionTimeout closes sessions idle this long. Defaults to 1 hour.
@@ -44,7 +46,7 @@ type Config struct {
 // WithDefaults returns a copy of c with unset fields given their defaults.
 func (c Config) WithDefaults() Config {
 	if c.Version == "" {
-		c.Version = "dev"
+		c.Version = version.String
 	}
 	if c.SessionTimeout == 0 {
 		c.SessionTimeout = time.Hour
@@ -62,7 +64,6 @@ func (c Config) WithDefaults() Config {
 // use.
 type Server struct {
 	cfg     Config
-	catalog Catalog
 	handler http.Handler
 	// probe answers the SDK's per-request protocol version check for
 	// requests of existing sessions; it never serves a session.
@@ -89,7 +90,7 @@ type session struct {
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, catalog: Catalog{Executor: cfg.Executor}, live: map[string]map[*session]struct{}{}, node: rand.Text()}
+	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
@@ -108,11 +109,6 @@ func New(cfg Config) *Server {
 
 // Handler serves MCP over streamable HTTP; mount it at /mcp.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Tools lists an agent's tools, for exporting them.
-func (s *Server) Tools(ctx context.Context, agent store.Agent) ([]Tool, error) {
-	return s.catalog.Tools(ctx, agent)
-}
 
 func (s *Server) implementation() *sdk.Implementation {
 	return &sdk.Implementation{Name: "plugboard", Title: "Plugboard", Version: s.cfg.Version}
@@ -219,13 +215,13 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 	if slot.srv != nil {
 		return slot.srv
 	}
-	agent, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
+	ag, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
 	if !ok {
 		return nil
 	}
-	sess, err := s.newSession(r.Context(), agent, slot.initialize)
+	sess, err := s.newSession(r.Context(), ag, slot.initialize)
 	if err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", agent.ID, "error", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", ag.ID, "error", err)
 		return nil
 	}
 	slot.srv = sess.srv
@@ -236,8 +232,8 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 // gets a session id: any other request without one (a client probing with
 // server/discover, or a single stateless call) is answered and its session
 // closed at once, rather than left idle until the session timeout.
-func (s *Server) newSession(ctx context.Context, agent store.Agent, initialize bool) (*session, error) {
-	sess := &session{agentID: agent.ID, orgID: agent.OrgID, tools: map[string]string{}}
+func (s *Server) newSession(ctx context.Context, ag store.Agent, initialize bool) (*session, error) {
+	sess := &session{agentID: ag.ID, orgID: ag.OrgID, tools: map[string]string{}}
 	var sessionID func() string
 	if !initialize {
 		sessionID = func() string { return "" }
@@ -270,7 +266,7 @@ func (s *Server) newSession(ctx context.Context, agent store.Agent, initialize b
 			return next(ctx, method, req)
 		}
 	})
-	if err := s.sync(ctx, sess, agent); err != nil {
+	if err := s.sync(ctx, sess, ag); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -279,14 +275,14 @@ func (s *Server) newSession(ctx context.Context, agent store.Agent, initialize b
 // sync makes the session's registered tools the agent's current ones. The
 // SDK tells the client with notifications/tools/list_changed when that
 // changes anything.
-func (s *Server) sync(ctx context.Context, sess *session, agent store.Agent) error {
-	tools, err := s.catalog.Tools(ctx, agent)
+func (s *Server) sync(ctx context.Context, sess *session, ag store.Agent) error {
+	tools, err := s.cfg.Catalog.Tools(ctx, ag)
 	if err != nil {
 		return err
 	}
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	want := make(map[string]*Tool, len(tools))
+	want := make(map[string]*agent.Tool, len(tools))
 	for i := range tools {
 		want[tools[i].Name] = &tools[i]
 	}
@@ -301,11 +297,11 @@ func (s *Server) sync(ctx context.Context, sess *session, agent store.Agent) err
 		sess.srv.RemoveTools(gone...)
 	}
 	for name, t := range want {
-		if sess.tools[name] == t.version() {
+		if sess.tools[name] == t.Revision() {
 			continue
 		}
-		sess.srv.AddTool(t.mcpTool(), s.callHandler(name))
-		sess.tools[name] = t.version()
+		sess.srv.AddTool(t.MCP(), s.callHandler(name))
+		sess.tools[name] = t.Revision()
 	}
 	return nil
 }
@@ -356,8 +352,8 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
 		for _, sess := range sessions {
-			agent, err := s.cfg.Store.GetAgent(ctx, orgID, sess.agentID)
-			if err == nil && !agent.RevokedAt.IsZero() {
+			ag, err := s.cfg.Store.GetAgent(ctx, orgID, sess.agentID)
+			if err == nil && !ag.RevokedAt.IsZero() {
 				err = store.ErrNotFound
 			}
 			if errors.Is(err, store.ErrNotFound) {
@@ -367,7 +363,7 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 				continue
 			}
 			if err == nil {
-				err = s.sync(ctx, sess, agent)
+				err = s.sync(ctx, sess, ag)
 			}
 			if err != nil {
 				s.cfg.Logger.WarnContext(ctx, "update MCP session tools", "agent", sess.agentID, "error", err)
@@ -393,7 +389,3 @@ func (s *Server) Close() {
 		}
 	}
 }
-
-// Deployed is the API's deploy hook: the organization's tools may have
-// changed.
-func (s *Server) Deployed(ctx context.Context, in store.Integration) { s.ToolsChanged(ctx, in.OrgID) }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
 )
@@ -18,7 +18,7 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	key, prefix, hash := api.NewAPIKey()
+	key, prefix, hash := org.NewAPIKey()
 	generated := true
 	if s.cfg.AdminToken != "" {
 		key, generated = s.cfg.AdminToken, false
@@ -26,7 +26,7 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	}
 	created, err := s.Store.CreateFirstOrg(ctx,
 		store.Org{Name: "My organization", Plan: "scale"},
-		store.User{Email: "owner@localhost", Name: "Owner", PlatformAdmin: true},
+		store.User{Email: ownerEmail, Name: "Owner", PlatformAdmin: true},
 		"owner", prefix, hash)
 	if err != nil {
 		return fmt.Errorf("create the first organization: %w", err)
@@ -39,6 +39,24 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 		fmt.Fprintf(console, "\nPlugboard is set up. The owner API key (shown only this once):\n\n    %s\n\nUse it as 'Authorization: Bearer <key>' on %s/v1 and sign in to the dashboard at %s/\n\n", key, s.cfg.PublicURL, s.cfg.PublicURL)
 	}
 	return s.printFirstSignIn(ctx, console)
+}
+
+// ownerEmail is the placeholder address of the first organization's
+// owner, replaced when they first sign in.
+const ownerEmail = "owner@localhost"
+
+// printFirstSignIn prints the owner's single-use dashboard link once, and
+// logs that it exists without the token.
+func (s *Server) printFirstSignIn(ctx context.Context, console io.Writer) error {
+	link, expires, err := s.accounts.FirstSignInLink(ctx, ownerEmail)
+	if err != nil {
+		return fmt.Errorf("first sign-in link: %w", err)
+	}
+	s.logger.InfoContext(ctx, "created a one-time dashboard sign-in link for the owner", "url", s.cfg.PublicURL+"/signin/first", "expires", expires)
+	if console != nil {
+		fmt.Fprintf(console, "\nSign in to the dashboard and set the owner's password with this one-time link (valid until %s):\n\n    %s\n\n", expires.UTC().Format("2006-01-02 15:04 UTC"), link)
+	}
+	return nil
 }
 
 func prefixOf(key string) string {

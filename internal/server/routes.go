@@ -6,21 +6,22 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // routes mounts every surface on one mux.
-func (s *Server) routes() http.Handler {
+func (s *Server) routes(m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", s.Metrics.Handler())
-	s.API.Register(mux)
+	mux.Handle("GET /metrics", m.Handler())
+	s.api.Register(mux)
 	// The dashboard: pages at /, signed in with sessions.
-	s.Web.Register(mux)
-	mux.HandleFunc("GET /oauth/callback", s.API.OAuthCallback) // public: the state authenticates it
+	s.web.Register(mux)
+	mux.HandleFunc("GET /oauth/callback", s.api.OAuthCallback) // public: the state authenticates it
 	// Agents authenticate with their own keys.
-	mux.Handle("/mcp", s.MCP.Handler())
-	s.mountWebhooks(mux)
+	mux.Handle("/mcp", s.mcp.Handler())
+	mux.Handle("POST /hooks/{id}", s.Webhooks) // senders authenticate by signature
 	return s.recoverer(traceContext(mux))
 }
 

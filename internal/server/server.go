@@ -14,18 +14,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/api"
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/catalog"
 	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/vault"
 	"github.com/plugboard/plugboard/internal/web"
 	"github.com/plugboard/plugboard/internal/webhook"
@@ -34,38 +45,35 @@ import (
 
 // Server is one Plugboard node.
 type Server struct {
-	cfg      config.Config
-	logger   *slog.Logger
+	cfg    config.Config
+	logger *slog.Logger
+
+	// The parts tests reach into.
 	Store    *store.Store
 	Vault    *vault.Keyring
-	Outbound *outbound.Client
-	Recorder *calllog.Recorder
-	Metrics  *metrics.Metrics
-	Executor *executor.Executor
 	Auth     *auth.Provider
-	API      *api.API
-	// Web serves the dashboard at /.
-	Web *web.Web
-	// MCP serves agents their tools at /mcp.
-	MCP *mcp.Server
-	// Idempotency replays repeated idempotency keys of action calls.
-	Idempotency *idempotency.Runner
-	// Jobs is the durable job queue (webhook trigger runs).
-	Jobs *jobs.Queue
-	// Webhooks receives events at /hooks/{id} and manages webhooks.
+	Executor *executor.Executor
+	Recorder *calllog.Recorder
 	Webhooks *webhook.Service
-	// Workers serves Go SDK workers; the executor hands it the actions of
-	// code-defined integrations.
-	Workers *worker.Service
+	Workers  *worker.Service
 
+	mcp         *mcp.Server
+	jobs        *jobs.Queue
+	api         *api.API
+	web         *web.Web
+	accounts    *account.Service
 	closeLimits func() error
 	handler     http.Handler
 	background  sync.WaitGroup
 	stopBg      context.CancelFunc
 }
 
-// New opens everything a node needs. Console receives the one-time
-// bootstrap message (the owner key) on first start.
+// New opens everything a node needs, each part built with its
+// dependencies in order: the store and the outbound path, the rules, the
+// executor, the application layer, then the surfaces that translate for
+// it (REST, the dashboard, MCP, webhook ingest, the job queue's trigger
+// runs). Console receives the one-time bootstrap message (the owner key
+// and first sign-in link) on first start.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io.Writer) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -91,36 +99,72 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	s.closeLimits = closeLimits
-	if s.Outbound, err = outbound.New(outbound.Config{
-		Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: conc, Logger: logger,
+	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: conc, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	// OpenAPI documents are fetched through a client of their own: the
+	// guard is the same, but a description may be larger than an action's
+	// payload limit.
+	docs, err := outbound.New(outbound.Config{
+		Timeout: integration.ImportFetchTimeout, AllowPrivate: cfg.AllowPrivateNetworks,
+		MaxResponseBytes: integration.MaxImportBytes, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	s.Recorder = calllog.New(s.Store, logger)
+	rules := access.New(s.Store)
+	s.Auth = auth.NewProvider(s.Store, s.Vault, auth.OAuthOptions{
+		HTTPClient: out.HTTPClient(), RedirectURL: cfg.PublicURL + "/oauth/callback", Skew: cfg.OAuthRefreshSkew,
+	}, logger)
+	s.Workers = worker.New(worker.Config{Store: s.Store, Rules: rules, Recorder: s.Recorder, Metrics: m, Logger: logger})
+	s.Executor = executor.New(executor.Config{
+		Store: s.Store, Auth: s.Auth, Outbound: out, Recorder: s.Recorder, Metrics: m, Logger: logger, Workers: s.Workers,
+	})
+	actions := action.New(action.Deps{
+		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
+	})
+	tools := agent.NewCatalog(s.Store, rules, s.Executor)
+	s.mcp = mcp.New(mcp.Config{Store: s.Store, Catalog: tools, Actions: actions, Logger: logger})
+	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Logger: logger})
+	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
+	connections := connection.New(connection.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Auth: s.Auth, PublicURL: cfg.PublicURL, Logger: logger})
+	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Logger: logger})
+	orgs := org.New(org.Deps{Store: s.Store, Accounts: s.accounts, Tools: s.mcp, Logger: logger})
+	published := catalog.New(catalog.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Integrations: integrations, Logger: logger})
+	logs := calllog.NewReader(s.Store, rules)
+
+	runs := river.NewWorkers()
+	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
+	if s.jobs, err = jobs.New(ctx, jobs.Config{
+		Store: s.Store, Workers: runs, Logger: logger,
+		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobTimeout + max(5*time.Second, cfg.JobTimeout/2),
 	}); err != nil {
 		return nil, err
 	}
-	s.Metrics = metrics.New()
-	s.Recorder = calllog.New(s.Store, logger)
-	s.Auth = auth.NewProvider(s.Store, s.Vault, logger)
-	s.Auth.SetOAuth(auth.OAuthOptions{HTTPClient: s.Outbound.HTTPClient(), RedirectURL: cfg.PublicURL + "/oauth/callback", Skew: cfg.OAuthRefreshSkew})
-	s.Executor = executor.New(executor.Config{
-		Store: s.Store, Auth: s.Auth, Outbound: s.Outbound, Recorder: s.Recorder, Metrics: s.Metrics, Logger: logger,
+	if s.Webhooks, err = webhook.New(webhook.Config{
+		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: rate, Metrics: m,
+		Logger: logger, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+	}); err != nil {
+		return nil, err
+	}
+
+	s.api = api.New(api.Deps{
+		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
 	})
-	s.API = api.New(api.Deps{
-		Store: s.Store, Executor: s.Executor, Auth: s.Auth, Vault: s.Vault, Logger: logger, PublicURL: cfg.PublicURL,
-		BeforeDisconnect: s.Auth.Revoke,
-	})
-	if err := s.wireAgents(); err != nil {
-		return nil, err
+	if s.web, err = web.New(web.Deps{
+		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs,
+		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
+	}); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	if err := s.wireWebhooks(ctx, rate); err != nil {
-		return nil, err
-	}
-	if err := s.wireDashboard(); err != nil {
-		return nil, err
-	}
-	s.wireWorkers()
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes()
+	s.handler = s.routes(m)
 	ok = true
 	return s, nil
 }
@@ -135,14 +179,27 @@ func (s *Server) Config() config.Config { return s.cfg }
 func (s *Server) Start(ctx context.Context) {
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopBg = cancel
+	s.goBackground(func() { s.Recorder.Run(bg) })
+	// The worker service purges old invocations and workers.
+	s.goBackground(func() { s.Workers.Run(bg) })
+	// Tool changes reach the MCP sessions of every node sharing a
+	// PostgreSQL database: a deploy on one node reaches agents connected
+	// to another.
+	if pool := s.Store.PgxPool(); pool != nil {
+		s.goBackground(s.mcp.RelayChanges(bg, pool))
+	}
+	s.Webhooks.Start(ctx)
+	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		s.logger.ErrorContext(ctx, "trigger runs will not be worked on this node", "error", err)
+	}
+}
+
+func (s *Server) goBackground(run func()) {
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
-		s.Recorder.Run(bg)
+		run()
 	}()
-	s.startWorkers(bg)
-	s.startAgents(bg)
-	s.startWebhooks(ctx)
 }
 
 // Serve listens on the configured address until ctx ends, then stops
@@ -168,7 +225,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	// Long polls of SDK workers end at once instead of holding shutdown.
 	srv.RegisterOnShutdown(s.Workers.Stop)
 	// Agents' open MCP streams end at once too.
-	srv.RegisterOnShutdown(s.MCP.Close)
+	srv.RegisterOnShutdown(s.mcp.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())
@@ -190,8 +247,18 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 }
 
 // Close stops the workers (draining the call log) and closes the store.
+// The HTTP server must have stopped first: the events it accepted are
+// committed, then running jobs finish.
 func (s *Server) Close() {
-	s.stopWebhooks()
+	if s.Webhooks != nil {
+		s.Webhooks.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		if err := s.jobs.Stop(ctx); err != nil {
+			s.logger.Warn("job queue stopped uncleanly", "error", err)
+		}
+		cancel()
+		s.Webhooks = nil
+	}
 	if s.stopBg != nil {
 		s.stopBg()
 		s.background.Wait()

@@ -116,7 +116,7 @@ func (s *Store) GetEvent(ctx context.Context, orgID, eventID string) (Event, err
 	if err != nil {
 		return e, err
 	}
-	runs, err := s.runs(ctx, `event_id = ?`, eventID)
+	runs, err := s.runs(ctx, `event_id = ? ORDER BY id`, eventID)
 	if err != nil {
 		return e, err
 	}
@@ -193,7 +193,7 @@ func (s *Store) ListEvents(ctx context.Context, orgID, webhookID string, f Event
 		return nil, err
 	}
 	for i := range out {
-		if out[i].Runs, err = s.runs(ctx, `event_id = ?`, out[i].ID); err != nil {
+		if out[i].Runs, err = s.runs(ctx, `event_id = ? ORDER BY id`, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -220,38 +220,17 @@ func scanRun(row interface{ Scan(...any) error }) (TriggerRun, error) {
 	return r, nil
 }
 
+// runs lists the runs matching cond (with its ORDER BY and LIMIT).
 func (s *Store) runs(ctx context.Context, cond string, args ...any) ([]TriggerRun, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE `+cond+` ORDER BY id`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []TriggerRun{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE `+cond), scanRun, args...)
 }
 
 func (s *Store) attempts(ctx context.Context, runID string) ([]Attempt, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT number, status, http_status, duration_ms, error, log_id, started_at FROM trigger_attempts WHERE run_id = ? ORDER BY number`), runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Attempt{}
-	for rows.Next() {
+	return queryAll(ctx, s.r, s.q(`SELECT number, status, http_status, duration_ms, error, log_id, started_at FROM trigger_attempts WHERE run_id = ? ORDER BY number`), func(row rowScanner) (Attempt, error) {
 		var a Attempt
 		var at int64
-		if err := rows.Scan(&a.Number, &a.Status, &a.HTTPStatus, &a.DurationMS, &a.Error, &a.LogID, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&a.Number, &a.Status, &a.HTTPStatus, &a.DurationMS, &a.Error, &a.LogID, &at)
 		a.StartedAt = ms(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	}, runID)
 }

@@ -124,10 +124,27 @@ func (s *Store) CountIntegrations(ctx context.Context, orgID string) (int, error
 	return n, err
 }
 
+// CountIntegrations counts an organization's integrations inside a
+// transaction that is about to add one. On PostgreSQL it first locks the
+// organization's row, so two nodes adding at once cannot both pass a plan
+// limit; SQLite's single writer serializes them already.
+func (t *Tx) CountIntegrations(ctx context.Context, orgID string) (int, error) {
+	if t.s.engine == Postgres {
+		if _, err := t.tx.ExecContext(ctx, t.s.q(`SELECT id FROM orgs WHERE id = ? FOR UPDATE`), orgID); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	err := t.tx.QueryRowContext(ctx, t.s.q(`SELECT COUNT(*) FROM integrations WHERE org_id = ?`), orgID).Scan(&n)
+	return n, err
+}
+
 // AddVersion stores definition as the next version in a transaction of
 // its own.
 func (s *Store) AddVersion(ctx context.Context, orgID, integrationID, name string, definition []byte, by string) (Integration, error) {
-	return inTx(ctx, s, func(tx *Tx) (Integration, error) { return tx.AddVersion(ctx, orgID, integrationID, name, definition, by) })
+	return inTx(ctx, s, func(tx *Tx) (Integration, error) {
+		return tx.AddVersion(ctx, orgID, integrationID, name, definition, by)
+	})
 }
 
 // AddVersion stores definition as the next version (a new draft) and

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -49,42 +48,14 @@ func (t *Tx) ReplayRuns(ctx context.Context, orgID string, runIDs []string) ([]s
 	return out, nil
 }
 
-// RunIDs lists the ids of a webhook's runs in status (all statuses when
-// empty), oldest first, at most limit.
-func (s *Store) RunIDs(ctx context.Context, orgID, webhookID, status string, limit int) ([]string, error) {
-	where := []string{"org_id = ?", "webhook_id = ?"}
-	args := []any{orgID, webhookID}
+// Runs lists up to limit of a webhook's runs in status (any when empty),
+// oldest first.
+func (s *Store) Runs(ctx context.Context, orgID, webhookID, status string, limit int) ([]TriggerRun, error) {
+	cond, args := `org_id = ? AND webhook_id = ?`, []any{orgID, webhookID}
 	if status != "" {
-		where = append(where, "status = ?")
-		args = append(args, status)
+		cond, args = cond+` AND status = ?`, append(args, status)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id FROM trigger_runs WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id LIMIT %d`, limit)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-// EventRunIDs lists the run ids of an organization's event.
-func (s *Store) EventRunIDs(ctx context.Context, orgID, eventID string) ([]string, error) {
-	runs, err := s.runs(ctx, `org_id = ? AND event_id = ?`, orgID, eventID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(runs))
-	for i, r := range runs {
-		out[i] = r.ID
-	}
-	return out, nil
+	return s.runs(ctx, cond+fmt.Sprintf(` ORDER BY id LIMIT %d`, limit), args...)
 }
 
 // CountRuns counts a webhook's runs by status, for tests and dashboards.

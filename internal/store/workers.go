@@ -67,8 +67,8 @@ func (tx *Tx) codeIntegration(ctx context.Context, r CodeRegistration) (in Integ
 	cur, err := scanIntegration(tx.tx.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE org_id = ? AND slug = ?`+s.forUpdate()), r.OrgID, r.Slug))
 	if errors.Is(err, ErrNotFound) {
 		if r.CheckNew != nil {
-			var n int
-			if err := tx.tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM integrations WHERE org_id = ?`), r.OrgID).Scan(&n); err != nil {
+			n, err := tx.CountIntegrations(ctx, r.OrgID)
+			if err != nil {
 				return Integration{}, false, err
 			}
 			if err := r.CheckNew(n); err != nil {

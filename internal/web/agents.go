@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/connector"
-	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -23,32 +23,26 @@ type agentRow struct {
 }
 
 func (wb *Web) agentList(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
-	agents, err := wb.Store.ListAgents(r.Context(), v.p.Org.ID)
+	agents, err := wb.Agents.List(r.Context(), v.p)
 	if err != nil {
 		return err
 	}
 	rows := make([]agentRow, 0, len(agents))
 	for _, ag := range agents {
-		rows = append(rows, agentRow{A: ag, Tools: wb.agentToolNames(r, ag)})
+		rows = append(rows, agentRow{A: ag, Tools: wb.agentToolNames(r, v, ag)})
 	}
 	g, err := wb.grantables(r, v)
 	if err != nil {
 		return err
 	}
 	wb.render(w, r, v, http.StatusOK, "agents", view{Title: "Agents", Nav: "agents", Data: map[string]any{
-		"Rows": rows, "Grantable": g, "CanManage": v.may(api.PermManageOrg) == nil,
+		"Rows": rows, "Grantable": g, "CanManage": v.may(access.ManageOrg),
 	}})
 	return nil
 }
 
-func (wb *Web) agentToolNames(r *http.Request, ag store.Agent) []string {
-	if wb.MCP == nil || !ag.RevokedAt.IsZero() {
-		return nil
-	}
-	tools, err := wb.MCP.Tools(r.Context(), ag)
+func (wb *Web) agentToolNames(r *http.Request, v *visit, ag store.Agent) []string {
+	tools, err := wb.Agents.ToolsOf(r.Context(), v.p, ag.ID)
 	if err != nil {
 		return nil
 	}
@@ -59,22 +53,16 @@ func (wb *Web) agentToolNames(r *http.Request, ag store.Agent) []string {
 	return names
 }
 
-// grantables lists the deployed integrations and their tools.
+// grantables lists the deployed integrations the member may see, and their
+// tools.
 func (wb *Web) grantables(r *http.Request, v *visit) ([]grantable, error) {
-	ints, err := wb.Store.ListIntegrations(r.Context(), v.p.Org.ID)
+	deployed, err := wb.Integrations.Deployed(r.Context(), v.p)
 	if err != nil {
 		return nil, err
 	}
-	var out []grantable
-	for _, in := range ints {
-		if in.DeployedVersion == 0 {
-			continue
-		}
-		t, err := wb.Executor.Load(r.Context(), v.p.Org.ID, in.ID, connector.Production, executor.VersionDeployed)
-		if err != nil {
-			continue
-		}
-		out = append(out, grantable{In: in, Tools: toolsOf(in.Slug, t.Definition)})
+	out := make([]grantable, 0, len(deployed))
+	for _, t := range deployed {
+		out = append(out, grantable{In: t.Integration, Tools: toolsOf(t.Integration.Slug, t.Definition)})
 	}
 	return out, nil
 }
@@ -82,21 +70,17 @@ func (wb *Web) grantables(r *http.Request, v *visit) ([]grantable, error) {
 // agentCreate creates an agent with the tools ticked in the form and shows
 // its key and MCP settings once.
 func (wb *Web) agentCreate(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermManageOrg); err != nil {
-		return err
-	}
-	tools := toolsFromForm(r)
-	ag, key, err := wb.API.CreateAgent(r.Context(), v.p, r.PostFormValue("name"), tools)
-	if p, ok := asProblem(err); ok && p.Status < 500 {
-		wb.redirect(w, r, "/agents", "The agent was not created: "+p.Detail)
+	name, tools := r.PostFormValue("name"), toolsFromForm(r)
+	ag, key, err := wb.Agents.Create(r.Context(), v.p, agent.Input{Name: &name, Tools: &tools})
+	if msg, ok := refusal(err); ok {
+		wb.redirect(w, r, "/agents", "The agent was not created: "+msg)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	wb.Logger.InfoContext(r.Context(), "agent created in the dashboard", "agent_id", ag.ID, "user_id", v.p.User.ID)
 	wb.render(w, r, v, http.StatusCreated, "agent_created", view{Title: "Agent created", Nav: "agents", Data: map[string]any{
-		"A": ag, "Key": key, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
+		"A": ag, "Key": key, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, v, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
 	}})
 	return nil
 }
@@ -111,33 +95,24 @@ func mcpConfig(url, name, key string) string {
 }
 
 func (wb *Web) agentDetail(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
-	ag, err := wb.Store.GetAgent(r.Context(), v.p.Org.ID, r.PathValue("id"))
+	ag, err := wb.Agents.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
-		return orNotFound(err, "agent")
+		return err
 	}
 	grantable, err := wb.grantables(r, v)
 	if err != nil {
 		return err
 	}
 	wb.render(w, r, v, http.StatusOK, "agent", view{Title: ag.Name, Nav: "agents", Data: map[string]any{
-		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
-		"CanManage": v.may(api.PermManageOrg) == nil, "Grantable": grantable, "Checked": grantChecks(ag),
+		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, v, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
+		"CanManage": v.may(access.ManageOrg), "Grantable": grantable, "Checked": grantChecks(ag),
 	}})
 	return nil
 }
 
 func (wb *Web) agentRevoke(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermManageOrg); err != nil {
+	if err := wb.Agents.Revoke(r.Context(), v.p, r.PathValue("id")); err != nil {
 		return err
-	}
-	if err := wb.Store.RevokeAgent(r.Context(), v.p.Org.ID, r.PathValue("id")); err != nil {
-		return orNotFound(err, "active agent")
-	}
-	if wb.MCP != nil {
-		wb.MCP.ToolsChanged(r.Context(), v.p.Org.ID)
 	}
 	wb.redirect(w, r, "/agents", "Revoked the agent; its key no longer works.")
 	return nil
@@ -145,24 +120,23 @@ func (wb *Web) agentRevoke(w http.ResponseWriter, r *http.Request, v *visit) err
 
 // agentRotate gives the agent a new key and shows it once.
 func (wb *Web) agentRotate(w http.ResponseWriter, r *http.Request, v *visit) error {
-	ag, key, err := wb.API.RotateAgentKey(r.Context(), v.p, r.PathValue("id"))
-	if p, ok := asProblem(err); ok && p.Status < 500 && p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
-		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The key was not rotated: "+p.Detail)
+	ag, key, err := wb.Agents.RotateKey(r.Context(), v.p, r.PathValue("id"))
+	if msg, ok := refusal(err); ok {
+		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The key was not rotated: "+msg)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	wb.Logger.InfoContext(r.Context(), "agent key rotated in the dashboard", "agent_id", ag.ID, "user_id", v.p.User.ID)
 	wb.render(w, r, v, http.StatusOK, "agent_created", view{Title: "New key", Nav: "agents", Data: map[string]any{
-		"A": ag, "Key": key, "Rotated": true, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
+		"A": ag, "Key": key, "Rotated": true, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, v, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, key),
 	}})
 	return nil
 }
 
 // toolsFromForm reads the grant checkboxes: "grant" ticks every tool of an
 // integration, "action" (integration:action) ticks one.
-func toolsFromForm(r *http.Request) []api.AgentTool {
+func toolsFromForm(r *http.Request) []agent.Grant {
 	env := r.PostFormValue("environment")
 	all := map[string]bool{}
 	for _, id := range r.PostForm["grant"] {
@@ -180,13 +154,13 @@ func toolsFromForm(r *http.Request) []api.AgentTool {
 		}
 		picked[id] = append(picked[id], key)
 	}
-	var tools []api.AgentTool
+	tools := []agent.Grant{}
 	for _, id := range r.PostForm["grant"] {
-		tools = append(tools, api.AgentTool{Integration: id, Environment: env})
+		tools = append(tools, agent.Grant{Integration: id, Environment: env})
 	}
 	for _, id := range order {
 		if !all[id] {
-			tools = append(tools, api.AgentTool{Integration: id, Actions: picked[id], Environment: env})
+			tools = append(tools, agent.Grant{Integration: id, Actions: picked[id], Environment: env})
 		}
 	}
 	return tools
@@ -196,8 +170,8 @@ func toolsFromForm(r *http.Request) []api.AgentTool {
 func (wb *Web) agentToolsSave(w http.ResponseWriter, r *http.Request, v *visit) error {
 	tools := toolsFromForm(r)
 	// The form picks tools; each integration keeps the environment and
-	// run-as user its grant had.
-	if ag, err := wb.Store.GetAgent(r.Context(), v.p.Org.ID, r.PathValue("id")); err == nil {
+	// run-as member its grant had.
+	if ag, err := wb.Agents.Get(r.Context(), v.p, r.PathValue("id")); err == nil {
 		for i := range tools {
 			for _, g := range ag.Grants {
 				if g.IntegrationID == tools[i].Integration {
@@ -206,9 +180,9 @@ func (wb *Web) agentToolsSave(w http.ResponseWriter, r *http.Request, v *visit) 
 			}
 		}
 	}
-	_, err := wb.API.UpdateAgentTools(r.Context(), v.p, r.PathValue("id"), tools)
-	if p, ok := asProblem(err); ok && p.Status < 500 && p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
-		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The tools were not changed: "+p.Detail)
+	_, err := wb.Agents.Update(r.Context(), v.p, r.PathValue("id"), agent.Input{Tools: &tools})
+	if msg, ok := refusal(err); ok {
+		wb.redirect(w, r, "/agents/"+r.PathValue("id"), "The tools were not changed: "+msg)
 		return nil
 	}
 	if err != nil {

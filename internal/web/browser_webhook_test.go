@@ -58,7 +58,7 @@ func TestBrowserStripeWebhook(t *testing.T) {
 
 	// The builder's check runs the same compiler as trigger runs.
 	b.do("write a trigger", fill("#t-when", `event.type == "payment_intent.succeeded"`),
-		chromedp.SetValue(chromedp.CSS("#t-tool"), "custom_crm__create_contact"),
+		chromedp.SetValue(chromedp.CSS("#t-tool"), "custom_crm:create_contact"),
 		fill("#m0-name", "name"), fill("#m0-value", "{{ event.data.object.customer }}"),
 		fill("#m1-name", "email"), fill("#m1-value", "billing@example.com"),
 		click("button[name=check]"))

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/plugboard/plugboard/internal/api"
-	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/integration"
 )
 
 // The JSON tab is the advanced mode: the stored definition, indented. It
@@ -13,7 +13,7 @@ import (
 // in the other, and saving either without changes adds no version.
 
 func (wb *Web) definitionJSON(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRead)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (wb *Web) definitionJSON(w http.ResponseWriter, r *http.Request, v *visit) 
 	return nil
 }
 
-func (wb *Web) renderJSON(w http.ResponseWriter, r *http.Request, v *visit, status int, t *executor.Target, doc string, errs map[string]string) {
+func (wb *Web) renderJSON(w http.ResponseWriter, r *http.Request, v *visit, status int, t *integration.Target, doc string, errs map[string]string) {
 	var list []string
 	for f, m := range errs {
 		if f == "" {
@@ -36,28 +36,29 @@ func (wb *Web) renderJSON(w http.ResponseWriter, r *http.Request, v *visit, stat
 	}
 	wb.render(w, r, v, status, "definition_json", view{
 		Title: "JSON · " + t.Integration.Name, Nav: "integrations", Problem: summary(list),
-		Data: integrationData(t, "json", map[string]any{"Doc": doc, "CanBuild": v.may(api.PermBuild) == nil, "Problems": list}),
+		Data: integrationData(t, "json", map[string]any{"Doc": doc, "CanBuild": v.may(access.Build), "Problems": list}),
 	})
 }
 
 func (wb *Web) definitionJSONSave(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermBuild)
+	t, err := wb.loadIntegration(r, v, access.Build)
 	if err != nil {
 		return err
 	}
 	doc := r.PostFormValue("definition")
-	next, parsed, errs, err := canonicalJSON([]byte(doc))
-	if err != nil {
-		return err
-	}
-	if errs != nil {
+	saved, changed, err := wb.Integrations.Update(r.Context(), v.p, t.Integration.ID, []byte(doc))
+	if errs, ok := formErrors(err); ok {
 		wb.renderJSON(w, r, v, http.StatusUnprocessableEntity, t, doc, errs)
 		return nil
 	}
-	changed, _, err := wb.storeCanonical(r.Context(), v, t, next, parsed)
+	if p, ok := refusal(err); ok {
+		wb.renderJSON(w, r, v, http.StatusUnprocessableEntity, t, doc, map[string]string{"": p})
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	t = saved
 	msg := "Nothing changed."
 	if changed {
 		msg = "Saved the definition as draft v" + itoa(t.Integration.LatestVersion) + "."

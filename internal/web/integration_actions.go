@@ -4,26 +4,26 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
-	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
 func (wb *Web) actionList(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRead)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
 	wb.render(w, r, v, http.StatusOK, "actions", view{
 		Title: "Actions · " + t.Integration.Name, Nav: "integrations",
-		Data: integrationData(t, "actions", map[string]any{"CanBuild": v.may(api.PermBuild) == nil}),
+		Data: integrationData(t, "actions", map[string]any{"CanBuild": v.may(access.Build)}),
 	})
 	return nil
 }
 
 // actionAt finds the action a URL names, by key.
-func actionAt(t *executor.Target, key string) (int, *connector.Action, error) {
+func actionAt(t *integration.Target, key string) (int, *connector.Action, error) {
 	for i := range t.Definition.Actions {
 		if t.Definition.Actions[i].Key == key {
 			return i, &t.Definition.Actions[i], nil
@@ -33,7 +33,7 @@ func actionAt(t *executor.Target, key string) (int, *connector.Action, error) {
 }
 
 func (wb *Web) actionEdit(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRead)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (wb *Web) actionEdit(w http.ResponseWriter, r *http.Request, v *visit) erro
 	return nil
 }
 
-func (wb *Web) renderAction(w http.ResponseWriter, r *http.Request, v *visit, status int, t *executor.Target, index int, f actionForm, errs map[string]string, rest []string) {
+func (wb *Web) renderAction(w http.ResponseWriter, r *http.Request, v *visit, status int, t *integration.Target, index int, f actionForm, errs map[string]string, rest []string) {
 	title := "New action"
 	if f.OrigKey != "" {
 		title = "Edit " + f.OrigKey
@@ -57,13 +57,13 @@ func (wb *Web) renderAction(w http.ResponseWriter, r *http.Request, v *visit, st
 		Title: title + " · " + t.Integration.Name, Nav: "integrations", Errors: errs, Problem: summary(rest),
 		Data: integrationData(t, "actions", map[string]any{
 			"F": f, "Index": index, "New": f.OrigKey == "", "Heading": title,
-			"Methods": methods, "Types": paramTypes, "Locations": locations, "CanBuild": v.may(api.PermBuild) == nil,
+			"Methods": methods, "Types": paramTypes, "Locations": locations, "CanBuild": v.may(access.Build),
 		}),
 	})
 }
 
 func (wb *Web) actionSave(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermBuild)
+	t, err := wb.loadIntegration(r, v, access.Build)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (wb *Web) actionSave(w http.ResponseWriter, r *http.Request, v *visit) erro
 	} else {
 		def.Actions[index] = a
 	}
-	changed, errs, err := wb.saveDraft(r.Context(), v, t, &def)
+	changed, errs, err := wb.saveDraft(r, v, t, &def)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (wb *Web) actionSave(w http.ResponseWriter, r *http.Request, v *visit) erro
 }
 
 func (wb *Web) actionDelete(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermBuild)
+	t, err := wb.loadIntegration(r, v, access.Build)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (wb *Web) actionDelete(w http.ResponseWriter, r *http.Request, v *visit) er
 	if def.TestAction == a.Key {
 		def.TestAction = ""
 	}
-	_, errs, err := wb.saveDraft(r.Context(), v, t, &def)
+	_, errs, err := wb.saveDraft(r, v, t, &def)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/integration"
 )
 
 // A new integration is stored only once it has its first action, since a
@@ -13,7 +14,7 @@ import (
 // hidden field of the first action's form until then.
 
 func (wb *Web) integrationNewForm(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermBuild); err != nil {
+	if err := v.p.May(access.Build); err != nil {
 		return err
 	}
 	wb.renderNewDetails(w, r, v, http.StatusOK, detailsForm{AuthType: connector.AuthAPIKey, Location: "header"}, nil)
@@ -29,12 +30,13 @@ func (wb *Web) renderNewDetails(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 func (wb *Web) integrationNew(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermBuild); err != nil {
+	if err := v.p.May(access.Build); err != nil {
 		return err
 	}
 	def := applyDetails(r, &connector.Definition{})
-	_, _, errs, err := canonical(def)
-	if err != nil {
+	_, _, err := integration.Encode(def)
+	errs, ok := formErrors(err)
+	if err != nil && !ok {
 		return err
 	}
 	delete(errs, "actions") // the next step adds the first one
@@ -58,7 +60,7 @@ func (wb *Web) renderFirstAction(w http.ResponseWriter, r *http.Request, v *visi
 }
 
 func (wb *Web) integrationNewAction(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermBuild); err != nil {
+	if err := v.p.May(access.Build); err != nil {
 		return err
 	}
 	draft := r.PostFormValue("draft")
@@ -73,7 +75,7 @@ func (wb *Web) integrationNewAction(w http.ResponseWriter, r *http.Request, v *v
 		return nil
 	}
 	def.Actions = []connector.Action{a}
-	in, errs, err := wb.createIntegration(r.Context(), v, &def)
+	t, errs, err := wb.createIntegration(r, v, &def)
 	if err != nil {
 		return err
 	}
@@ -83,8 +85,7 @@ func (wb *Web) integrationNewAction(w http.ResponseWriter, r *http.Request, v *v
 		wb.renderFirstAction(w, r, v, http.StatusUnprocessableEntity, draft, def.Name, form, fields, rest)
 		return nil
 	}
-	wb.Logger.InfoContext(r.Context(), "integration created in the dashboard", "integration_id", in.ID, "user_id", v.p.User.ID)
-	wb.redirect(w, r, "/integrations/"+in.ID+"/actions", "Created "+in.Name+" as a draft with its first action. Add more actions, or go on to test it.")
+	wb.redirect(w, r, "/integrations/"+t.Integration.ID+"/actions", "Created "+t.Integration.Name+" as a draft with its first action. Add more actions, or go on to test it.")
 	return nil
 }
 

@@ -3,9 +3,7 @@ package web
 import (
 	"net/http"
 
-	"github.com/plugboard/plugboard/internal/api"
-	"github.com/plugboard/plugboard/internal/connector"
-	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -17,28 +15,14 @@ type integrationRow struct {
 }
 
 func (wb *Web) integrationList(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
-	list, err := wb.Store.ListIntegrations(r.Context(), v.p.Org.ID)
+	list, err := wb.Integrations.List(r.Context(), v.p)
 	if err != nil {
 		return err
 	}
 	rows := make([]integrationRow, 0, len(list))
-	for _, in := range list {
-		if ok, err := api.CanUseIntegration(r.Context(), wb.Store, v.p, in.ID); err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		row := integrationRow{In: in}
-		if t, err := wb.Executor.Load(r.Context(), v.p.Org.ID, in.ID, connector.Sandbox, executor.VersionLatest); err == nil {
-			row.Auth, row.Actions, row.BaseURL = t.Definition.Auth.Type, len(t.Definition.Actions), t.Definition.BaseURL
-		}
-		rows = append(rows, row)
+	for _, t := range list {
+		rows = append(rows, integrationRow{In: t.Integration, Auth: t.Definition.Auth.Type, Actions: len(t.Definition.Actions), BaseURL: t.Definition.BaseURL})
 	}
-	canBuild := v.may(api.PermBuild) == nil
-	wb.render(w, r, v, http.StatusOK, "integrations", view{Title: "Integrations", Nav: "integrations", Data: map[string]any{"Rows": rows, "CanBuild": canBuild}})
+	wb.render(w, r, v, http.StatusOK, "integrations", view{Title: "Integrations", Nav: "integrations", Data: map[string]any{"Rows": rows, "CanBuild": v.may(access.Build)}})
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -17,17 +17,17 @@ var logRanges = []struct {
 const logPage = 50
 
 func (wb *Web) logList(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	f := store.CallLogFilter{Action: q.Get("action"), Status: q.Get("status"), Before: q.Get("cursor"), Limit: logPage}
-	ints, err := wb.Store.ListIntegrations(r.Context(), v.p.Org.ID)
+	list, err := wb.Integrations.List(r.Context(), v.p)
 	if err != nil {
 		return err
 	}
 	names := map[string]string{}
-	for _, in := range ints {
+	ints := make([]store.Integration, 0, len(list))
+	for _, t := range list {
+		in := t.Integration
+		ints = append(ints, in)
 		names[in.ID] = in.Name
 		if q.Get("integration") == in.ID || q.Get("integration") == in.Slug {
 			f.IntegrationID = in.ID
@@ -35,7 +35,7 @@ func (wb *Web) logList(w http.ResponseWriter, r *http.Request, v *visit) error {
 	}
 	for _, rg := range logRanges {
 		if rg.Value == q.Get("since") && rg.D > 0 {
-			f.Since = wb.Now().Add(-rg.D)
+			f.Since = time.Now().Add(-rg.D)
 		}
 	}
 	switch f.Status {
@@ -43,7 +43,7 @@ func (wb *Web) logList(w http.ResponseWriter, r *http.Request, v *visit) error {
 	default:
 		f.Status = ""
 	}
-	logs, err := wb.Store.ListCallLogs(r.Context(), v.p.Org.ID, f)
+	logs, err := wb.Logs.List(r.Context(), v.p, f)
 	if err != nil {
 		return err
 	}
@@ -63,16 +63,13 @@ func (wb *Web) logList(w http.ResponseWriter, r *http.Request, v *visit) error {
 }
 
 func (wb *Web) logDetail(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
-	l, err := wb.Store.GetCallLog(r.Context(), v.p.Org.ID, r.PathValue("id"))
+	l, err := wb.Logs.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	name := l.IntegrationID
-	if in, err := wb.Store.GetIntegration(r.Context(), v.p.Org.ID, l.IntegrationID); err == nil {
-		name = in.Name
+	if t, err := wb.Integrations.Get(r.Context(), v.p, l.IntegrationID, executor.VersionLatest); err == nil {
+		name = t.Integration.Name
 	}
 	wb.render(w, r, v, http.StatusOK, "log", view{Title: "Call " + l.ID, Nav: "logs", Data: map[string]any{"L": l, "Name": name}})
 	return nil

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
 )
 
 // monitorRanges are the windows the monitor page charts.
@@ -25,7 +25,7 @@ type totals struct {
 }
 
 func (wb *Web) monitor(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRead)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
@@ -34,8 +34,8 @@ func (wb *Web) monitor(w http.ResponseWriter, r *http.Request, v *visit) error {
 	if !ok {
 		rangeName, rg = "hour", monitorRanges["hour"]
 	}
-	until := wb.Now().Truncate(rg.step).Add(rg.step)
-	buckets, err := wb.Store.CallStats(r.Context(), v.p.Org.ID, t.Integration.ID, until.Add(-rg.span), until, rg.step)
+	until := time.Now().Truncate(rg.step).Add(rg.step)
+	buckets, err := wb.Logs.Stats(r.Context(), v.p, t.Integration.ID, until.Add(-rg.span), until, rg.step)
 	if err != nil {
 		return err
 	}

@@ -3,36 +3,31 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
-	"time"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/problem"
-	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
 )
 
 // visit is one request's visitor: signed in (with a session) or not.
 type visit struct {
-	p       store.Principal
-	sess    store.Session
+	p       access.Principal
 	csrf    string // the token forms must send back
 	expired bool   // a session cookie was sent but the session has ended
 }
 
-func (v *visit) signedIn() bool { return v.sess.ID != "" }
+func (v *visit) signedIn() bool { return v.p.SessionID != "" }
 
-// may is the API's authorization decision for the signed-in member.
-func (v *visit) may(perm string) error { return api.Authorize(v.p, perm) }
+// may reports whether the signed-in member may do perm, for pages that
+// show or hide a control; the operations decide again when used.
+func (v *visit) may(perm access.Permission) bool { return v.p.May(perm) == nil }
 
 // pageFunc handles a page; a returned error is shown as an error page.
 type pageFunc func(w http.ResponseWriter, r *http.Request, v *visit) error
-
-// touchEvery bounds how often a session's last activity is written: the
-// idle timeout does not need millisecond precision, and a write per page
-// view would be wasted work.
-const touchEvery = time.Minute
 
 func (wb *Web) sessionCookie() string {
 	// The __Host- prefix makes browsers refuse the cookie unless it is
@@ -51,16 +46,16 @@ func (wb *Web) csrfCookie() string {
 	return "pb_csrf"
 }
 
-// load resolves the session cookie, ending sessions past their lifetime
-// or idle timeout.
+// load resolves the session cookie; the account service ends sessions
+// past their lifetime or idle timeout.
 func (wb *Web) load(w http.ResponseWriter, r *http.Request) (*visit, error) {
 	v := &visit{}
 	c, err := r.Cookie(wb.sessionCookie())
 	if err != nil || c.Value == "" {
 		return v, nil
 	}
-	sess, p, err := wb.Store.SessionByTokenHash(r.Context(), vault.HashToken(c.Value))
-	if errors.Is(err, store.ErrNotFound) {
+	sess, err := wb.Accounts.Resume(r.Context(), c.Value, clientIP(r))
+	if errors.Is(err, account.ErrNoSession) {
 		wb.clearCookie(w, wb.sessionCookie())
 		v.expired = true
 		return v, nil
@@ -68,22 +63,16 @@ func (wb *Web) load(w http.ResponseWriter, r *http.Request) (*visit, error) {
 	if err != nil {
 		return v, err
 	}
-	now := wb.Now()
-	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > wb.SessionIdle {
-		if err := wb.Store.DeleteSession(r.Context(), sess.ID); err != nil {
-			return v, err
-		}
-		wb.clearCookie(w, wb.sessionCookie())
-		v.expired = true
-		return v, nil
-	}
-	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if err := wb.Store.TouchSession(r.Context(), sess.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return v, err
-		}
-	}
-	v.p, v.sess, v.csrf = p, sess, sess.CSRFToken
+	v.p, v.csrf = sess.Principal, sess.CSRF
 	return v, nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // member wraps a page that needs a signed-in member. Visitors without a
@@ -190,30 +179,16 @@ func (wb *Web) clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Path: "/", HttpOnly: true, Secure: wb.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// startSession signs p in: a fresh token (so a token planted before
-// sign-in is useless), its hash stored, the token in the cookie.
-func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	token := vault.NewToken("", 32)
-	now := wb.Now()
-	_, err := wb.Store.CreateSession(r.Context(), store.Session{
-		TokenHash: vault.HashToken(token), UserID: p.User.ID, OrgID: p.Org.ID,
-		CSRFToken: vault.NewToken("", 24), UserAgent: truncate(r.UserAgent(), 200),
-		ExpiresAt: now.Add(wb.SessionLifetime),
-	})
-	if err != nil {
-		return err
-	}
+// startSession sets the cookie of a session the account service started.
+func (wb *Web) startSession(w http.ResponseWriter, sess *account.Session) {
 	http.SetCookie(w, &http.Cookie{
-		Name: wb.sessionCookie(), Value: token, Path: "/", HttpOnly: true, Secure: wb.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(wb.SessionLifetime.Seconds()),
+		Name: wb.sessionCookie(), Value: sess.Token, Path: "/", HttpOnly: true, Secure: wb.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(wb.Accounts.Lifetime().Seconds()),
 	})
 	wb.clearCookie(w, wb.csrfCookie())
-	return nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
+// client is what the account service records of the browser.
+func client(r *http.Request) account.Client {
+	return account.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
 }

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 	"github.com/plugboard/plugboard/internal/web"
@@ -31,7 +35,15 @@ func dashboard(t *testing.T, engine, publicURL string) (*httptest.Server, *web.W
 		t.Fatal(err)
 	}
 	clk := &clock{}
-	wb, err := web.New(web.Deps{Store: st, PublicURL: publicURL, Now: clk.Now, SessionIdle: time.Hour, SessionLifetime: 24 * time.Hour})
+	// Only what these pages use: sessions, the integration list (empty)
+	// and the members.
+	rules := access.New(st)
+	accounts := account.New(account.Config{Store: st, PublicURL: publicURL, Now: clk.Now, SessionIdle: time.Hour, SessionLifetime: 24 * time.Hour})
+	wb, err := web.New(web.Deps{
+		Accounts: accounts, PublicURL: publicURL,
+		Integrations: integration.New(integration.Deps{Store: st, Rules: rules}),
+		Org:          org.New(org.Deps{Store: st, Accounts: accounts}),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +51,7 @@ func dashboard(t *testing.T, engine, publicURL string) (*httptest.Server, *web.W
 	wb.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	link, _, err := wb.FirstSignInLink(ctx, email)
+	link, _, err := accounts.FirstSignInLink(ctx, email)
 	if err != nil {
 		t.Fatal(err)
 	}

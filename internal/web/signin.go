@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/account"
 )
 
 func (wb *Web) signinForm(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -22,36 +22,25 @@ func (wb *Web) signinForm(w http.ResponseWriter, r *http.Request, v *visit) erro
 }
 
 func (wb *Web) signin(w http.ResponseWriter, r *http.Request, v *visit) error {
-	email := strings.TrimSpace(r.PostFormValue("email"))
-	pw := r.PostFormValue("password")
-	next := r.PostFormValue("next")
-	p, err := wb.Store.PrincipalByEmail(r.Context(), email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	hash := p.User.PasswordHash
-	if hash == "" {
-		hash = dummyHash // same work for unknown members and members without a password
-	}
-	ok, herr := checkPassword(hash, pw)
-	if err != nil || herr != nil || !ok || p.User.PasswordHash == "" || email == "" {
-		wb.Logger.InfoContext(r.Context(), "dashboard sign-in refused", "known_member", err == nil)
+	email, next := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("next")
+	sess, err := wb.Accounts.SignIn(r.Context(), email, r.PostFormValue("password"), client(r))
+	if errors.Is(err, account.ErrSignIn) {
 		wb.render(w, r, v, http.StatusUnauthorized, "signin", view{
 			Title: "Sign in", Problem: "That email and password do not match a member. Check both, or ask an owner or admin for a new sign-in link.",
 			Data: map[string]any{"Next": next, "Email": email},
 		})
 		return nil
 	}
-	if err := wb.startSession(w, r, p); err != nil {
+	if err != nil {
 		return err
 	}
-	wb.Logger.InfoContext(r.Context(), "dashboard sign-in", "user_id", p.User.ID, "org_id", p.Org.ID)
+	wb.startSession(w, sess)
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	return nil
 }
 
 func (wb *Web) signout(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := wb.Store.DeleteSession(r.Context(), v.sess.ID); err != nil {
+	if err := wb.Accounts.SignOut(r.Context(), v.p); err != nil {
 		return err
 	}
 	wb.clearCookie(w, wb.sessionCookie())

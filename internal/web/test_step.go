@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
@@ -54,7 +56,7 @@ func testInputs(a *connector.Action, values map[string]string, errs map[string]s
 }
 
 func (wb *Web) testStep(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRead)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func (wb *Web) testStep(w http.ResponseWriter, r *http.Request, v *visit) error 
 	return nil
 }
 
-func pickAction(t *executor.Target, key string) *connector.Action {
+func pickAction(t *integration.Target, key string) *connector.Action {
 	if a, ok := t.Definition.Action(key); ok && key != "" {
 		return a
 	}
@@ -78,18 +80,18 @@ func envOr(env string) string {
 	return connector.Sandbox
 }
 
-func (wb *Web) renderTest(w http.ResponseWriter, r *http.Request, v *visit, status int, t *executor.Target, a *connector.Action, env string, values, errs map[string]string, res *testResult) {
+func (wb *Web) renderTest(w http.ResponseWriter, r *http.Request, v *visit, status int, t *integration.Target, a *connector.Action, env string, values, errs map[string]string, res *testResult) {
 	wb.render(w, r, v, status, "test", view{
 		Title: "Test · " + t.Integration.Name, Nav: "integrations", Errors: errs,
 		Data: integrationData(t, "test", map[string]any{
 			"Action": a, "Env": env, "Inputs": testInputs(a, values, errs), "Result": res,
-			"CanRun": v.may(api.PermRun) == nil, "Tool": t.Integration.Slug + "__" + a.Key,
+			"CanRun": v.may(access.Run), "Tool": connector.ToolName(t.Integration.Slug, a.Key),
 		}),
 	})
 }
 
 func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {
-	t, err := wb.loadIntegration(r, v, api.PermRun)
+	t, err := wb.loadIntegration(r, v, access.Read)
 	if err != nil {
 		return err
 	}
@@ -103,7 +105,13 @@ func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {
 	}
 	params, err := connector.CoerceStrings(a, values)
 	if err != nil {
-		errs, _ := fieldErrors(err)
+		errs := map[string]string{"": err.Error()}
+		var ve *connector.ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Errors {
+				errs[fe.Field] = fe.Message
+			}
+		}
 		wb.renderTest(w, r, v, http.StatusUnprocessableEntity, t, a, env, values, errs, nil)
 		return nil
 	}
@@ -112,13 +120,13 @@ func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {
 			delete(params, k) // a blank field means "not given"
 		}
 	}
-	res, err := wb.Executor.RunAction(r.Context(), t, a, executor.Call{
-		OrgID: v.p.Org.ID, UserID: v.p.User.ID, Integration: t.Integration.ID, Action: a.Key,
-		Environment: env, Params: params, Version: executor.VersionLatest, Source: "test", Actor: v.p.User.ID,
+	res, _, err := wb.Actions.Run(r.Context(), v.p, action.Input{
+		Integration: t.Integration.ID, Action: a.Key, Environment: env, Params: params,
+		Version: executor.VersionLatest, Source: executor.SourceTest,
 	})
 	if err != nil {
-		p, ok := asProblem(err)
-		if !ok {
+		p, ok := problem.As(err)
+		if !ok || p.Status == http.StatusForbidden || p.Status == http.StatusNotFound {
 			return err
 		}
 		errs := map[string]string{}
@@ -128,7 +136,7 @@ func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {
 		wb.renderTest(w, r, v, http.StatusOK, t, a, env, values, errs, &testResult{Failure: p.Detail})
 		return nil
 	}
-	secrets := wb.connectionSecrets(r, t, env, v.p.User.ID)
+	secrets := wb.Connections.Secrets(r.Context(), v.p, t.Integration.ID, env)
 	out := &testResult{Request: res.Request, Status: res.Status, Latency: res.DurationMS, Attempts: res.Attempts, LogID: res.LogID,
 		Body: mask(prettyJSON(res.Body), secrets)}
 	if res.Request != nil {
@@ -140,21 +148,6 @@ func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {
 	out.RespHdrs = sortedHeaders(res.Headers, secrets)
 	wb.renderTest(w, r, v, http.StatusOK, t, a, env, values, nil, out)
 	return nil
-}
-
-// connectionSecrets are the values of the credentials the run used, so
-// the page can mask them wherever they show up, even echoed back by the
-// API. They are kept only for the length of the request.
-func (wb *Web) connectionSecrets(r *http.Request, t *executor.Target, env, userID string) []string {
-	conn, err := wb.Store.ResolveConnection(r.Context(), t.Integration.OrgID, t.Integration.ID, env, userID)
-	if err != nil {
-		return nil
-	}
-	creds, err := wb.Auth.Open(conn)
-	if err != nil {
-		return nil
-	}
-	return creds.Secrets()
 }
 
 // maskAuthHeaders hides the header an api_key integration sends its key
@@ -187,10 +180,4 @@ func sortedHeaders(h map[string]string, secrets []string) []header {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func asProblem(err error) (*problem.Error, bool) {
-	var p *problem.Error
-	ok := errors.As(err, &p)
-	return p, ok
 }

@@ -11,13 +11,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/plugboard/plugboard/internal/api"
-	"github.com/plugboard/plugboard/internal/auth"
-	"github.com/plugboard/plugboard/internal/executor"
-	"github.com/plugboard/plugboard/internal/mcp"
-	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/connection"
+	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/org"
+	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/webhook"
 )
@@ -25,35 +27,21 @@ import (
 //go:embed templates static
 var files embed.FS
 
-// Deps are what the dashboard uses. Store, Executor, Auth and Logger are
-// required.
+// Deps are the application layer the pages call; every field is required
+// but Logger.
 type Deps struct {
-	Store    *store.Store
-	Executor *executor.Executor
-	Auth     *auth.Provider
-	// Outbound fetches OpenAPI documents by URL, through the SSRF guard.
-	Outbound *outbound.Client
-	// Webhooks manages webhooks, their triggers and events.
-	Webhooks *webhook.Service
-	// API creates agents with the same checks as the REST API.
-	API *api.API
-	// MCP lists the tools each agent sees.
-	MCP    *mcp.Server
-	Logger *slog.Logger
+	Accounts     *account.Service
+	Integrations *integration.Service
+	Connections  *connection.Service
+	Agents       *agent.Service
+	Org          *org.Service
+	Webhooks     *webhook.Service
+	Actions      *action.Service
+	Logs         *calllog.Reader
+	Logger       *slog.Logger
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.
 	PublicURL string
-	// OnDeploy is called after a deploy, as the API's hook is.
-	OnDeploy func(ctx context.Context, in store.Integration)
-	// BeforeDisconnect is called before a connection is deleted, as the
-	// API's hook is (OAuth token revocation).
-	BeforeDisconnect func(ctx context.Context, c store.Connection)
-	// SessionLifetime is the longest a session lasts. Defaults to 7 days.
-	SessionLifetime time.Duration
-	// SessionIdle ends a session unused for this long. Defaults to 12 hours.
-	SessionIdle time.Duration
-	// Now is the clock. Defaults to time.Now.
-	Now func() time.Time
 }
 
 // Web serves the dashboard.
@@ -66,15 +54,6 @@ type Web struct {
 
 // New parses the embedded templates and fingerprints the assets.
 func New(d Deps) (*Web, error) {
-	if d.SessionLifetime == 0 {
-		d.SessionLifetime = 7 * 24 * time.Hour
-	}
-	if d.SessionIdle == 0 {
-		d.SessionIdle = 12 * time.Hour
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -189,7 +168,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request, secure bool) string {
 // missing rows as 404, anything else as a logged 500.
 func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	status, title, detail := http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side; the error was logged."
-	switch p, ok := asProblem(err); {
+	switch p, ok := problem.As(err); {
 	case ok:
 		status, detail = p.Status, p.Detail
 		title = http.StatusText(p.Status)
@@ -207,4 +186,33 @@ func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, v *visit, err e
 		wb.Logger.ErrorContext(r.Context(), "dashboard request failed", "path", r.URL.Path, "error", err)
 	}
 	wb.render(w, r, v, status, "error", view{Title: title, Problem: detail, Data: map[string]any{"Status": status}})
+}
+
+// formErrors turns a problem that lists bad fields into messages keyed by
+// field, for a form to show next to its inputs; several problems with one
+// field are joined. ok is false for any other error.
+func formErrors(err error) (map[string]string, bool) {
+	p, ok := problem.As(err)
+	if !ok || p.Status >= 500 || len(p.Errors) == 0 {
+		return nil, false
+	}
+	out := make(map[string]string, len(p.Errors))
+	for _, fe := range p.Errors {
+		if prev := out[fe.Field]; prev != "" {
+			out[fe.Field] = prev + "; " + fe.Message
+		} else {
+			out[fe.Field] = fe.Message
+		}
+	}
+	return out, true
+}
+
+// refusal is the detail of a problem the member can act on (not a
+// permission refusal or a missing object, which get their own page).
+func refusal(err error) (string, bool) {
+	p, ok := problem.As(err)
+	if !ok || p.Status >= 500 || p.Status == http.StatusForbidden || p.Status == http.StatusNotFound {
+		return "", false
+	}
+	return p.Detail, true
 }

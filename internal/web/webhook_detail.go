@@ -1,17 +1,16 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/webhook"
-	"github.com/plugboard/plugboard/internal/webhook/trigger"
 )
 
 // triggerForm is the trigger builder: a condition, the action to run and
@@ -23,78 +22,93 @@ type triggerForm struct {
 
 type mapping struct{ Name, Value string }
 
+// target is an action a trigger may run, as the builder offers it: the
+// form's value ("<integration slug>:<action key>") and its tool name.
+type target struct{ Value, Label string }
+
 func (wb *Web) webhookDetail(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermRead)
+	h, err := wb.Webhooks.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	return wb.renderWebhook(w, r, v, http.StatusOK, h, triggerForm{Environment: connector.Sandbox}, nil, "")
 }
 
-func (wb *Web) renderWebhook(w http.ResponseWriter, r *http.Request, v *visit, status int, h store.Webhook, tf triggerForm, errs map[string]string, check string) error {
-	page, err := wb.Webhooks.Events(r.Context(), v.p.Org.ID, h.ID, store.EventFilter{Limit: 20})
+func (wb *Web) renderWebhook(w http.ResponseWriter, r *http.Request, v *visit, status int, h webhook.View, tf triggerForm, errs map[string]string, check string) error {
+	page, err := wb.Webhooks.Events(r.Context(), v.p, h.ID, store.EventFilter{Limit: 20})
 	if err != nil {
 		return err
 	}
-	ints, err := wb.Store.ListIntegrations(r.Context(), v.p.Org.ID)
+	list, err := wb.Integrations.List(r.Context(), v.p)
 	if err != nil {
 		return err
 	}
-	var actions []string
-	for _, in := range ints {
-		if t, err := wb.Executor.Load(r.Context(), v.p.Org.ID, in.ID, connector.Sandbox, -2); err == nil {
-			for _, a := range t.Definition.Actions {
-				actions = append(actions, in.Slug+"__"+a.Key)
-			}
+	var targets []target
+	for _, t := range list {
+		for _, a := range t.Definition.Actions {
+			targets = append(targets, target{Value: t.Integration.Slug + ":" + a.Key, Label: connector.ToolName(t.Integration.Slug, a.Key)})
 		}
 	}
 	for len(tf.Params) < 3 {
 		tf.Params = append(tf.Params, mapping{})
 	}
-	vw := wb.Webhooks.View(h)
 	wb.render(w, r, v, status, "webhook", view{
-		Title: vw.Name, Nav: "webhooks", Errors: errs, Problem: errs[""],
+		Title: h.Name, Nav: "webhooks", Errors: errs, Problem: errs[""],
 		Data: map[string]any{
-			"V": vw, "Events": page.Events, "TF": tf, "Tools": actions, "Check": check,
-			"AllowedIPs": strings.Join(vw.AllowedIPs, "\n"), "CanBuild": v.may(api.PermBuild) == nil,
+			"V": h, "Events": page.Events, "TF": tf, "Tools": targets, "Check": check,
+			"AllowedIPs": strings.Join(h.AllowedIPs, "\n"), "CanBuild": v.may(access.Build),
 		},
 	})
 	return nil
 }
 
-// webhookSettings saves the IP allowlist and the rate limit.
-func (wb *Web) webhookSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
-	if err != nil {
+// rerender shows the webhook page again after a refused form, with the
+// problem next to the form or at the top.
+func (wb *Web) rerender(w http.ResponseWriter, r *http.Request, v *visit, id string, tf triggerForm, err error, field string) error {
+	msg, ok := refusal(err)
+	if !ok {
 		return err
 	}
+	h, gerr := wb.Webhooks.Get(r.Context(), v.p, id)
+	if gerr != nil {
+		return gerr
+	}
+	errs, _ := formErrors(err)
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	if field != "" {
+		for f, m := range errs {
+			if strings.HasPrefix(f, "triggers[") {
+				errs[field] = m
+			}
+		}
+		if errs[field] == "" {
+			errs[field] = msg
+		}
+	} else if len(errs) == 0 {
+		errs[""] = msg
+	}
+	return wb.renderWebhook(w, r, v, http.StatusUnprocessableEntity, h, tf, errs, "")
+}
+
+// webhookSettings saves the IP allowlist and the rate limit.
+func (wb *Web) webhookSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
 	ips := strings.FieldsFunc(r.PostFormValue("allowed_ips"), func(c rune) bool { return c == '\n' || c == ',' || c == ' ' || c == '\r' })
 	in := webhook.Input{AllowedIPs: &ips}
-	errs := map[string]string{}
 	if s := strings.TrimSpace(r.PostFormValue("rate_limit_per_second")); s != "" {
 		rate, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			errs["rate_limit_per_second"] = "must be a number of events per second, like 50"
+			return wb.rerender(w, r, v, id, triggerForm{Environment: connector.Sandbox},
+				badFormField("rate_limit_per_second", "must be a number of events per second, like 50"), "")
 		}
 		in.RateLimitPerSecond = &rate
 	}
-	if len(errs) == 0 {
-		_, err = wb.Webhooks.Update(r.Context(), v.p.Org.ID, h.ID, in)
-		if p, ok := asProblem(err); ok && p.Status < 500 {
-			for _, fe := range p.Errors {
-				errs[fe.Field] = fe.Message
-			}
-			if len(p.Errors) == 0 {
-				errs[""] = p.Detail
-			}
-		} else if err != nil {
-			return err
-		}
+	if _, err := wb.Webhooks.Update(r.Context(), v.p, id, in); err != nil {
+		return wb.rerender(w, r, v, id, triggerForm{Environment: connector.Sandbox}, err, "")
 	}
-	if len(errs) > 0 {
-		return wb.renderWebhook(w, r, v, http.StatusUnprocessableEntity, h, triggerForm{Environment: connector.Sandbox}, errs, "")
-	}
-	wb.redirect(w, r, "/webhooks/"+h.ID, "Saved the allowlist and rate limit.")
+	wb.redirect(w, r, "/webhooks/"+id, "Saved the allowlist and rate limit.")
 	return nil
 }
 
@@ -102,7 +116,7 @@ func triggerFromForm(r *http.Request) (triggerForm, trigger.Spec) {
 	tf := triggerForm{When: strings.TrimSpace(r.PostFormValue("when")), Environment: r.PostFormValue("environment")}
 	spec := trigger.Spec{When: tf.When, Environment: tf.Environment, Params: map[string]any{}}
 	if tool := r.PostFormValue("tool"); tool != "" {
-		tf.Integration, tf.Action, _ = strings.Cut(tool, "__")
+		tf.Integration, tf.Action, _ = strings.Cut(tool, ":")
 		spec.Integration, spec.Action = tf.Integration, tf.Action
 	}
 	for i := 0; i < 50; i++ {
@@ -119,52 +133,51 @@ func triggerFromForm(r *http.Request) (triggerForm, trigger.Spec) {
 	return tf, spec
 }
 
-// triggerAdd appends a trigger built with the form.
+// visibleTriggers are the triggers the page shows, to send back as they
+// are beside a change.
+func visibleTriggers(h webhook.View) []webhook.TriggerInput {
+	out := make([]webhook.TriggerInput, 0, len(h.Triggers))
+	for _, t := range h.Triggers {
+		out = append(out, webhook.TriggerInput{ID: t.ID, Spec: t.Spec})
+	}
+	return out
+}
+
+// triggerAdd appends a trigger built with the form; it runs as the member
+// who adds it.
 func (wb *Web) triggerAdd(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
+	h, err := wb.Webhooks.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	tf, spec := triggerFromForm(r)
 	if r.PostFormValue("check") != "" {
-		return wb.renderWebhook(w, r, v, http.StatusOK, h, tf, nil, wb.liveCheck(r, v, h, spec))
-	}
-	list := make([]json.RawMessage, 0, len(h.Triggers)+1)
-	for _, t := range h.Triggers {
-		list = append(list, json.RawMessage(t.Spec))
-	}
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		return err
-	}
-	list = append(list, raw)
-	if _, err := wb.Webhooks.Update(r.Context(), v.p.Org.ID, h.ID, webhook.Input{Triggers: &list}); err != nil {
-		p, ok := asProblem(err)
-		if !ok || p.Status >= 500 {
+		check, err := wb.Webhooks.Preview(r.Context(), v.p, h.ID, spec)
+		if err != nil {
 			return err
 		}
-		errs := map[string]string{"trigger": p.Detail}
-		for _, fe := range p.Errors {
-			errs["trigger"] = strings.TrimPrefix(fe.Message, "")
-		}
-		return wb.renderWebhook(w, r, v, http.StatusUnprocessableEntity, h, tf, errs, "")
+		return wb.renderWebhook(w, r, v, http.StatusOK, h, tf, nil, check)
+	}
+	list := append(visibleTriggers(h), webhook.TriggerInput{Spec: spec})
+	if _, err := wb.Webhooks.Update(r.Context(), v.p, h.ID, webhook.Input{Triggers: &list}); err != nil {
+		return wb.rerender(w, r, v, h.ID, tf, err, "trigger")
 	}
 	wb.redirect(w, r, "/webhooks/"+h.ID, "Added the trigger. It runs for every new event that matches.")
 	return nil
 }
 
 func (wb *Web) triggerDelete(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
+	h, err := wb.Webhooks.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	list := []json.RawMessage{}
-	for _, t := range h.Triggers {
+	list := []webhook.TriggerInput{}
+	for _, t := range visibleTriggers(h) {
 		if t.ID != r.PathValue("tid") {
-			list = append(list, json.RawMessage(t.Spec))
+			list = append(list, t)
 		}
 	}
-	if _, err := wb.Webhooks.Update(r.Context(), v.p.Org.ID, h.ID, webhook.Input{Triggers: &list}); err != nil {
+	if _, err := wb.Webhooks.Update(r.Context(), v.p, h.ID, webhook.Input{Triggers: &list}); err != nil {
 		return err
 	}
 	wb.redirect(w, r, "/webhooks/"+h.ID, "Removed the trigger.")
@@ -173,78 +186,39 @@ func (wb *Web) triggerDelete(w http.ResponseWriter, r *http.Request, v *visit) e
 
 // triggerCheck answers the builder's live check as plain text.
 func (wb *Web) triggerCheck(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermRead)
+	_, spec := triggerFromForm(r)
+	check, err := wb.Webhooks.Preview(r.Context(), v.p, r.PathValue("id"), spec)
 	if err != nil {
 		return err
 	}
-	_, spec := triggerFromForm(r)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(wb.liveCheck(r, v, h, spec)))
+	_, _ = w.Write([]byte(check))
 	return nil
-}
-
-// liveCheck evaluates a trigger against the last event the webhook
-// received, with the same compiler the trigger runs use.
-func (wb *Web) liveCheck(r *http.Request, v *visit, h store.Webhook, spec trigger.Spec) string {
-	page, err := wb.Webhooks.Events(r.Context(), v.p.Org.ID, h.ID, store.EventFilter{Limit: 1})
-	if err != nil || len(page.Events) == 0 {
-		return "No event received yet: send a test event, then check again."
-	}
-	e, err := wb.Store.GetEvent(r.Context(), v.p.Org.ID, page.Events[0].ID)
-	if err != nil {
-		return "Could not load the last event: " + err.Error()
-	}
-	var hdr http.Header
-	_ = json.Unmarshal([]byte(e.Headers), &hdr)
-	env := trigger.Env(trigger.Webhook{ID: h.ID, Name: h.Name, Source: h.Source}, hdr, e.Body)
-	tr, err := trigger.Compile("", spec)
-	if err != nil {
-		return "Not valid: " + err.Error()
-	}
-	ok, err := tr.Match(env)
-	if err != nil {
-		return "The condition fails on event " + e.ID + ": " + err.Error()
-	}
-	if !ok {
-		return "Event " + e.ID + " does not match the condition; this trigger would not run for it."
-	}
-	params, err := tr.Params(env)
-	if err != nil {
-		return "Event " + e.ID + " matches, but a parameter fails: " + err.Error()
-	}
-	b, _ := json.MarshalIndent(params, "", "  ")
-	return "Event " + e.ID + " matches. The action would get these params:\n" + string(b)
 }
 
 // webhookTest sends a signed sample event through the whole ingest path.
 func (wb *Web) webhookTest(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
-	if err != nil {
-		return err
-	}
-	res, err := wb.Webhooks.SendTest(r.Context(), v.p.Org.ID, h.ID, nil)
+	id := r.PathValue("id")
+	res, err := wb.Webhooks.SendTest(r.Context(), v.p, id, nil)
 	if err != nil {
 		return err
 	}
 	if res.EventID == "" {
-		wb.redirect(w, r, "/webhooks/"+h.ID, fmt.Sprintf("The test event was refused with HTTP %d: %s", res.Status, res.Body))
+		wb.redirect(w, r, "/webhooks/"+id, fmt.Sprintf("The test event was refused with HTTP %d: %s", res.Status, res.Body))
 		return nil
 	}
-	wb.redirect(w, r, "/webhooks/"+h.ID, fmt.Sprintf("Test event %s arrived (HTTP %d).", res.EventID, res.Status))
+	wb.redirect(w, r, "/webhooks/"+id, fmt.Sprintf("Test event %s arrived (HTTP %d).", res.EventID, res.Status))
 	return nil
 }
 
 // webhookRotate installs a new signing secret (pasted or generated) and
 // shows it once; the previous one keeps verifying for the grace period.
 func (wb *Web) webhookRotate(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
-	if err != nil {
-		return err
-	}
-	rotated, err := wb.Webhooks.Rotate(r.Context(), v.p.Org.ID, h.ID, webhook.RotateInput{Secret: strings.TrimSpace(r.PostFormValue("secret"))})
-	if p, ok := asProblem(err); ok && p.Status < 500 {
-		wb.redirect(w, r, "/webhooks/"+h.ID, "The secret was not rotated: "+p.Detail)
+	id := r.PathValue("id")
+	rotated, err := wb.Webhooks.Rotate(r.Context(), v.p, id, webhook.RotateInput{Secret: strings.TrimSpace(r.PostFormValue("secret"))})
+	if msg, ok := refusal(err); ok {
+		wb.redirect(w, r, "/webhooks/"+id, "The secret was not rotated: "+msg)
 		return nil
 	}
 	if err != nil {
@@ -255,11 +229,11 @@ func (wb *Web) webhookRotate(w http.ResponseWriter, r *http.Request, v *visit) e
 }
 
 func (wb *Web) webhookDelete(w http.ResponseWriter, r *http.Request, v *visit) error {
-	h, err := wb.loadWebhook(r, v, api.PermBuild)
+	h, err := wb.Webhooks.Get(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if err := wb.Webhooks.Delete(r.Context(), v.p.Org.ID, h.ID); err != nil {
+	if err := wb.Webhooks.Delete(r.Context(), v.p, h.ID); err != nil {
 		return err
 	}
 	wb.redirect(w, r, "/webhooks", "Deleted the webhook "+h.Name+"; its URL no longer accepts events.")
@@ -267,26 +241,20 @@ func (wb *Web) webhookDelete(w http.ResponseWriter, r *http.Request, v *visit) e
 }
 
 func (wb *Web) eventDetail(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermRead); err != nil {
-		return err
-	}
-	e, err := wb.Webhooks.Event(r.Context(), v.p.Org.ID, r.PathValue("id"))
-	if err != nil {
-		return orNotFound(err, "event")
-	}
-	h, err := wb.Store.GetWebhook(r.Context(), v.p.Org.ID, e.WebhookID)
+	e, err := wb.Webhooks.Event(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	wb.render(w, r, v, http.StatusOK, "event", view{Title: "Event " + e.ID, Nav: "webhooks", Data: map[string]any{"E": e, "H": h, "CanBuild": v.may(api.PermBuild) == nil}})
+	h, err := wb.Webhooks.Get(r.Context(), v.p, e.WebhookID)
+	if err != nil {
+		return err
+	}
+	wb.render(w, r, v, http.StatusOK, "event", view{Title: "Event " + e.ID, Nav: "webhooks", Data: map[string]any{"E": e, "H": h, "CanBuild": v.may(access.Run)}})
 	return nil
 }
 
 func (wb *Web) eventReplay(w http.ResponseWriter, r *http.Request, v *visit) error {
-	if err := v.may(api.PermBuild); err != nil {
-		return err
-	}
-	res, err := wb.Webhooks.ReplayEvent(r.Context(), v.p.Org.ID, r.PathValue("id"))
+	res, err := wb.Webhooks.ReplayEvent(r.Context(), v.p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 )
 
 // errClosing is returned for deliveries that arrive while the node stops.
@@ -181,6 +182,6 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 				runIDs = append(runIDs, run.ID)
 			}
 		}
-		return c.queue.InsertRunsTx(ctx, tx.SQL(), runIDs)
+		return c.queue.InsertTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
 	})
 }

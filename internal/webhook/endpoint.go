@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/vault"
 	"github.com/plugboard/plugboard/internal/webhook/signature"
-	"github.com/plugboard/plugboard/internal/webhook/trigger"
 )
 
 // endpoint is a webhook ready for ingest: secrets opened, verifier built,

@@ -11,8 +11,8 @@ import (
 
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/webhook/signature"
-	"github.com/plugboard/plugboard/internal/webhook/trigger"
 )
 
 // Receipt is the answer to an accepted delivery.

@@ -3,12 +3,16 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/logging"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 )
 
 // EventView is an event as the API shows it. Status sums up its runs:
@@ -56,12 +60,16 @@ type EventPage struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
-func eventView(e store.Event, full bool) EventView {
+// eventView renders e; runs of triggers in hidden are left out.
+func eventView(e store.Event, full bool, hidden map[string]bool) EventView {
 	v := EventView{ID: e.ID, WebhookID: e.WebhookID, ProviderEventID: e.ProviderEventID, ReceivedAt: e.ReceivedAt,
 		SourceIP: e.SourceIP, Runs: make([]RunView, 0, len(e.Runs))}
 	v.Status = "received"
 	rank := map[string]int{store.RunSucceeded: 1, store.RunPending: 2, store.RunRetrying: 3, store.RunDead: 4}
 	for _, r := range e.Runs {
+		if hidden[r.TriggerID] {
+			continue
+		}
 		if v.Status == "received" || rank[r.Status] > rank[v.Status] {
 			v.Status = r.Status
 		}
@@ -93,9 +101,27 @@ func eventView(e store.Event, full bool) EventView {
 	return v
 }
 
-// Events lists a webhook's events.
-func (s *Service) Events(ctx context.Context, orgID, webhookID string, f store.EventFilter) (EventPage, error) {
-	if _, err := s.cfg.Store.GetWebhook(ctx, orgID, webhookID); err != nil {
+// hiddenTriggers are the triggers of w that p may not see.
+func (s *Service) hiddenTriggers(ctx context.Context, p access.Principal, w store.Webhook) (map[string]bool, error) {
+	hidden := map[string]bool{}
+	for _, tr := range w.Triggers {
+		var spec trigger.Spec
+		_ = json.Unmarshal(tr.Spec, &spec)
+		ok, err := s.sees(ctx, p, spec)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			hidden[tr.ID] = true
+		}
+	}
+	return hidden, nil
+}
+
+// Events lists a webhook's events, with the runs p may see.
+func (s *Service) Events(ctx context.Context, p access.Principal, webhookID string, f store.EventFilter) (EventPage, error) {
+	w, err := s.load(ctx, p, access.Read, webhookID)
+	if err != nil {
 		return EventPage{}, err
 	}
 	switch f.Status {
@@ -106,13 +132,17 @@ func (s *Service) Events(ctx context.Context, orgID, webhookID string, f store.E
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	events, err := s.cfg.Store.ListEvents(ctx, orgID, webhookID, f)
+	hidden, err := s.hiddenTriggers(ctx, p, w)
+	if err != nil {
+		return EventPage{}, err
+	}
+	events, err := s.cfg.Store.ListEvents(ctx, p.Org.ID, webhookID, f)
 	if err != nil {
 		return EventPage{}, err
 	}
 	page := EventPage{Events: make([]EventView, len(events))}
 	for i, e := range events {
-		page.Events[i] = eventView(e, false)
+		page.Events[i] = eventView(e, false, hidden)
 	}
 	if len(events) == f.Limit && f.After == "" {
 		page.NextCursor = events[len(events)-1].ID
@@ -120,13 +150,33 @@ func (s *Service) Events(ctx context.Context, orgID, webhookID string, f store.E
 	return page, nil
 }
 
-// Event shows one event with its body, headers, runs and attempts.
-func (s *Service) Event(ctx context.Context, orgID, eventID string) (EventView, error) {
-	e, err := s.cfg.Store.GetEvent(ctx, orgID, eventID)
+// Event shows one event with its body, headers, and the runs and attempts
+// p may see.
+func (s *Service) Event(ctx context.Context, p access.Principal, eventID string) (EventView, error) {
+	e, w, err := s.event(ctx, p, access.Read, eventID)
 	if err != nil {
 		return EventView{}, err
 	}
-	return eventView(e, true), nil
+	hidden, err := s.hiddenTriggers(ctx, p, w)
+	if err != nil {
+		return EventView{}, err
+	}
+	return eventView(e, true, hidden), nil
+}
+
+func (s *Service) event(ctx context.Context, p access.Principal, perm access.Permission, eventID string) (store.Event, store.Webhook, error) {
+	if err := p.May(perm); err != nil {
+		return store.Event{}, store.Webhook{}, err
+	}
+	e, err := s.cfg.Store.GetEvent(ctx, p.Org.ID, eventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Event{}, store.Webhook{}, access.NotFound("event", eventID)
+	}
+	if err != nil {
+		return store.Event{}, store.Webhook{}, err
+	}
+	w, err := s.cfg.Store.GetWebhook(ctx, p.Org.ID, e.WebhookID)
+	return e, w, err
 }
 
 // ReplayResult says which runs were queued again.
@@ -136,49 +186,80 @@ type ReplayResult struct {
 }
 
 // ReplayEvent queues the finished (dead or succeeded) runs of an event
-// again.
-func (s *Service) ReplayEvent(ctx context.Context, orgID, eventID string) (ReplayResult, error) {
-	ids, err := s.cfg.Store.EventRunIDs(ctx, orgID, eventID)
+// that p may see again.
+func (s *Service) ReplayEvent(ctx context.Context, p access.Principal, eventID string) (ReplayResult, error) {
+	e, w, err := s.event(ctx, p, access.Run, eventID)
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	if len(ids) == 0 {
-		if _, err := s.cfg.Store.GetEvent(ctx, orgID, eventID); err != nil {
-			return ReplayResult{}, err
+	hidden, err := s.hiddenTriggers(ctx, p, w)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	var ids []string
+	for _, r := range e.Runs {
+		if !hidden[r.TriggerID] {
+			ids = append(ids, r.ID)
 		}
 	}
-	return s.replay(ctx, orgID, ids)
+	return s.replay(ctx, p, "event", e.ID, ids)
 }
 
 // ReplayWebhook queues again up to 1000 of a webhook's runs in status
-// (dead by default).
-func (s *Service) ReplayWebhook(ctx context.Context, orgID, webhookID, status string) (ReplayResult, error) {
+// (dead by default) that p may see.
+func (s *Service) ReplayWebhook(ctx context.Context, p access.Principal, webhookID, status string) (ReplayResult, error) {
 	if status == "" {
 		status = store.RunDead
 	}
 	if status != store.RunDead && status != store.RunSucceeded {
-		return ReplayResult{}, problem.BadRequest("status must be dead or succeeded, got %q", status)
+		return ReplayResult{}, problem.Invalid(fmt.Sprintf("status must be dead or succeeded, got %q", status), []problem.FieldError{{Field: "status", Message: "must be dead or succeeded"}})
 	}
-	if _, err := s.cfg.Store.GetWebhook(ctx, orgID, webhookID); err != nil {
-		return ReplayResult{}, err
-	}
-	ids, err := s.cfg.Store.RunIDs(ctx, orgID, webhookID, status, 1000)
+	w, err := s.load(ctx, p, access.Run, webhookID)
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	return s.replay(ctx, orgID, ids)
+	hidden, err := s.hiddenTriggers(ctx, p, w)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	runs, err := s.cfg.Store.Runs(ctx, p.Org.ID, webhookID, status, 1000)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	var ids []string
+	for _, r := range runs {
+		if !hidden[r.TriggerID] {
+			ids = append(ids, r.ID)
+		}
+	}
+	return s.replay(ctx, p, "webhook", w.ID, ids)
 }
 
-func (s *Service) replay(ctx context.Context, orgID string, ids []string) (ReplayResult, error) {
+// replay queues runs again, in one transaction with their jobs and the
+// audit entry.
+func (s *Service) replay(ctx context.Context, p access.Principal, targetType, targetID string, ids []string) (ReplayResult, error) {
 	res := ReplayResult{Runs: []string{}}
 	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		changed, err := tx.ReplayRuns(ctx, orgID, ids)
+		changed, err := tx.ReplayRuns(ctx, p.Org.ID, ids)
 		if err != nil {
 			return err
 		}
 		res.Runs = append(res.Runs, changed...)
-		return s.cfg.Queue.InsertRunsTx(ctx, tx.SQL(), changed)
+		if err := s.cfg.Queue.InsertTx(ctx, tx.SQL(), trigger.Jobs(changed)); err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionReplay, targetType, targetID, map[string]any{"runs": len(changed)}))
+		return err
 	})
 	res.Replayed = len(res.Runs)
 	return res, err
+}
+
+// RunCounts counts a webhook's runs by status.
+func (s *Service) RunCounts(ctx context.Context, p access.Principal, webhookID string) (map[string]int, error) {
+	w, err := s.load(ctx, p, access.Read, webhookID)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Store.CountRuns(ctx, p.Org.ID, w.ID)
 }

@@ -10,9 +10,12 @@
 // acknowledged event is never lost. Repeated deliveries (same provider event
 // id) are acknowledged and not run again.
 //
-// Service also holds the management operations behind the REST API:
+// Service also holds the management operations every surface shares:
 // create, update, rotate the secret, send a signed test event, inspect
-// events and replay trigger runs.
+// events and replay trigger runs. Each is made for a principal: a trigger
+// runs as the member who made it, so only a member who may run its action
+// and use its integration may make one, and a member sees (and edits) only
+// the triggers of integrations they may use. Every change is audited.
 package webhook
 
 import (
@@ -21,6 +24,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/limit"
@@ -38,13 +42,14 @@ const DefaultRateLimit = 1000
 
 // Config wires a Service.
 type Config struct {
-	Store    *store.Store
-	Vault    *vault.Keyring
-	Queue    *jobs.Queue
-	Executor *executor.Executor // checks trigger targets when saved
-	Rate     limit.Rate
-	Metrics  *metrics.Metrics
-	Logger   *slog.Logger
+	Store   *store.Store
+	Vault   *vault.Keyring
+	Queue   *jobs.Queue
+	Rules   *access.Rules      // who may see and make which triggers
+	Loader  *executor.Executor // trigger targets' definitions, checked when saved
+	Rate    limit.Rate
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 	// PublicURL prefixes the webhook URLs handed out.
 	PublicURL string
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/id"
 	"github.com/plugboard/plugboard/internal/webhook/signature"
 )
@@ -26,8 +27,10 @@ type TestResult struct {
 // with the current secret and passes it through the whole ingest path:
 // guards, verification, storage and triggers. Only the IP allowlist and
 // rate limit are skipped, since the request comes from the server itself.
-func (s *Service) SendTest(ctx context.Context, orgID, webhookID string, body json.RawMessage) (TestResult, error) {
-	w, err := s.cfg.Store.GetWebhook(ctx, orgID, webhookID)
+//
+// The test is audited: it may run the webhook's triggers.
+func (s *Service) SendTest(ctx context.Context, p access.Principal, webhookID string, body json.RawMessage) (TestResult, error) {
+	w, err := s.load(ctx, p, access.Run, webhookID)
 	if err != nil {
 		return TestResult{}, err
 	}
@@ -53,7 +56,8 @@ func (s *Service) SendTest(ctx context.Context, orgID, webhookID string, body js
 	if json.Unmarshal(rec.Body.Bytes(), &receipt) == nil {
 		out.EventID = receipt.ID
 	}
-	return out, nil
+	_, err = s.cfg.Store.AppendAudit(ctx, p.Audit(ActionTest, "webhook", w.ID, map[string]any{"event": out.EventID, "status": out.Status}))
+	return out, err
 }
 
 // sampleEvent is a plausible event of each source, with a fresh id so that

@@ -50,7 +50,7 @@ func (s *Service) Invoke(ctx context.Context, t *executor.Target, action *connec
 	}
 	inv := store.Invocation{
 		ID: id.New("inv"), OrgID: in.OrgID, IntegrationID: in.ID, Version: t.Version, Action: action.Key,
-		Environment: c.Environment, UserID: c.UserID, Source: c.Source, Actor: c.Actor, Input: input,
+		Environment: c.Environment, UserID: c.UserID, Source: string(c.Source), Actor: c.Actor, Input: input,
 		IdempotencyKey: c.IdempotencyKey, Trace: traceOf(ctx), DeadlineAt: deadline, CreatedAt: start,
 	}
 	if inv.IdempotencyKey == "" {
@@ -142,7 +142,7 @@ func (s *Service) result(t *executor.Target, inv store.Invocation, elapsed time.
 func (s *Service) record(ctx context.Context, t *executor.Target, inv, final store.Invocation, err error, elapsed time.Duration) {
 	entry := store.CallLog{
 		ID: logID(inv), OrgID: inv.OrgID, IntegrationID: inv.IntegrationID, Action: inv.Action, Environment: inv.Environment,
-		Source: inv.Source, Actor: inv.Actor, Method: "INVOKE", URL: "worker://" + t.Integration.Slug + "/" + inv.Action,
+		Source: inv.Source, Actor: inv.Actor, UserID: inv.UserID, Method: "INVOKE", URL: "worker://" + t.Integration.Slug + "/" + inv.Action,
 		DurationMS: float64(elapsed.Microseconds()) / 1000, Attempts: max(final.Attempts, 1), RequestBody: truncate(inv.Input),
 		CreatedAt: inv.CreatedAt.UTC(),
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/plan"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -17,10 +18,18 @@ import (
 	"github.com/plugboard/plugboard/internal/worker/wire"
 )
 
+// ActionRegister names worker registrations in the audit trail.
+const ActionRegister = "worker.register"
+
 // Register creates or updates the code integration a worker brings and
 // records the worker. A new version is added only when the definition
-// (names, auth, base URL, actions and their schemas) changed.
-func (s *Service) Register(ctx context.Context, p store.Principal, req wire.RegisterRequest) (*wire.RegisterResponse, error) {
+// (names, auth, base URL, actions and their schemas) changed. Registering
+// needs the build permission; registering for an integration that exists
+// needs the right to use it, as any other use does.
+func (s *Service) Register(ctx context.Context, p access.Principal, req wire.RegisterRequest) (*wire.RegisterResponse, error) {
+	if err := p.May(access.Build); err != nil {
+		return nil, err
+	}
 	def, err := Definition(req.Integration)
 	if err != nil {
 		return nil, err
@@ -33,7 +42,11 @@ func (s *Service) Register(ctx context.Context, p store.Principal, req wire.Regi
 	if err != nil {
 		return nil, err
 	}
-	in, changed, err := s.Store.RegisterCode(ctx, store.CodeRegistration{
+	keys := make([]string, len(def.Actions))
+	for i, a := range def.Actions {
+		keys[i] = a.Key
+	}
+	reg := store.CodeRegistration{
 		OrgID: p.Org.ID, Slug: connector.Slug(def.Name), Name: def.Name, Definition: stored,
 		ManifestHash: hash, Manifest: manifest, By: p.User.ID,
 		CheckNew: func(n int) error {
@@ -42,28 +55,44 @@ func (s *Service) Register(ctx context.Context, p store.Principal, req wire.Regi
 			}
 			return nil
 		},
+		CheckExisting: func(in store.Integration) error {
+			ok, err := s.Rules.MayUse(ctx, p, in)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return problem.Forbidden("an integration named %q exists in this organization and is restricted to teams you are not in; a worker may serve it only for its teams' members", def.Name)
+			}
+			return nil
+		},
+	}
+	var in store.Integration
+	var changed bool
+	var w store.Worker
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if in, changed, err = tx.RegisterCode(ctx, reg); err != nil {
+			return err
+		}
+		conc := max(req.Worker.Concurrency, 1)
+		w, err = tx.CreateWorker(ctx, store.Worker{
+			OrgID: p.Org.ID, IntegrationID: in.ID, Name: req.Worker.Name, SDK: req.Worker.SDK, Version: in.LatestVersion,
+			Actions: keys, Concurrency: conc, KeyID: p.KeyID,
+		})
+		if err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionRegister, "integration", in.ID, map[string]any{
+			"worker": w.ID, "version": in.LatestVersion, "changed": changed,
+		}))
+		return err
 	})
-	if p, ok := problem.As(err); ok {
-		return nil, p
+	if pe, ok := problem.As(err); ok {
+		return nil, pe
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return nil, problem.Conflict("an integration named %q already exists in this organization and is defined in JSON; give the SDK integration another Name", def.Name)
 	}
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]string, len(def.Actions))
-	for i, a := range def.Actions {
-		keys[i] = a.Key
-	}
-	conc := req.Worker.Concurrency
-	if conc < 1 {
-		conc = 1
-	}
-	w, err := s.Store.CreateWorker(ctx, store.Worker{
-		OrgID: p.Org.ID, IntegrationID: in.ID, Name: req.Worker.Name, SDK: req.Worker.SDK, Version: in.LatestVersion,
-		Actions: keys, Concurrency: conc, KeyID: p.KeyID,
-	})
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,14 @@
 // worker at a time; a worker renews its leases with heartbeats, and an
 // invocation whose lease runs out without a result (its worker died) is
 // claimed by another worker, up to MaxAttempts times. The action's own
-// HTTP calls come back to the server through [Service.HTTP] and go out
-// through the executor's proxy path, which adds the connection's
-// credentials: the worker never holds a secret.
+// HTTP calls come back to the server and go out through the executor's
+// proxy path (package action), which adds the connection's credentials:
+// the worker never holds a secret.
+//
+// A worker acts with the API key it registered with. Registering needs the
+// build permission and, for an integration that exists, the right to use
+// it; every later request of the worker must come with the same key, and
+// is refused once its member may no longer use the integration.
 //
 // On PostgreSQL several server nodes share the queue: claims skip rows
 // another node is locking, and a node notices invocations queued or
@@ -25,8 +30,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/calllog"
-	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -50,7 +55,7 @@ const (
 // Config wires a Service.
 type Config struct {
 	Store    *store.Store
-	Executor *executor.Executor
+	Rules    *access.Rules
 	Recorder *calllog.Recorder
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
@@ -112,14 +117,24 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Connected counts the integration's connected workers.
-func (s *Service) Connected(ctx context.Context, orgID, integrationID string) (int, error) {
-	return s.Store.LiveWorkers(ctx, orgID, integrationID, "", s.liveSince())
+// Connected counts the connected workers of an integration p may see.
+func (s *Service) Connected(ctx context.Context, p access.Principal, in store.Integration) (int, error) {
+	if ok, err := s.Rules.MayUse(ctx, p, in); err != nil || !ok {
+		return 0, err
+	}
+	return s.Store.LiveWorkers(ctx, p.Org.ID, in.ID, "", s.liveSince())
 }
 
-// Workers lists the integration's connected workers.
-func (s *Service) Workers(ctx context.Context, orgID, integrationID string) ([]store.Worker, error) {
-	all, err := s.Store.ListWorkers(ctx, orgID, integrationID, s.liveSince())
+// Workers lists the connected workers of an integration p may see.
+func (s *Service) Workers(ctx context.Context, p access.Principal, ref string) ([]store.Worker, error) {
+	if err := p.May(access.Read); err != nil {
+		return nil, err
+	}
+	in, err := s.Rules.Integration(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Store.ListWorkers(ctx, p.Org.ID, in.ID, s.liveSince())
 	if err != nil {
 		return nil, err
 	}

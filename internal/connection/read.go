@@ -1,0 +1,49 @@
+package connection
+
+import (
+	"context"
+
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// List lists the connections of an integration p may see: the shared ones
+// and p's own.
+func (s *Service) List(ctx context.Context, p access.Principal, ref string) ([]store.Connection, error) {
+	t, err := s.target(ctx, p, access.Read, ref)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Store.ListConnections(ctx, p.Org.ID, t.Integration.ID, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, c := range all {
+		if p.Sees(c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Get loads one connection p may see.
+func (s *Service) Get(ctx context.Context, p access.Principal, ref, cid string) (store.Connection, error) {
+	_, c, err := s.visible(ctx, p, access.Read, ref, cid)
+	return c, err
+}
+
+// Secrets are the credential values of the connection a call by p in env
+// would use, so that a page showing what an API echoed can mask them.
+// They live only as long as the request that asked.
+func (s *Service) Secrets(ctx context.Context, p access.Principal, integrationID, env string) []string {
+	c, err := s.Store.ResolveConnection(ctx, p.Org.ID, integrationID, env, p.User.ID)
+	if err != nil || !p.Sees(c) {
+		return nil
+	}
+	creds, err := s.Auth.Open(c)
+	if err != nil {
+		return nil
+	}
+	return creds.Secrets()
+}

@@ -1,0 +1,135 @@
+package org
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/vault"
+)
+
+// Invitation is a member to add.
+type Invitation struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	// WithKey also makes the member's first API key (for automation);
+	// the dashboard only hands out the sign-in link.
+	WithKey bool `json:"-"`
+}
+
+// Invited is the member added, with what to hand them: the single-use link
+// with which they set a password, and the API key when one was asked for.
+// Both are shown once.
+type Invited struct {
+	User        store.User `json:"user"`
+	Key         string     `json:"key,omitempty"`
+	SigninURL   string     `json:"signin_url"`
+	LinkExpires time.Time  `json:"signin_url_expires_at"`
+}
+
+// NewAPIKey makes a key to show once, its prefix and its hash.
+func NewAPIKey() (key, prefix, hash string) {
+	key = vault.NewToken("pb_", 24)
+	return key, key[:10], vault.HashToken(key)
+}
+
+// Invite adds a member with a role no higher than the inviter's own.
+func (s *Service) Invite(ctx context.Context, p access.Principal, in Invitation) (*Invited, error) {
+	if err := p.May(access.ManageOrg); err != nil {
+		return nil, err
+	}
+	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
+	var errs []problem.FieldError
+	if !strings.Contains(in.Email, "@") || len(in.Email) > 254 {
+		errs = append(errs, problem.FieldError{Field: "email", Message: "must be the email address the member will sign in with"})
+	}
+	switch {
+	case access.Rank(in.Role) == 0:
+		errs = append(errs, problem.FieldError{Field: "role", Message: "must be owner, admin, developer or viewer"})
+	case !p.Outranks(in.Role):
+		errs = append(errs, problem.FieldError{Field: "role", Message: "you cannot grant a role above your own"})
+	}
+	if len(errs) > 0 {
+		return nil, problem.Invalid("the member is not valid", errs)
+	}
+	out := &Invited{}
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.CreateUser(ctx, store.User{OrgID: p.Org.ID, Email: in.Email, Name: in.Name, Role: in.Role})
+		if err != nil {
+			return err
+		}
+		out.User = u
+		if in.WithKey {
+			key, prefix, hash := NewAPIKey()
+			if _, err := tx.CreateAPIKey(ctx, u, "default", prefix, hash); err != nil {
+				return err
+			}
+			out.Key = key
+		}
+		if out.SigninURL, out.LinkExpires, err = s.Accounts.NewLink(ctx, tx, u, store.LinkInvite, p.User.ID, account.InviteLinkTTL); err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionInvite, "user", u.ID, map[string]any{"email": u.Email, "role": u.Role}))
+		return err
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, problem.Invalid("the member is not valid", []problem.FieldError{{Field: "email", Message: "this address already belongs to a member"}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Keys lists p's own API keys (never their hashes).
+func (s *Service) Keys(ctx context.Context, p access.Principal) ([]store.APIKey, error) {
+	if p.User.ID == "" {
+		return nil, problem.Forbidden("only members have API keys")
+	}
+	return s.Store.ListAPIKeys(ctx, p.Org.ID, p.User.ID)
+}
+
+// CreateKey gives p another API key, shown once.
+func (s *Service) CreateKey(ctx context.Context, p access.Principal, name string) (store.APIKey, string, error) {
+	if p.User.ID == "" {
+		return store.APIKey{}, "", problem.Forbidden("only members have API keys")
+	}
+	if strings.TrimSpace(name) == "" {
+		return store.APIKey{}, "", problem.Invalid("name is required", []problem.FieldError{{Field: "name", Message: "give the key a name, e.g. \"ci\""}})
+	}
+	key, prefix, hash := NewAPIKey()
+	var k store.APIKey
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if k, err = tx.CreateAPIKey(ctx, p.User, strings.TrimSpace(name), prefix, hash); err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionKeyCreate, "key", k.ID, map[string]any{"name": k.Name}))
+		return err
+	})
+	return k, key, err
+}
+
+// RevokeKey revokes one of p's own keys; it stops working at once.
+func (s *Service) RevokeKey(ctx context.Context, p access.Principal, id string) error {
+	if p.User.ID == "" {
+		return problem.Forbidden("only members have API keys")
+	}
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.RevokeAPIKey(ctx, p.Org.ID, p.User.ID, id); err != nil {
+			return err
+		}
+		_, err := tx.AppendAudit(ctx, p.Audit(ActionKeyRevoke, "key", id, nil))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return access.NotFound("API key", id)
+	}
+	return err
+}
