@@ -27,13 +27,13 @@ func TestEditingAnAgentsToolsInThePage(t *testing.T) {
 	if err := in.Client.Do(ctx, "POST", "/v1/agents", map[string]any{"name": "Bot", "tools": []map[string]any{{"integration": integ.ID, "environment": "sandbox"}}}, &agent); err != nil {
 		t.Fatal(err)
 	}
-	s := newSite(t, in.URL)
-	s.setPassword(firstLink(t, in), "ada@example.com", "a long enough password")
-	_, page := s.get("/agents/" + agent.ID)
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	_, page := s.Get("/agents/" + agent.ID)
 	if !strings.Contains(page, `name="grant" value="`+integ.ID+`" checked`) {
 		t.Fatal("the page does not show the agent's current grant")
 	}
-	if code, _, _ := s.post("/agents/"+agent.ID+"/tools", url.Values{"action": {integ.ID + ":list"}}); code != http.StatusSeeOther {
+	if code, _, _ := s.Post("/agents/"+agent.ID+"/tools", url.Values{"action": {integ.ID + ":list"}}); code != http.StatusSeeOther {
 		t.Fatalf("save tools: %d", code)
 	}
 	var got struct {

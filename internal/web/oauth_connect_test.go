@@ -24,14 +24,14 @@ func TestConnectStartsOAuth(t *testing.T) {
 		"actions": [{"name": "List Events", "endpoint": "/events"}]}`), &made); err != nil {
 		t.Fatal(err)
 	}
-	s := newSite(t, in.URL)
-	s.setPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
 	page := "/integrations/" + made.ID + "/connections"
-	s.get(page)
-	if code, body, _ := s.post(page, url.Values{"environment": {"sandbox"}, "client_id": {"cal-client"}, "client_secret": {"cal-secret-value"}}); code != http.StatusSeeOther {
+	s.Get(page)
+	if code, body, _ := s.Post(page, url.Values{"environment": {"sandbox"}, "client_id": {"cal-client"}, "client_secret": {"cal-secret-value"}}); code != http.StatusSeeOther {
 		t.Fatalf("save the client: %d\n%s", code, body)
 	}
-	_, body := s.get(page)
+	_, body := s.Get(page)
 	if strings.Contains(body, "cal-secret-value") || strings.Contains(body, "cal-client") {
 		t.Fatal("the connections page shows the saved client")
 	}
@@ -39,7 +39,7 @@ func TestConnectStartsOAuth(t *testing.T) {
 	if m == nil || !strings.Contains(body, "not authorized yet") {
 		t.Fatalf("no Connect button for the pending connection:\n%s", body)
 	}
-	code, _, h := s.post(m[1], url.Values{})
+	code, _, h := s.Post(m[1], url.Values{})
 	if code != http.StatusSeeOther {
 		t.Fatalf("Connect: %d", code)
 	}

@@ -30,11 +30,11 @@ func TestRotatingKeysAndSecretsInThePages(t *testing.T) {
 	if err := in.Client.Do(ctx, "POST", "/v1/webhooks", map[string]any{"name": "GitHub", "source": "github", "secret": "first-secret"}, &hook); err != nil {
 		t.Fatal(err)
 	}
-	s := newSite(t, in.URL)
-	s.setPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
 
-	s.get("/agents/" + agent.ID)
-	code, page, _ := s.post("/agents/"+agent.ID+"/rotate", url.Values{})
+	s.Get("/agents/" + agent.ID)
+	code, page, _ := s.Post("/agents/"+agent.ID+"/rotate", url.Values{})
 	m := shownSecret.FindStringSubmatch(page)
 	if code != http.StatusOK || m == nil || !strings.HasPrefix(m[1], "pba_") || m[1] == agent.Key {
 		t.Fatalf("rotate agent key: %d, shown %v", code, m)
@@ -55,8 +55,8 @@ func TestRotatingKeysAndSecretsInThePages(t *testing.T) {
 		t.Fatalf("the old agent key still opens /mcp: %d", got)
 	}
 
-	s.get("/webhooks/" + hook.ID)
-	code, page, _ = s.post("/webhooks/"+hook.ID+"/rotate", url.Values{"secret": {"second-secret"}})
+	s.Get("/webhooks/" + hook.ID)
+	code, page, _ = s.Post("/webhooks/"+hook.ID+"/rotate", url.Values{"secret": {"second-secret"}})
 	if m := shownSecret.FindAllStringSubmatch(page, -1); code != http.StatusOK || len(m) < 2 || m[1][1] != "second-secret" {
 		t.Fatalf("rotate webhook secret: %d, shown %v", code, m)
 	}

@@ -58,8 +58,8 @@ func TestNoPageRendersASecret(t *testing.T) {
 	agentKey := agent["key"].(string)
 	secrets := []string{apiKey, bearerToken, webhookSecret, strings.TrimPrefix(webhookSecret, "whsec_"), agentKey, servertest.AdminToken}
 
-	s := newSite(t, in.URL)
-	s.setPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
 
 	check := func(what, body string) {
 		t.Helper()
@@ -70,16 +70,16 @@ func TestNoPageRendersASecret(t *testing.T) {
 		}
 	}
 	// Runs from the test step: the answer echoes the key.
-	s.get("/integrations/" + crmID + "/test")
-	code, body, _ := s.post("/integrations/"+crmID+"/test", url.Values{"action": {"ping"}, "environment": {"sandbox"}, "param.q": {"hi"}})
+	s.Get("/integrations/" + crmID + "/test")
+	code, body, _ := s.Post("/integrations/"+crmID+"/test", url.Values{"action": {"ping"}, "environment": {"sandbox"}, "param.q": {"hi"}})
 	if code != http.StatusOK || !strings.Contains(body, "HTTP 200") || !strings.Contains(body, "[REDACTED]") {
 		t.Fatalf("test run: %d\n%s", code, body)
 	}
 	check("the test step's result", body)
-	s.get("/integrations/" + bearerID + "/test")
-	_, body, _ = s.post("/integrations/"+bearerID+"/test", url.Values{"action": {"ping"}, "environment": {"production"}})
+	s.Get("/integrations/" + bearerID + "/test")
+	_, body, _ = s.Post("/integrations/"+bearerID+"/test", url.Values{"action": {"ping"}, "environment": {"production"}})
 	check("the bearer test step's result", body)
-	_, body, _ = s.post("/webhooks/"+firstWebhook(t, s)+"/test", url.Values{})
+	_, body, _ = s.Post("/webhooks/"+firstWebhook(t, s)+"/test", url.Values{})
 	check("sending a test event", body)
 
 	// Every page reachable by links, from the home page.
@@ -93,7 +93,7 @@ func TestNoPageRendersASecret(t *testing.T) {
 			continue
 		}
 		seen[p] = true
-		code, body := s.get(p)
+		code, body := s.Get(p)
 		if code != http.StatusOK {
 			t.Errorf("GET %s: %d", p, code)
 			continue
@@ -117,13 +117,13 @@ func TestNoPageRendersASecret(t *testing.T) {
 	t.Logf("checked %d pages", len(seen))
 }
 
-func firstWebhook(t *testing.T, s *site) string {
+func firstWebhook(t *testing.T, s *servertest.Site) string {
 	t.Helper()
-	_, body := s.get("/webhooks")
+	_, body := s.Get("/webhooks")
 	m := regexp.MustCompile(`href="/webhooks/(wh_[a-z0-9]+)"`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatal("no webhook listed")
 	}
-	s.get("/webhooks/" + m[1])
+	s.Get("/webhooks/" + m[1])
 	return m[1]
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
+	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 	"github.com/plugboard/plugboard/internal/web"
@@ -64,19 +65,19 @@ func TestSessions(t *testing.T) {
 		t.Run("an idle session ends and sends the member to sign in", func(t *testing.T) {
 			t.Parallel()
 			srv, _, clk, link := dashboard(t, engine, "http://dash.test")
-			s := newSite(t, srv.URL)
-			s.setPassword(link, "ada@example.com", "a long enough password")
+			s := servertest.NewSite(t, srv.URL)
+			s.SetPassword(link, "ada@example.com", "a long enough password")
 			clk.Advance(59 * time.Minute)
-			if code, _ := s.get("/"); code != http.StatusOK {
+			if code, _ := s.Get("/"); code != http.StatusOK {
 				t.Fatalf("within the idle timeout: %d", code)
 			}
 			clk.Advance(61 * time.Minute)
-			code, _ := s.get("/members")
+			code, _ := s.Get("/members")
 			if code != http.StatusSeeOther {
 				t.Fatalf("after the idle timeout: %d, want 303 to sign in", code)
 			}
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/members", nil)
-			resp, err := s.c.Do(req)
+			resp, err := s.Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,8 +89,8 @@ func TestSessions(t *testing.T) {
 		t.Run("a session ends at its lifetime even when used", func(t *testing.T) {
 			t.Parallel()
 			srv, _, clk, link := dashboard(t, engine, "http://dash.test")
-			s := newSite(t, srv.URL)
-			s.setPassword(link, "ada@example.com", "a long enough password")
+			s := servertest.NewSite(t, srv.URL)
+			s.SetPassword(link, "ada@example.com", "a long enough password")
 			// Used every 59 minutes, it never idles out; it still ends
 			// once 24 hours have passed since sign-in.
 			for i := 1; i <= 25; i++ {
@@ -98,7 +99,7 @@ func TestSessions(t *testing.T) {
 				if time.Duration(i)*59*time.Minute >= 24*time.Hour {
 					want = http.StatusSeeOther
 				}
-				if code, _ := s.get("/"); code != want {
+				if code, _ := s.Get("/"); code != want {
 					t.Fatalf("%d minutes after sign-in: %d, want %d", i*59, code, want)
 				}
 			}
@@ -106,25 +107,25 @@ func TestSessions(t *testing.T) {
 		t.Run("sign-out ends the session and links work once", func(t *testing.T) {
 			t.Parallel()
 			srv, _, _, link := dashboard(t, engine, "http://dash.test")
-			s := newSite(t, srv.URL)
-			s.setPassword(link, "ada@example.com", "a long enough password")
-			if code, _ := s.get(link); code != http.StatusGone {
+			s := servertest.NewSite(t, srv.URL)
+			s.SetPassword(link, "ada@example.com", "a long enough password")
+			if code, _ := s.Get(link); code != http.StatusGone {
 				t.Fatalf("second use of the link: %d, want 410", code)
 			}
-			if code, _, _ := s.post("/signout", url.Values{}); code != http.StatusSeeOther {
+			if code, _, _ := s.Post("/signout", url.Values{}); code != http.StatusSeeOther {
 				t.Fatalf("sign out: %d", code)
 			}
-			if code, _ := s.get("/"); code != http.StatusSeeOther {
+			if code, _ := s.Get("/"); code != http.StatusSeeOther {
 				t.Fatalf("after sign-out: %d, want 303", code)
 			}
-			s.get("/signin")
-			if code, body, _ := s.post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"wrong password!"}}); code != http.StatusUnauthorized || !strings.Contains(body, "do not match") {
+			s.Get("/signin")
+			if code, body, _ := s.Post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"wrong password!"}}); code != http.StatusUnauthorized || !strings.Contains(body, "do not match") {
 				t.Fatalf("wrong password: %d", code)
 			}
-			if code, _, _ := s.post("/signin", url.Values{"email": {"ADA@example.com"}, "password": {"a long enough password"}}); code != http.StatusSeeOther {
+			if code, _, _ := s.Post("/signin", url.Values{"email": {"ADA@example.com"}, "password": {"a long enough password"}}); code != http.StatusSeeOther {
 				t.Fatalf("sign in: %d", code)
 			}
-			if code, _ := s.get("/"); code != http.StatusOK {
+			if code, _ := s.Get("/"); code != http.StatusOK {
 				t.Fatalf("signed in again: %d", code)
 			}
 		})
@@ -140,10 +141,10 @@ func TestSessionCookies(t *testing.T) {
 		t.Run(tc.publicURL, func(t *testing.T) {
 			t.Parallel()
 			srv, _, _, link := dashboard(t, store.SQLite, tc.publicURL)
-			s := newSite(t, srv.URL)
-			s.get(link)
+			s := servertest.NewSite(t, srv.URL)
+			s.Get(link)
 			u, _ := url.Parse(link)
-			_, _, h := s.post(u.Path, url.Values{"token": {u.Query().Get("token")}, "email": {"ada@example.com"}, "password": {"a long enough password"}, "confirm": {"a long enough password"}})
+			_, _, h := s.Post(u.Path, url.Values{"token": {u.Query().Get("token")}, "email": {"ada@example.com"}, "password": {"a long enough password"}, "confirm": {"a long enough password"}})
 			var found *http.Cookie
 			for _, c := range (&http.Response{Header: h}).Cookies() {
 				if c.Name == tc.name && c.Value != "" {
@@ -163,10 +164,10 @@ func TestSessionCookies(t *testing.T) {
 func TestCSRFRefusal(t *testing.T) {
 	t.Parallel()
 	srv, _, _, link := dashboard(t, store.SQLite, "http://dash.test")
-	s := newSite(t, srv.URL)
-	s.setPassword(link, "ada@example.com", "a long enough password")
-	s.get("/members")
-	good := s.csrf
+	s := servertest.NewSite(t, srv.URL)
+	s.SetPassword(link, "ada@example.com", "a long enough password")
+	s.Get("/members")
+	good := s.CSRF
 	invite := func(token string, header http.Header) (int, string) {
 		form := url.Values{"email": {"bob@example.com"}, "role": {"developer"}}
 		if token != "-" {
@@ -177,7 +178,7 @@ func TestCSRFRefusal(t *testing.T) {
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		code, body, _ := s.do(req)
+		code, body, _ := s.Do(req)
 		return code, body
 	}
 	for _, tc := range []struct {
@@ -200,12 +201,12 @@ func TestCSRFRefusal(t *testing.T) {
 	}
 
 	// Signed-out forms carry the token of a cookie.
-	anon := newSite(t, srv.URL)
-	if code, _, _ := anon.post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"a long enough password"}}); code != http.StatusForbidden {
+	anon := servertest.NewSite(t, srv.URL)
+	if code, _, _ := anon.Post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"a long enough password"}}); code != http.StatusForbidden {
 		t.Fatalf("sign-in without the form's token: %d, want 403", code)
 	}
-	anon.get("/signin")
-	if code, _, _ := anon.post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"a long enough password"}}); code != http.StatusSeeOther {
+	anon.Get("/signin")
+	if code, _, _ := anon.Post("/signin", url.Values{"email": {"ada@example.com"}, "password": {"a long enough password"}}); code != http.StatusSeeOther {
 		t.Fatalf("sign-in with the form's token: %d, want 303", code)
 	}
 }
