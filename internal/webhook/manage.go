@@ -105,17 +105,21 @@ func (s *Service) view(ctx context.Context, p access.Principal, w store.Webhook)
 	return v, nil
 }
 
-// sees reports whether p may see a trigger: one that forwards, or one
-// whose integration p may use.
+// sees reports whether p may see a trigger: one that forwards, one whose
+// integration p may use, or one whose integration is gone (its runs say
+// so).
 func (s *Service) sees(ctx context.Context, p access.Principal, spec trigger.Spec) (bool, error) {
 	if spec.Integration == "" {
 		return true, nil
 	}
-	_, err := s.cfg.Rules.Integration(ctx, p, spec.Integration)
-	if pe, ok := problem.As(err); ok && pe.Status == 404 {
-		return false, nil
+	in, err := s.cfg.Store.GetIntegration(ctx, p.Org.ID, spec.Integration)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return s.cfg.Rules.MayUse(ctx, p, in)
 }
 
 // load loads a webhook of p's organization for an operation needing perm.
