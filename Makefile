@@ -1,4 +1,5 @@
 # Plugboard — `make help` lists the targets.
+SHELL    := /bin/bash
 GO       ?= go
 PKGS     ?= ./...
 TESTFLAGS ?= -timeout 25m
@@ -18,11 +19,11 @@ lint: ## fail on gofmt differences and go vet findings
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-test: lint ## lint, then run every test (SQLite, PostgreSQL, Redis, browser)
-	$(GO) test $(TESTFLAGS) $(PKGS)
+test: lint ## lint, then run every test (SQLite, PostgreSQL, Redis, browser); lists skipped tests, which fail CI
+	set -o pipefail; $(GO) test $(TESTFLAGS) -json $(PKGS) | $(GO) run ./cmd/testreport
 
 unit: ## run the tests without the lint step
-	$(GO) test $(TESTFLAGS) $(PKGS)
+	set -o pipefail; $(GO) test $(TESTFLAGS) -json $(PKGS) | $(GO) run ./cmd/testreport
 
 bench: ## run the benchmarks recorded in docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -37,8 +37,6 @@ func Rank(role string) int { return rank[role] }
 // which its grants name.
 func (p Principal) May(perm Permission) error {
 	switch {
-	case p.Kind == System:
-		return nil
 	case perm == Platform:
 		if p.User.PlatformAdmin && (p.Kind == Member || p.Kind == Worker) {
 			return nil
@@ -66,5 +64,5 @@ func (p Principal) May(perm Permission) error {
 // Outranks reports whether p may grant role to someone: never a role
 // above its own.
 func (p Principal) Outranks(role string) bool {
-	return p.Kind == System || (rank[role] > 0 && rank[role] <= rank[p.User.Role])
+	return rank[role] > 0 && rank[role] <= rank[p.User.Role]
 }

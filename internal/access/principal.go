@@ -36,8 +36,6 @@ const (
 	// Worker is an SDK worker, signed in with the API key it registered
 	// with.
 	Worker Kind = "worker"
-	// System is Plugboard itself (first start, maintenance).
-	System Kind = "system"
 )
 
 // Surface is where a request came in.
@@ -50,7 +48,6 @@ const (
 	MCP       Surface = "mcp"
 	Triggers  Surface = "trigger"
 	Workers   Surface = "worker"
-	Internal  Surface = "internal"
 )
 
 // Principal is who acts, and through which surface.
@@ -81,11 +78,10 @@ func FromSession(sp store.Principal, sessionID, ip string) Principal {
 	return Principal{Kind: Member, Via: Dashboard, Org: sp.Org, User: sp.User, SessionID: sessionID, IP: ip}
 }
 
-// AsWorker is the worker a member's API key signs in.
-func AsWorker(sp store.Principal, ip string) Principal {
-	p := FromKey(sp, ip)
-	p.Kind, p.Via = Worker, Workers
-	return p
+// AsWorker is the SDK worker a member's API key signs in.
+func AsWorker(key Principal) Principal {
+	key.Kind, key.Via = Worker, Workers
+	return key
 }
 
 // ForAgent is an agent of org acting for runAs (zero: with the shared
@@ -99,9 +95,6 @@ func ForAgent(agent store.Agent, org store.Org, runAs store.User) Principal {
 func ForTrigger(creator store.Principal, webhookID, triggerID string) Principal {
 	return Principal{Kind: Trigger, Via: Triggers, Org: creator.Org, User: creator.User, WebhookID: webhookID, TriggerID: triggerID}
 }
-
-// ForSystem is Plugboard itself acting in org.
-func ForSystem(org store.Org) Principal { return Principal{Kind: System, Via: Internal, Org: org} }
 
 // Actor names the principal in the call log: the API key, the agent, the
 // webhook or the dashboard member.

@@ -33,7 +33,7 @@ func (r *Rules) MayUse(ctx context.Context, p Principal, in store.Integration) (
 	if in.OrgID != p.Org.ID {
 		return false, nil
 	}
-	if p.Kind == System || p.User.ID == "" || rank[p.User.Role] >= rank[store.RoleAdmin] {
+	if p.User.ID == "" || rank[p.User.Role] >= rank[store.RoleAdmin] {
 		return true, nil
 	}
 	teams, err := r.store.IntegrationTeams(ctx, in.ID)
@@ -67,7 +67,7 @@ func (r *Rules) Integration(ctx context.Context, p Principal, ref string) (store
 // Hidden lists the integrations of p's organization that p may not see,
 // for the filters of lists (the call log). Owners and admins see all.
 func (r *Rules) Hidden(ctx context.Context, p Principal) ([]string, error) {
-	if p.Kind == System || p.User.ID == "" || rank[p.User.Role] >= rank[store.RoleAdmin] {
+	if p.User.ID == "" || rank[p.User.Role] >= rank[store.RoleAdmin] {
 		return nil, nil
 	}
 	return r.store.HiddenIntegrations(ctx, p.Org.ID, p.User.ID)

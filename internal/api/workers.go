@@ -17,11 +17,7 @@ import (
 // maxWorkerHTTPBody allows a 10 MB request body, base64-encoded in JSON.
 const maxWorkerHTTPBody = MaxBodyBytes*4/3 + 64<<10
 
-func asWorker(r *http.Request) access.Principal {
-	p := principal(r)
-	p.Kind, p.Via = access.Worker, access.Workers
-	return p
-}
+func asWorker(r *http.Request) access.Principal { return access.AsWorker(principal(r)) }
 
 func (a *API) registerWorker(w http.ResponseWriter, r *http.Request) {
 	var req wire.RegisterRequest

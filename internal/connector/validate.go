@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -219,12 +218,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func quoteAll(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, ", ")
 }

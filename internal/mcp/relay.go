@@ -13,15 +13,12 @@ import (
 const changesChannel = "plugboard_mcp_tools"
 
 // RelayChanges makes tool changes reach the MCP sessions of every node
-// sharing the PostgreSQL database behind pool: ToolsChanged announces them
+// sharing the store's PostgreSQL database: ToolsChanged announces them
 // with NOTIFY, and the returned function, run in a goroutine until ctx
 // ends, listens and refreshes this node's sessions. It returns once this
 // node listens, so no change made afterwards is missed; when the first
 // LISTEN fails, run keeps retrying.
-func (s *Server) RelayChanges(ctx context.Context, pool *pgxpool.Pool) (run func()) {
-	s.mu.Lock()
-	s.pool = pool
-	s.mu.Unlock()
+func (s *Server) RelayChanges(ctx context.Context) (run func()) {
 	conn, err := s.listen(ctx)
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "listen for MCP tool changes; retrying", "error", err)
@@ -60,7 +57,7 @@ func (s *Server) RelayChanges(ctx context.Context, pool *pgxpool.Pool) (run func
 }
 
 func (s *Server) listen(ctx context.Context) (*pgxpool.Conn, error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.cfg.Store.PgxPool().Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,9 +70,7 @@ func (s *Server) listen(ctx context.Context) (*pgxpool.Conn, error) {
 
 // announce tells the other nodes that an organization's tools changed.
 func (s *Server) announce(ctx context.Context, orgID string) {
-	s.mu.Lock()
-	pool := s.pool
-	s.mu.Unlock()
+	pool := s.cfg.Store.PgxPool()
 	if pool == nil {
 		return
 	}

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -72,8 +71,7 @@ type Server struct {
 	mu   sync.Mutex
 	live map[string]map[*session]struct{} // org id → initialized sessions
 
-	node string        // this node's id in change announcements
-	pool *pgxpool.Pool // set by RelayChanges; nil on SQLite
+	node string // this node's id in change announcements
 }
 
 // session is one agent's MCP session, served by an SDK server of its own

@@ -169,12 +169,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	return s, nil
 }
 
-// Handler is the node's whole HTTP surface.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Config is the effective configuration.
-func (s *Server) Config() config.Config { return s.cfg }
-
 // Start launches the background workers.
 func (s *Server) Start(ctx context.Context) {
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -185,8 +179,8 @@ func (s *Server) Start(ctx context.Context) {
 	// Tool changes reach the MCP sessions of every node sharing a
 	// PostgreSQL database: a deploy on one node reaches agents connected
 	// to another.
-	if pool := s.Store.PgxPool(); pool != nil {
-		s.goBackground(s.mcp.RelayChanges(bg, pool))
+	if s.Store.PgxPool() != nil {
+		s.goBackground(s.mcp.RelayChanges(bg))
 	}
 	s.Webhooks.Start(ctx)
 	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {

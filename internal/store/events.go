@@ -112,7 +112,7 @@ func scanEvent(row interface{ Scan(...any) error }) (Event, error) {
 
 // GetEvent loads an organization's event with its runs and their attempts.
 func (s *Store) GetEvent(ctx context.Context, orgID, eventID string) (Event, error) {
-	e, err := scanEvent(s.r.QueryRowContext(ctx, s.q(`SELECT `+eventCols+` FROM webhook_events WHERE org_id = ? AND id = ?`), orgID, eventID))
+	e, err := scanEvent(s.readRow(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE org_id = ? AND id = ?`, orgID, eventID))
 	if err != nil {
 		return e, err
 	}
@@ -175,21 +175,8 @@ func (s *Store) ListEvents(ctx context.Context, orgID, webhookID string, f Event
 	}
 	query := `SELECT e.id, e.org_id, e.webhook_id, e.provider_event_id, e.headers, ` + emptyBlob(s.engine) + `, e.source_ip, e.received_at
 		FROM webhook_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY e.id %s LIMIT %d`, order, limit)
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	out, err := queryAll(ctx, s.r, s.q(query), scanEvent, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i := range out {

@@ -61,7 +61,7 @@ type Principal struct {
 // CountOrgs reports how many organizations exist (0 on first start).
 func (s *Store) CountOrgs(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
 	return n, err
 }
 

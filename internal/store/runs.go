@@ -9,11 +9,11 @@ import (
 // RunForWork loads a trigger run and its event by run id alone, for the job
 // queue's workers.
 func (s *Store) RunForWork(ctx context.Context, runID string) (TriggerRun, Event, error) {
-	r, err := scanRun(s.r.QueryRowContext(ctx, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE id = ?`), runID))
+	r, err := scanRun(s.readRow(ctx, `SELECT `+runCols+` FROM trigger_runs WHERE id = ?`, runID))
 	if err != nil {
 		return r, Event{}, err
 	}
-	e, err := scanEvent(s.r.QueryRowContext(ctx, s.q(`SELECT `+eventCols+` FROM webhook_events WHERE id = ?`), r.EventID))
+	e, err := scanEvent(s.readRow(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE id = ?`, r.EventID))
 	return r, e, err
 }
 

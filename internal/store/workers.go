@@ -232,20 +232,7 @@ func (s *Store) LiveWorkers(ctx context.Context, orgID, integrationID, action st
 // ListWorkers lists an integration's workers seen since the given time,
 // newest first.
 func (s *Store) ListWorkers(ctx context.Context, orgID, integrationID string, since time.Time) ([]Worker, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+workerCols+` FROM workers WHERE org_id = ? AND integration_id = ? AND last_seen_at >= ? ORDER BY connected_at DESC, id DESC`), orgID, integrationID, since.UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Worker
-	for rows.Next() {
-		w, err := scanWorker(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, s.q(`SELECT `+workerCols+` FROM workers WHERE org_id = ? AND integration_id = ? AND last_seen_at >= ? ORDER BY connected_at DESC, id DESC`), scanWorker, orgID, integrationID, since.UnixMilli())
 }
 
 // PurgeWorkers deletes worker rows not seen since the given time.

@@ -98,12 +98,3 @@ func statusClass(status int) string {
 	}
 	return "bad"
 }
-
-// msText shows a latency with the precision that matters: tenths below
-// 10 ms, whole milliseconds above.
-func msText(f float64) string {
-	if f < 10 {
-		return fmt.Sprintf("%.1f ms", f)
-	}
-	return fmt.Sprintf("%.0f ms", f)
-}
