@@ -24,6 +24,18 @@ func (s *Service) Draft(ctx context.Context, p access.Principal, ref string) (*T
 // List lists the integrations p may see, newest first, each at its latest
 // version.
 func (s *Service) List(ctx context.Context, p access.Principal) ([]*Target, error) {
+	return s.visibleAt(ctx, p, executor.VersionLatest)
+}
+
+// Deployed lists the deployed integrations p may see, each at its deployed
+// version: what agents can be granted.
+func (s *Service) Deployed(ctx context.Context, p access.Principal) ([]*Target, error) {
+	return s.visibleAt(ctx, p, executor.VersionDeployed)
+}
+
+// visibleAt loads the integrations p may see at version; with
+// executor.VersionDeployed, those never deployed are left out.
+func (s *Service) visibleAt(ctx context.Context, p access.Principal, version int) ([]*Target, error) {
 	if err := p.May(access.Read); err != nil {
 		return nil, err
 	}
@@ -37,35 +49,10 @@ func (s *Service) List(ctx context.Context, p access.Principal) ([]*Target, erro
 	}
 	out := make([]*Target, 0, len(mine))
 	for _, in := range mine {
-		t, err := s.Loader.Load(ctx, p.Org.ID, in.ID, connector.Sandbox, executor.VersionLatest)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// Deployed lists the deployed integrations p may see, each at its deployed
-// version: what agents can be granted.
-func (s *Service) Deployed(ctx context.Context, p access.Principal) ([]*Target, error) {
-	if err := p.May(access.Read); err != nil {
-		return nil, err
-	}
-	all, err := s.Store.ListIntegrations(ctx, p.Org.ID)
-	if err != nil {
-		return nil, err
-	}
-	mine, err := s.Rules.Filter(ctx, p, all)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Target
-	for _, in := range mine {
-		if in.DeployedVersion == 0 {
+		if version == executor.VersionDeployed && in.DeployedVersion == 0 {
 			continue
 		}
-		t, err := s.Loader.Load(ctx, p.Org.ID, in.ID, connector.Production, executor.VersionDeployed)
+		t, err := s.Loader.Load(ctx, p.Org.ID, in.ID, connector.Sandbox, version)
 		if err != nil {
 			return nil, err
 		}

@@ -2,8 +2,9 @@ package store
 
 import "sync"
 
-// The hot path of every action call reads three rows: the caller's key,
-// the integration and the connection. On SQLite this node is the only
+// The hot path of every action call reads a few rows: the caller's key (or
+// the member a trigger or an agent acts for, and the organization), the
+// integration, its team restriction and the connection. On SQLite this node is the only
 // writer, so those reads are memoized in memory and invalidated by a
 // generation counter that every write to the tables behind them bumps after
 // it commits (see bump and Tx.touch; TestEveryConfigWriteInvalidates
@@ -51,6 +52,7 @@ type connKey struct{ org, integration, env, user string }
 type memos struct {
 	principals   memo[string, Principal] // API key hash → its principal
 	users        memo[string, Principal] // user id → the user and organization
+	orgs         memo[string, Org]
 	integrations memo[[2]string, Integration]
 	connections  memo[connKey, Connection]
 	teams        memo[string, []string] // integration → the teams it is restricted to

@@ -202,13 +202,23 @@ func (s *Store) PrincipalByEmail(ctx context.Context, email string) (Principal, 
 	return scanPrincipal(s.readRow(ctx, `SELECT `+principalCols+` FROM users u JOIN orgs o ON o.id = u.org_id WHERE lower(u.email) = lower(?)`, email))
 }
 
-// GetOrg loads an organization.
+// GetOrg loads an organization. Agents' calls read it every time, so it is
+// memoized like the key lookup.
 func (s *Store) GetOrg(ctx context.Context, orgID string) (Org, error) {
+	gen, memoized := s.memoGen()
+	if memoized {
+		if o, ok := s.memos.orgs.get(orgID, gen); ok {
+			return o, nil
+		}
+	}
 	var o Org
 	var c int64
 	err := s.readRow(ctx, `SELECT id, name, plan, product_name, logo_url, created_at FROM orgs WHERE id = ?`, orgID).
 		Scan(&o.ID, &o.Name, &o.Plan, &o.ProductName, &o.LogoURL, &c)
 	o.CreatedAt = ms(c)
+	if err == nil && memoized {
+		s.memos.orgs.put(orgID, gen, o)
+	}
 	return o, mapErr(err)
 }
 
