@@ -27,6 +27,8 @@ import (
 	"net/url"
 	"strings"
 
+	"sync/atomic"
+
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
@@ -52,6 +54,9 @@ type Trigger struct {
 	Spec   Spec
 	when   *vm.Program
 	params map[string]value
+	// runaway counts evaluations still running past their timeout; while
+	// there is one, the trigger is not evaluated again.
+	runaway atomic.Int32
 }
 
 // Compile checks spec and compiles its expressions. Errors name the field
@@ -80,7 +85,7 @@ func Compile(id string, spec Spec) (*Trigger, error) {
 		errs = append(errs, fmt.Errorf("environment must be sandbox or production, got %q", spec.Environment))
 	}
 	if strings.TrimSpace(spec.When) != "" {
-		p, err := expr.Compile(spec.When, expr.Env(envShape), expr.AsBool())
+		p, err := compileExpr(spec.When, expr.AsBool())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("when: %w", err))
 		}
@@ -100,15 +105,13 @@ func Compile(id string, spec Spec) (*Trigger, error) {
 	return t, nil
 }
 
-// envShape declares the variables so compilation catches unknown names.
-var envShape = map[string]any{"event": map[string]any{}, "headers": map[string]string{}, "webhook": map[string]any{}}
-
-// Match evaluates the condition; a trigger without one always matches.
+// Match evaluates the condition, within MatchTimeout and the budgets; a
+// trigger without one always matches.
 func (t *Trigger) Match(env map[string]any) (bool, error) {
 	if t.when == nil {
 		return true, nil
 	}
-	out, err := expr.Run(t.when, env)
+	out, err := t.bounded(MatchTimeout, func() (any, error) { return newEvaluation(env).run(t.when) })
 	if err != nil {
 		return false, fmt.Errorf("when: %w", err)
 	}
@@ -116,15 +119,23 @@ func (t *Trigger) Match(env map[string]any) (bool, error) {
 	return ok, nil
 }
 
-// Params evaluates the parameter mappings.
+// Params evaluates the parameter mappings, within ParamsTimeout and one
+// budget for all of them.
 func (t *Trigger) Params(env map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(t.params))
-	for name, v := range t.params {
-		got, err := v.eval(env)
-		if err != nil {
-			return nil, fmt.Errorf("params.%s: %w", name, err)
+	out, err := t.bounded(ParamsTimeout, func() (any, error) {
+		e := newEvaluation(env)
+		params := make(map[string]any, len(t.params))
+		for name, v := range t.params {
+			got, err := v.eval(e)
+			if err != nil {
+				return nil, fmt.Errorf("params.%s: %w", name, err)
+			}
+			params[name] = got
 		}
-		out[name] = got
+		return params, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return out.(map[string]any), nil
 }

@@ -1,27 +1,25 @@
 package trigger
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
 
 // value is a compiled parameter value: a literal, one expression, a text
 // template, or an object or array of values.
 type value interface {
-	eval(env map[string]any) (any, error)
+	eval(e *evaluation) (any, error)
 }
 
 type literal struct{ v any }
 
-func (l literal) eval(map[string]any) (any, error) { return l.v, nil }
+func (l literal) eval(*evaluation) (any, error) { return l.v, nil }
 
 type exprValue struct{ p *vm.Program }
 
-func (e exprValue) eval(env map[string]any) (any, error) { return expr.Run(e.p, env) }
+func (x exprValue) eval(e *evaluation) (any, error) { return e.run(x.p) }
 
 // template interpolates expression results between literal parts:
 // parts[0] expr[0] parts[1] expr[1] … parts[n].
@@ -30,42 +28,32 @@ type template struct {
 	exprs []*vm.Program
 }
 
-func (t template) eval(env map[string]any) (any, error) {
+func (t template) eval(e *evaluation) (any, error) {
 	var b strings.Builder
+	ctx := e.env[budgetKey].(budgetCtx)
 	for i, p := range t.parts {
 		b.WriteString(p)
 		if i < len(t.exprs) {
-			v, err := expr.Run(t.exprs[i], env)
+			v, err := e.run(t.exprs[i])
 			if err != nil {
 				return nil, err
 			}
-			b.WriteString(text(v))
+			s, err := render(ctx, v)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(s)
 		}
 	}
 	return b.String(), nil
 }
 
-// text renders a value inside a string: scalars as they read, objects and
-// arrays as JSON, nil as nothing.
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case map[string]any, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	return fmt.Sprint(v)
-}
-
 type object map[string]value
 
-func (o object) eval(env map[string]any) (any, error) {
+func (o object) eval(e *evaluation) (any, error) {
 	out := make(map[string]any, len(o))
 	for k, v := range o {
-		got, err := v.eval(env)
+		got, err := v.eval(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
@@ -76,10 +64,10 @@ func (o object) eval(env map[string]any) (any, error) {
 
 type array []value
 
-func (a array) eval(env map[string]any) (any, error) {
+func (a array) eval(e *evaluation) (any, error) {
 	out := make([]any, len(a))
 	for i, v := range a {
-		got, err := v.eval(env)
+		got, err := v.eval(e)
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
@@ -139,7 +127,7 @@ func compileString(s string) (value, error) {
 		if strings.TrimSpace(src) == "" {
 			return nil, fmt.Errorf("%q at byte %d has an empty {{ }}", s, offset+i)
 		}
-		p, err := expr.Compile(src, expr.Env(envShape))
+		p, err := compileExpr(src)
 		if err != nil {
 			return nil, fmt.Errorf("in {{%s}} at byte %d: %w", src, offset+i, err)
 		}

@@ -3,7 +3,10 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +101,41 @@ func TestTriggerRunsActionOncePerEvent(t *testing.T) {
 			t.Fatalf("succeeded events = %+v, %v", page, err)
 		}
 	})
+}
+
+// The outside review's crasher: a condition that builds gigabytes from a
+// literal killed the server. It is refused when saved, and a condition that
+// exceeds its budget on an event a sender crafted costs that event its
+// match, nothing more: the delivery is stored and answered, and the next
+// one is too.
+func TestHostileConditionsCannotHurtTheIntake(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, "sqlite")
+	ctx := context.Background()
+	_, err := srv.Client.CreateWebhook(ctx, client.WebhookInput{Name: "Crash", Source: "stripe", Triggers: []client.TriggerSpec{{
+		When: `len(repeat("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 999999)) > 0`, URL: "https://example.com/in",
+	}}})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusBadRequest || !strings.Contains(ce.Detail, "repeat is not available in triggers") {
+		t.Fatalf("saving repeat: %v", err)
+	}
+	wh, err := srv.Client.CreateWebhook(ctx, client.WebhookInput{Name: "Greedy", Source: "stripe", Triggers: []client.TriggerSpec{{
+		When: `len(join(map(event.data.items, event.data.blob), ",")) > 0`, URL: "https://example.com/in",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := stripeSigner(t, wh.Secret)
+	items := strings.Repeat(`1,`, 999) + `1`
+	for i := range 2 {
+		body := []byte(fmt.Sprintf(`{"id": "evt_%d", "data": {"blob": %q, "items": [%s]}}`, i, strings.Repeat("x", 100_000), items))
+		r := deliver(t, wh.URL, body, sign(body))
+		e, err := srv.Client.GetEvent(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Status != "received" || len(e.Runs) != 0 {
+			t.Fatalf("event %d matched a condition over its budget: %+v", i, e)
+		}
+	}
 }
