@@ -94,6 +94,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
 		return nil, err
 	}
+	if err := checkKey(ctx, cfg, s.Store, s.Vault); err != nil {
+		return nil, err
+	}
 	conc, rate, closeLimits, err := limit.New(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)

@@ -199,4 +199,5 @@ var sealedTables = []struct{ name, column string }{
 	{"webhooks", "secret"},
 	{"webhooks", "previous_secret"},
 	{"oauth_states", "verifier"},
+	{"vault_canary", "sealed"},
 }
