@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -59,10 +59,12 @@ func (s *Service) SetPassword(ctx context.Context, token string, in PasswordInpu
 	var errs []problem.FieldError
 	email := ""
 	if link.First() {
-		email = strings.TrimSpace(in.Email)
-		if !strings.Contains(email, "@") || len(email) > 254 {
-			errs = append(errs, problem.FieldError{Field: "email", Message: "enter the email address you will sign in with"})
+		if email, err = naming.Email(in.Email); err != nil {
+			errs = append(errs, problem.FieldError{Field: "email", Message: err.Error() + "; the address you will sign in with"})
 		}
+	}
+	if in.Name, err = naming.Optional(naming.Name)(in.Name); err != nil {
+		errs = append(errs, problem.FieldError{Field: "name", Message: err.Error()})
 	}
 	if msg := passwordProblem(in.Password, in.Confirm); msg != "" {
 		errs = append(errs, problem.FieldError{Field: "password", Message: msg})

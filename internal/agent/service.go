@@ -23,6 +23,7 @@ import (
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -96,16 +97,19 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
 		return store.Agent{}, "", problem.Invalid("name is required", []problem.FieldError{{Field: "name", Message: "give the agent a name, e.g. \"support bot\""}})
 	}
+	name, err := naming.Field("name", naming.Name, *in.Name)
+	if err != nil {
+		return store.Agent{}, "", err
+	}
 	var grants []store.Grant
 	if in.Tools != nil {
-		var err error
 		if grants, err = s.grants(ctx, p, *in.Tools, nil); err != nil {
 			return store.Agent{}, "", err
 		}
 	}
 	key, prefix, hash := NewKey()
-	ag := store.Agent{OrgID: p.Org.ID, Name: strings.TrimSpace(*in.Name), KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID}
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if ag, err = tx.CreateAgent(ctx, ag, hash); err != nil {
 			return err
@@ -130,7 +134,9 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id string, in 
 		if strings.TrimSpace(*in.Name) == "" {
 			return store.Agent{}, problem.Invalid("name must not be empty", []problem.FieldError{{Field: "name", Message: "give the agent a name"}})
 		}
-		ag.Name = strings.TrimSpace(*in.Name)
+		if ag.Name, err = naming.Field("name", naming.Name, *in.Name); err != nil {
+			return store.Agent{}, err
+		}
 	}
 	if in.Tools != nil {
 		if ag.Grants, err = s.grants(ctx, p, *in.Tools, ag.Grants); err != nil {

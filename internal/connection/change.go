@@ -7,6 +7,7 @@ import (
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -28,6 +29,9 @@ func (s *Service) Create(ctx context.Context, p access.Principal, ref string, in
 		return nil, problem.Forbidden("only a member can own a personal connection")
 	}
 	if err := check(t.Definition.Auth, &in.Environment, &in.Credentials, &in.BaseURL); err != nil {
+		return nil, err
+	}
+	if in.Name, err = naming.Field("name", naming.Optional(naming.Name), in.Name); err != nil {
 		return nil, err
 	}
 	c := store.Connection{
@@ -87,7 +91,9 @@ func (s *Service) Update(ctx context.Context, p access.Principal, ref, cid strin
 		changed = append(changed, "credentials")
 	}
 	if ch.Name != nil {
-		c.Name = *ch.Name
+		if c.Name, err = naming.Field("name", naming.Optional(naming.Name), *ch.Name); err != nil {
+			return store.Connection{}, err
+		}
 		changed = append(changed, "name")
 	}
 	if ch.BaseURL != nil {

@@ -4,12 +4,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/plugboard/plugboard/internal/naming"
 )
 
 // Limits a definition must respect.
 const (
-	MaxNameLength     = 100
+	MaxNameLength     = naming.MaxName
 	MaxKeyLength      = 64
 	MaxTimeoutSeconds = 30
 )
@@ -27,12 +28,12 @@ var (
 // It expects defaults to be applied ([Parse] does both).
 func (d *Definition) Validate() error {
 	var p problems
-	switch n := utf8.RuneCountInString(d.Name); {
-	case strings.TrimSpace(d.Name) == "":
+	if strings.TrimSpace(d.Name) == "" {
 		p.add("name", "required; give the integration a name")
-	case n > MaxNameLength:
-		p.add("name", "is %d characters long; keep it to %d", n, MaxNameLength)
+	} else {
+		p.checkText("name", d.Name, naming.Name)
 	}
+	p.checkText("description", d.Description, naming.Description)
 	if d.BaseURL == "" {
 		if d.Environments[Sandbox].BaseURL == "" || d.Environments[Production].BaseURL == "" {
 			p.add("baseUrl", "required; the API's root URL, like https://api.example.com/v1")
@@ -218,4 +219,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkText holds a name or description to the rule every stored text
+// follows (package naming).
+func (p *problems) checkText(at, s string, rule func(string) (string, error)) {
+	if _, err := rule(s); err != nil {
+		p.add(at, "%s", err.Error())
+	}
 }

@@ -3,16 +3,17 @@ package connector
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/plugboard/plugboard/internal/naming"
 )
 
 func (p *problems) checkAction(at string, a *Action) {
-	switch n := utf8.RuneCountInString(a.Name); {
-	case a.Name == "":
+	if a.Name == "" {
 		p.add(join(at, "name"), `required; like "Create Contact"`)
-	case n > MaxNameLength:
-		p.add(join(at, "name"), "is %d characters long; keep it to %d", n, MaxNameLength)
+	} else {
+		p.checkText(join(at, "name"), a.Name, naming.Name)
 	}
+	p.checkText(join(at, "description"), a.Description, naming.Description)
 	switch {
 	case a.Key == "" && a.Name != "":
 		p.add(join(at, "key"), "cannot be derived from the name %q; set a key of letters, digits and underscores", a.Name)
@@ -38,6 +39,8 @@ func (p *problems) checkAction(at string, a *Action) {
 			continue
 		}
 		names[prm.Name] = true
+		p.checkText(pat, prm.Name, naming.Name)
+		p.checkText(join(pat, "description"), prm.Description, naming.Description)
 		p.checkParam(pat, a, prm)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/netguard"
 	"github.com/plugboard/plugboard/internal/openapi"
 	"github.com/plugboard/plugboard/internal/outbound"
@@ -43,6 +44,12 @@ type ImportInput struct {
 // Import creates an integration from an OpenAPI document and reports what
 // was imported and what was skipped, with the reason for each skip.
 func (s *Service) Import(ctx context.Context, p access.Principal, in ImportInput) (*Target, *openapi.Report, error) {
+	if strings.TrimSpace(in.Name) != "" {
+		var err error
+		if in.Name, err = naming.Field("name", naming.Name, in.Name); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := s.mayAdd(ctx, p, in.Name); err != nil {
 		return nil, nil, err
 	}

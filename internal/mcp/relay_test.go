@@ -2,12 +2,14 @@ package mcp_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
@@ -17,8 +19,9 @@ import (
 func TestDeployReachesSessionsOnOtherNodes(t *testing.T) {
 	t.Parallel()
 	db := storetest.PostgresURL(t)
-	first := servertest.Start(t, servertest.Options{DatabaseURL: db})
-	second := servertest.Start(t, servertest.Options{DatabaseURL: db})
+	shared := func(c *config.Config) { c.SecretKey = base64.StdEncoding.EncodeToString([]byte("relay-test-key-0123456789abcdefg")[:32]) }
+	first := servertest.Start(t, servertest.Options{DatabaseURL: db, Configure: shared})
+	second := servertest.Start(t, servertest.Options{DatabaseURL: db, Configure: shared})
 	up := newUpstream(t)
 	ctx := context.Background()
 

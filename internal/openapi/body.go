@@ -55,7 +55,7 @@ func (imp *importer) body(o operation, out connector.Params) (connector.Params, 
 		prm.In = connector.InBody
 		prm.Required = rb.Value.Required
 		if prm.Description == "" {
-			prm.Description = clip(rb.Value.Description, maxDescription)
+			prm.Description = describeText(rb.Value.Description, maxDescription)
 		}
 		return imp.addParam(o, out, prm), true
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/naming"
 )
 
 // ErrNoActions is returned when a document loads but none of its
@@ -23,7 +24,7 @@ const DefaultMaxSchemaDepth = 6
 
 // maxDescription bounds descriptions copied from the document: agents see
 // them in every tool listing, and some documents carry pages of Markdown.
-const maxDescription = 1000
+const maxDescription = naming.MaxDescription
 
 // Options narrow and adjust an import. The zero value imports every
 // operation with the first server's URL.
@@ -147,7 +148,7 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 		if def.Name == "" {
 			def.Name = strings.TrimSpace(info.Title)
 		}
-		def.Description = clip(info.Description, maxDescription)
+		def.Description = describeText(info.Description, maxDescription)
 	}
 	if def.Name == "" {
 		return nil, nil, errors.New("import openapi: the document has no info.title; set a name")
@@ -160,7 +161,7 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 			report.skip("externalDocs", "documentation URL %q left out: not an absolute http(s) URL", docs)
 		}
 	}
-	def.Name = clip(def.Name, maxNameLength)
+	def.Name = nameText(def.Name, maxNameLength)
 	def.Auth = importAuth(spec, report)
 	resolveAuthURLs(&def.Auth, def.BaseURL)
 

@@ -14,12 +14,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/naming"
 )
 
 // Limits the connector package puts on action names and keys.
 const (
-	maxNameLength = 100
-	maxKeyLength  = 64
+	maxNameLength = naming.MaxName
+	maxKeyLength  = connector.MaxKeyLength
 )
 
 // methodOrder is the order actions of one path are listed in: the order
@@ -228,10 +229,10 @@ func (imp *importer) uniqueName(o operation, key string) string {
 	if name == "" {
 		name = firstNonEmpty(o.op.OperationID, o.id())
 	}
-	name = clip(name, maxNameLength)
+	name = nameText(name, maxNameLength)
 	if imp.names[name] {
 		suffix := " (" + key + ")"
-		name = clip(name, maxNameLength-utf8.RuneCountInString(suffix)) + suffix
+		name = nameText(name, maxNameLength-utf8.RuneCountInString(suffix)) + suffix
 	}
 	imp.names[name] = true
 	return name

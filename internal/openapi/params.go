@@ -90,7 +90,7 @@ func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param,
 	prm := lift(p.Name, c.schema)
 	prm.In = p.In
 	prm.Required = p.Required || p.In == openapi3.ParameterInPath
-	if d := clip(p.Description, maxDescription); d != "" {
+	if d := describeText(p.Description, maxDescription); d != "" {
 		prm.Description = d
 	}
 	switch t := schemaTypeName(prm.Schema); {

@@ -20,7 +20,7 @@ func scalarKeywords(s *openapi3.Schema) map[string]any {
 		m["format"] = s.Format
 	}
 	if s.Description != "" {
-		m["description"] = clip(s.Description, maxPropertyDescription)
+		m["description"] = describeText(s.Description, maxPropertyDescription)
 	}
 	if len(s.Enum) > 0 {
 		m["enum"] = s.Enum

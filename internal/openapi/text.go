@@ -2,7 +2,8 @@ package openapi
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/plugboard/plugboard/internal/naming"
 )
 
 // slug lowercases s and turns every run of other characters than ASCII
@@ -32,27 +33,11 @@ func slug(s string) string {
 	return b.String()
 }
 
-// clip trims s and shortens it to at most max runes, cutting at a word
-// boundary when one is near and marking the cut with an ellipsis.
-func clip(s string, max int) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	cut, n := 0, 0
-	for i := range s {
-		if n == max-1 {
-			cut = i
-			break
-		}
-		n++
-	}
-	head := s[:cut]
-	if sp := strings.LastIndexAny(head, " \n\t"); sp > len(head)*3/4 {
-		head = head[:sp]
-	}
-	return strings.TrimSpace(head) + "…"
-}
+// nameText and describeText make a document's text fit the rules every
+// name and description follows (see package naming), cutting it to max
+// characters.
+func nameText(s string, max int) string     { return naming.Clean(s, max, false) }
+func describeText(s string, max int) string { return naming.Clean(s, max, true) }
 
 // describe joins an operation's summary and description, leaving out the
 // summary when the description already starts with it.
@@ -61,11 +46,11 @@ func describe(summary, description string) string {
 	description = strings.TrimSpace(description)
 	switch {
 	case summary == "":
-		return clip(description, maxDescription)
+		return describeText(description, maxDescription)
 	case description == "" || strings.HasPrefix(description, summary):
-		return clip(firstNonEmpty(description, summary), maxDescription)
+		return describeText(firstNonEmpty(description, summary), maxDescription)
 	default:
-		return clip(summary+"\n\n"+description, maxDescription)
+		return describeText(summary+"\n\n"+description, maxDescription)
 	}
 }
 

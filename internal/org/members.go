@@ -8,6 +8,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -44,10 +45,13 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, in Invitation)
 	if err := p.May(access.ManageOrg); err != nil {
 		return nil, err
 	}
-	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
 	var errs []problem.FieldError
-	if !strings.Contains(in.Email, "@") || len(in.Email) > 254 {
-		errs = append(errs, problem.FieldError{Field: "email", Message: "must be the email address the member will sign in with"})
+	var err error
+	if in.Email, err = naming.Email(in.Email); err != nil {
+		errs = append(errs, problem.FieldError{Field: "email", Message: err.Error() + "; the address the member will sign in with"})
+	}
+	if in.Name, err = naming.Optional(naming.Name)(in.Name); err != nil {
+		errs = append(errs, problem.FieldError{Field: "name", Message: err.Error()})
 	}
 	switch {
 	case access.Rank(in.Role) == 0:
@@ -59,7 +63,7 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, in Invitation)
 		return nil, problem.Invalid("the member is not valid", errs)
 	}
 	out := &Invited{}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.CreateUser(ctx, store.User{OrgID: p.Org.ID, Email: in.Email, Name: in.Name, Role: in.Role})
 		if err != nil {
 			return err
@@ -103,11 +107,15 @@ func (s *Service) CreateKey(ctx context.Context, p access.Principal, name string
 	if strings.TrimSpace(name) == "" {
 		return store.APIKey{}, "", problem.Invalid("name is required", []problem.FieldError{{Field: "name", Message: "give the key a name, e.g. \"ci\""}})
 	}
+	name, err := naming.Field("name", naming.Name, name)
+	if err != nil {
+		return store.APIKey{}, "", err
+	}
 	key, prefix, hash := NewAPIKey()
 	var k store.APIKey
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if k, err = tx.CreateAPIKey(ctx, p.User, strings.TrimSpace(name), prefix, hash); err != nil {
+		if k, err = tx.CreateAPIKey(ctx, p.User, name, prefix, hash); err != nil {
 			return err
 		}
 		_, err = tx.AppendAudit(ctx, p.Audit(ActionKeyCreate, "key", k.ID, map[string]any{"name": k.Name}))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/plan"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -45,7 +46,10 @@ func (s *Service) Update(ctx context.Context, p access.Principal, in Changes) (s
 		if strings.TrimSpace(*in.Name) == "" {
 			return store.Org{}, problem.Invalid("the organization needs a name", []problem.FieldError{{Field: "name", Message: "is required"}})
 		}
-		org.Name = strings.TrimSpace(*in.Name)
+		var err error
+		if org.Name, err = naming.Field("name", naming.Name, *in.Name); err != nil {
+			return store.Org{}, err
+		}
 		changed["name"] = org.Name
 	}
 	if in.ProductName != nil || in.LogoURL != nil {
@@ -53,7 +57,10 @@ func (s *Service) Update(ctx context.Context, p access.Principal, in Changes) (s
 			return store.Org{}, problem.Forbidden("white-label branding needs the agency plan; this organization is on %s", org.Plan)
 		}
 		if in.ProductName != nil {
-			org.ProductName = strings.TrimSpace(*in.ProductName)
+			var err error
+			if org.ProductName, err = naming.Field("product_name", naming.Optional(naming.Name), *in.ProductName); err != nil {
+				return store.Org{}, err
+			}
 			changed["product_name"] = org.ProductName
 		}
 		if in.LogoURL != nil {
@@ -106,23 +113,24 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewOrg) (*O
 		in.Plan = "free"
 	}
 	var errs []problem.FieldError
-	if strings.TrimSpace(in.Name) == "" {
-		errs = append(errs, problem.FieldError{Field: "name", Message: "is required"})
+	var err error
+	if in.Name, err = naming.Name(in.Name); err != nil {
+		errs = append(errs, problem.FieldError{Field: "name", Message: err.Error()})
 	}
 	if _, err := plan.Get(in.Plan); err != nil {
 		errs = append(errs, problem.FieldError{Field: "plan", Message: err.Error()})
 	}
-	if !strings.Contains(in.OwnerEmail, "@") || len(in.OwnerEmail) > 254 {
-		errs = append(errs, problem.FieldError{Field: "owner_email", Message: "must be an email address"})
+	if in.OwnerEmail, err = naming.Email(in.OwnerEmail); err != nil {
+		errs = append(errs, problem.FieldError{Field: "owner_email", Message: err.Error()})
 	}
 	if len(errs) > 0 {
 		return nil, problem.Invalid("the organization is not valid", errs)
 	}
 	key, prefix, hash := NewAPIKey()
 	out := &Opened{Key: key}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		out.Org, out.Owner, err = tx.CreateOrg(ctx, store.Org{Name: strings.TrimSpace(in.Name), Plan: in.Plan}, store.User{Email: strings.TrimSpace(in.OwnerEmail), Role: store.RoleOwner}, "owner", prefix, hash)
+		out.Org, out.Owner, err = tx.CreateOrg(ctx, store.Org{Name: in.Name, Plan: in.Plan}, store.User{Email: in.OwnerEmail, Role: store.RoleOwner}, "owner", prefix, hash)
 		if err != nil {
 			return err
 		}

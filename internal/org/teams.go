@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -23,12 +24,15 @@ func (s *Service) CreateTeam(ctx context.Context, p access.Principal, name strin
 	if err := p.May(access.ManageOrg); err != nil {
 		return store.Team{}, err
 	}
-	name = strings.TrimSpace(name)
-	if name == "" {
+	if strings.TrimSpace(name) == "" {
 		return store.Team{}, problem.Invalid("the team needs a name", []problem.FieldError{{Field: "name", Message: "is required"}})
 	}
+	name, err := naming.Field("name", naming.Name, name)
+	if err != nil {
+		return store.Team{}, err
+	}
 	var t store.Team
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if t, err = tx.CreateTeam(ctx, p.Org.ID, name); err != nil {
 			return err

@@ -223,7 +223,7 @@ func (w *world) rules() []rule {
 				return got
 			}},
 		}},
-		{name: "an invitation needs an email address", status: http.StatusBadRequest, says: "must be the email address the member will sign in with", cases: []surfaceCase{
+		{name: "an invitation needs an email address", status: http.StatusBadRequest, says: "must be an email address like ada@example.com", cases: []surfaceCase{
 			{"rest", func(t *testing.T) refusal {
 				return rest(w.owner.api.Do(w.ctx, "POST", "/v1/users", map[string]string{"email": "not-an-address", "role": "developer"}, nil))
 			}},
@@ -234,6 +234,8 @@ func (w *world) rules() []rule {
 			}},
 		}},
 
+		{name: "a name may not hold a NUL byte", status: http.StatusBadRequest, says: "contains a NUL byte at character 4", cases: w.nameCases("bad\x00name")},
+		{name: "a name may not be a megabyte long", status: http.StatusBadRequest, says: "is 1048576 characters long; keep it to 100", cases: w.nameCases(strings.Repeat("n", 1<<20))},
 		{name: "a revoked agent cannot change", says: "was revoked; create a new agent instead", cases: []surfaceCase{
 			{"rest edit", func(t *testing.T) refusal {
 				name := "renamed"
@@ -254,6 +256,75 @@ func (w *world) rules() []rule {
 				}
 				return refusal{text: "agent \"revoked\" was revoked; create a new agent instead"}
 			}},
+		}},
+	}
+}
+
+// nameCases gives name to everything a member names, on every surface
+// that names it: the one rule for names must refuse it everywhere alike.
+func (w *world) nameCases(name string) []surfaceCase {
+	invalid := func(r refusal) refusal {
+		if r.status == http.StatusUnprocessableEntity {
+			r.status = http.StatusBadRequest
+		}
+		return r
+	}
+	def := func(name string) json.RawMessage {
+		b, _ := json.Marshal(map[string]any{"name": name, "baseUrl": "https://x.example", "actions": []map[string]any{{"name": "A", "endpoint": "/a"}}})
+		return b
+	}
+	return []surfaceCase{
+		{"webhook (rest)", func(t *testing.T) refusal {
+			return rest(w.alice.api.Do(w.ctx, "POST", "/v1/webhooks", map[string]any{"name": name, "source": "standard"}, nil))
+		}},
+		{"webhook (dashboard)", func(t *testing.T) refusal {
+			return invalid(page(w.post(w.alice, "/webhooks", url.Values{"name": {name}, "source": {"standard"}})))
+		}},
+		{"webhook rename (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "PATCH", "/v1/webhooks/"+w.hook, map[string]any{"name": name}, nil))
+		}},
+		{"agent (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "POST", "/v1/agents", client.AgentInput{Name: &name}, nil))
+		}},
+		{"agent (dashboard)", func(t *testing.T) refusal {
+			return invalid(page(w.post(w.owner, "/agents", url.Values{"name": {name}})))
+		}},
+		{"agent rename (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "PATCH", "/v1/agents/"+w.agent.ID, client.AgentInput{Name: &name}, nil))
+		}},
+		{"team (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "POST", "/v1/teams", map[string]any{"name": name}, nil))
+		}},
+		{"api key (rest)", func(t *testing.T) refusal {
+			return rest(w.alice.api.Do(w.ctx, "POST", "/v1/keys", map[string]any{"name": name}, nil))
+		}},
+		{"organization (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "PATCH", "/v1/org", map[string]any{"name": name}, nil))
+		}},
+		{"organization (dashboard)", func(t *testing.T) refusal {
+			return invalid(page(w.post(w.owner, "/settings", url.Values{"name": {name}})))
+		}},
+		{"member (rest)", func(t *testing.T) refusal {
+			return rest(w.owner.api.Do(w.ctx, "POST", "/v1/users", map[string]string{"email": "named@example.com", "name": name, "role": "developer"}, nil))
+		}},
+		{"member (dashboard)", func(t *testing.T) refusal {
+			return invalid(page(w.post(w.owner, "/members", url.Values{"email": {"named@example.com"}, "name": {name}, "role": {"developer"}})))
+		}},
+		{"integration (rest)", func(t *testing.T) refusal {
+			_, err := w.alice.api.CreateIntegration(w.ctx, def(name))
+			return rest(err)
+		}},
+		{"integration (dashboard)", func(t *testing.T) refusal {
+			return invalid(page(w.post(w.alice, "/integrations/new", url.Values{"name": {name}, "baseUrl": {"https://x.example"}, "auth.type": {"none"}})))
+		}},
+		{"connection (rest)", func(t *testing.T) refusal {
+			_, err := w.alice.api.AddConnection(w.ctx, w.open.ID, client.ConnectionInput{Environment: "production", Name: name, Credentials: map[string]string{"api_key": "k"}})
+			return rest(err)
+		}},
+		{"worker registration", func(t *testing.T) refusal {
+			reg := w.registration("Named")
+			reg.Worker.Name = name
+			return rest(w.alice.api.Do(w.ctx, "POST", wire.PathRegister, reg, nil))
 		}},
 	}
 }

@@ -23,6 +23,12 @@ type agentRow struct {
 }
 
 func (wb *Web) agentList(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return wb.renderAgents(w, r, v, http.StatusOK, view{})
+}
+
+// renderAgents shows the agents and the new-agent form; a refused form
+// comes back with what was typed and ticked, and the reason.
+func (wb *Web) renderAgents(w http.ResponseWriter, r *http.Request, v *visit, status int, page view) error {
 	agents, err := wb.Agents.List(r.Context(), v.p)
 	if err != nil {
 		return err
@@ -35,9 +41,18 @@ func (wb *Web) agentList(w http.ResponseWriter, r *http.Request, v *visit) error
 	if err != nil {
 		return err
 	}
-	wb.render(w, r, v, http.StatusOK, "agents", view{Title: "Agents", Nav: "agents", Data: map[string]any{
+	ticked := map[string]bool{}
+	if r.Method == http.MethodPost {
+		for _, k := range append(r.PostForm["grant"], r.PostForm["action"]...) {
+			ticked[k] = true
+		}
+	}
+	page.Title, page.Nav = "Agents", "agents"
+	page.Data = map[string]any{
 		"Rows": rows, "Grantable": g, "CanManage": v.may(access.ManageOrg),
-	}})
+		"Name": r.PostFormValue("name"), "Environment": r.PostFormValue("environment"), "Ticked": ticked,
+	}
+	wb.render(w, r, v, status, "agents", page)
 	return nil
 }
 
@@ -72,9 +87,11 @@ func (wb *Web) grantables(r *http.Request, v *visit) ([]grantable, error) {
 func (wb *Web) agentCreate(w http.ResponseWriter, r *http.Request, v *visit) error {
 	name, tools := r.PostFormValue("name"), toolsFromForm(r)
 	ag, key, err := wb.Agents.Create(r.Context(), v.p, agent.Input{Name: &name, Tools: &tools})
+	if errs, ok := formErrors(err); ok {
+		return wb.renderAgents(w, r, v, http.StatusUnprocessableEntity, view{Errors: errs, Problem: "The agent was not created."})
+	}
 	if msg, ok := refusal(err); ok {
-		wb.redirect(w, r, "/agents", "The agent was not created: "+msg)
-		return nil
+		return wb.renderAgents(w, r, v, http.StatusUnprocessableEntity, view{Problem: "The agent was not created: " + msg})
 	}
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func (wb *Web) renderMembers(w http.ResponseWriter, r *http.Request, v *visit, s
 	limits, _ := plan.Get(v.p.Org.Plan)
 	wb.render(w, r, v, status, "members", view{Title: "Members", Nav: "members", Errors: errs, Data: map[string]any{
 		"Users": users, "Roles": roles, "CanInvite": v.may(access.ManageOrg), "Invited": invited,
-		"Org": v.p.Org, "CanBrand": v.may(access.OwnOrg), "WhiteLabel": limits.WhiteLabel,
+		"Form": typed(r, "/members"), "OrgForm": typed(r, "/settings"), "Org": v.p.Org, "CanBrand": v.may(access.OwnOrg), "WhiteLabel": limits.WhiteLabel,
 	}})
 	return nil
 }
@@ -66,3 +66,17 @@ func (wb *Web) orgSettings(w http.ResponseWriter, r *http.Request, v *visit) err
 }
 
 func ptr(s string) *string { return &s }
+
+// typed is what the member sent to the form at path, for a page that
+// shows the form again with a reason: nothing typed is lost. It is empty
+// when the page answers another request.
+func typed(r *http.Request, path string) map[string]string {
+	if r.Method != http.MethodPost || r.URL.Path != path {
+		return nil
+	}
+	out := make(map[string]string, len(r.PostForm))
+	for k := range r.PostForm {
+		out[k] = r.PostFormValue(k)
+	}
+	return out
+}

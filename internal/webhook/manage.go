@@ -12,6 +12,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/trigger"
@@ -264,9 +265,9 @@ func (s *Service) apply(ctx context.Context, p access.Principal, w *store.Webhoo
 		fields = append(fields, problem.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if in.Name != nil {
-		w.Name = strings.TrimSpace(*in.Name)
-		if w.Name == "" {
-			bad("name", "must not be empty")
+		var err error
+		if w.Name, err = naming.Name(*in.Name); err != nil {
+			bad("name", "%s", err)
 		}
 	}
 	if in.Options != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/plan"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -21,6 +22,29 @@ import (
 // ActionRegister names worker registrations in the audit trail.
 const ActionRegister = "worker.register"
 
+// MaxConcurrency bounds how many invocations one worker may hold at once.
+const MaxConcurrency = 256
+
+// checkInfo holds what a worker says about itself to the rules every
+// stored name follows.
+func checkInfo(w *wire.WorkerInfo) error {
+	var errs []problem.FieldError
+	var err error
+	if w.Name, err = naming.Optional(naming.Name)(w.Name); err != nil {
+		errs = append(errs, problem.FieldError{Field: "worker.name", Message: err.Error()})
+	}
+	if w.SDK, err = naming.Optional(naming.Name)(w.SDK); err != nil {
+		errs = append(errs, problem.FieldError{Field: "worker.sdk", Message: err.Error()})
+	}
+	if w.Concurrency > MaxConcurrency {
+		errs = append(errs, problem.FieldError{Field: "worker.concurrency", Message: fmt.Sprintf("is %d; a worker may take at most %d invocations at once (run more workers for more)", w.Concurrency, MaxConcurrency)})
+	}
+	if len(errs) > 0 {
+		return problem.Invalid("the worker's description is not valid", errs)
+	}
+	return nil
+}
+
 // Register creates or updates the code integration a worker brings and
 // records the worker. A new version is added only when the definition
 // (names, auth, base URL, actions and their schemas) changed. Registering
@@ -28,6 +52,9 @@ const ActionRegister = "worker.register"
 // needs the right to use it, as any other use does.
 func (s *Service) Register(ctx context.Context, p access.Principal, req wire.RegisterRequest) (*wire.RegisterResponse, error) {
 	if err := p.May(access.Build); err != nil {
+		return nil, err
+	}
+	if err := checkInfo(&req.Worker); err != nil {
 		return nil, err
 	}
 	def, err := Definition(req.Integration)
