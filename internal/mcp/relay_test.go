@@ -19,7 +19,9 @@ import (
 func TestDeployReachesSessionsOnOtherNodes(t *testing.T) {
 	t.Parallel()
 	db := storetest.PostgresURL(t)
-	shared := func(c *config.Config) { c.SecretKey = base64.StdEncoding.EncodeToString([]byte("relay-test-key-0123456789abcdefg")[:32]) }
+	shared := func(c *config.Config) {
+		c.SecretKey = base64.StdEncoding.EncodeToString([]byte("relay-test-key-0123456789abcdefg")[:32])
+	}
 	first := servertest.Start(t, servertest.Options{DatabaseURL: db, Configure: shared})
 	second := servertest.Start(t, servertest.Options{DatabaseURL: db, Configure: shared})
 	up := newUpstream(t)
