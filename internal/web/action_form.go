@@ -32,7 +32,7 @@ type paramRow struct {
 const blankRows = 2
 
 var (
-	methods    = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
+	methods    = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 	paramTypes = []struct{ Value, Label string }{{"string", "string"}, {"integer", "integer"}, {"number", "number"}, {"boolean", "boolean"}, {"object", "object"}, {"array", "array"}, {"", "any"}}
 	locations  = []struct{ Value, Label string }{{"", "automatic"}, {connector.InPath, "path"}, {connector.InQuery, "query"}, {connector.InHeader, "header"}, {connector.InBody, "body"}}
 )
@@ -66,12 +66,12 @@ func actionFromForm(r *http.Request, orig *connector.Action) (connector.Action, 
 		a.Headers = maps.Clone(orig.Headers)
 	}
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	form := actionForm{OrigKey: r.PostFormValue("orig_key"), Name: v("name"), Key: v("key"), Method: strings.ToUpper(v("method")), Endpoint: v("endpoint"), Description: v("description")}
+	form := actionForm{OrigKey: r.PostFormValue("orig_key"), Name: v("name"), Key: v("key"), Method: strings.ToUpper(v("method")), Endpoint: v("endpoint"), Description: prose(r, "description")}
 	a.Name, a.Key, a.Method, a.Endpoint, a.Description = form.Name, form.Key, form.Method, form.Endpoint, form.Description
 	a.Parameters = nil
 	for i := 0; i < maxRow(r); i++ {
 		at := func(k string) string { return fmt.Sprintf("params[%d].%s", i, k) }
-		row := paramRow{Index: len(form.Params), Name: v(at("name")), Orig: v(at("orig")), Type: v(at("type")), In: v(at("in")), Description: v(at("description")), Required: r.PostFormValue(at("required")) != ""}
+		row := paramRow{Index: len(form.Params), Name: v(at("name")), Orig: v(at("orig")), Type: v(at("type")), In: v(at("in")), Description: prose(r, at("description")), Required: r.PostFormValue(at("required")) != ""}
 		if row.Name == "" {
 			continue
 		}
@@ -97,6 +97,12 @@ func actionFromForm(r *http.Request, orig *connector.Action) (connector.Action, 
 		a.Parameters = append(a.Parameters, p)
 	}
 	return a, form
+}
+
+// prose reads a textarea: trimmed, with the CRLF line breaks browsers
+// submit made LF again, so a description saved unchanged stays the same.
+func prose(r *http.Request, k string) string {
+	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue(k), "\r\n", "\n"))
 }
 
 // maxRow is one past the highest parameter row index the form sent; rows

@@ -38,7 +38,7 @@ func applyDetails(r *http.Request, base *connector.Definition) *connector.Defini
 	d := *base
 	d.Actions = slices.Clone(base.Actions)
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	d.Name, d.Description, d.BaseURL, d.DocumentationURL = f("name"), f("description"), f("baseUrl"), f("documentationUrl")
+	d.Name, d.Description, d.BaseURL, d.DocumentationURL = f("name"), prose(r, "description"), f("baseUrl"), f("documentationUrl")
 	kind := f("auth.type")
 	a := connector.Auth{Type: kind}
 	switch kind {
