@@ -47,6 +47,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		Body:           s.body,
 		IdempotencyKey: s.idempotencyKey,
 		Timeout:        timeout,
+		Redirects:      redirectPolicy(t.Definition),
 		Prepare: func(r *http.Request) error {
 			sent = r
 			telemetry.Propagator().Inject(ctx, propagation.HeaderCarrier(r.Header))
@@ -101,6 +102,15 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	return result, nil
 }
 
+// redirectPolicy is the definition's choice for redirects to another
+// origin; credentials never follow them either way.
+func redirectPolicy(d *connector.Definition) outbound.RedirectPolicy {
+	if d.Redirects == connector.RedirectsSameOrigin {
+		return outbound.SameOriginRedirects
+	}
+	return outbound.FollowRedirects
+}
+
 func headerOf(r *http.Request) http.Header {
 	if r == nil {
 		return http.Header{}
@@ -112,7 +122,10 @@ func headerOf(r *http.Request) http.Header {
 func callProblem(t *Target, err error) error {
 	var blocked *netguard.BlockedError
 	var tooLarge *outbound.TooLargeError
+	var redirect *outbound.RedirectError
 	switch {
+	case errors.As(err, &redirect):
+		return &problem.Error{Status: http.StatusBadGateway, Title: "Redirect refused", Detail: redirectDetail(t, redirect), Cause: err}
 	case errors.As(err, &blocked):
 		return &problem.Error{Status: http.StatusBadGateway, Title: "Destination refused", Detail: blocked.Error(), Cause: err}
 	case errors.As(err, &tooLarge):
@@ -133,6 +146,18 @@ func callProblem(t *Target, err error) error {
 		return p
 	}
 	return &problem.Error{Status: http.StatusBadGateway, Title: "Upstream unreachable", Detail: err.Error(), Cause: err}
+}
+
+// redirectDetail says which redirect was not followed and what to change.
+func redirectDetail(t *Target, e *outbound.RedirectError) string {
+	switch e.Reason {
+	case outbound.TooManyRedirects:
+		return fmt.Sprintf("the upstream redirected more than %d times; call the final URL directly", e.Limit)
+	case outbound.InsecureRedirect:
+		return fmt.Sprintf("the upstream redirected from https to plain http (%s); Plugboard does not send a call over plain http once it started on https", e.To)
+	}
+	return fmt.Sprintf("the upstream redirected to another origin, %s; integration %q follows redirects only within %s. "+
+		"To follow them, set \"redirects\": \"follow\" in its definition (credentials are never sent to another origin)", e.To, t.Integration.Name, e.From)
 }
 
 func truncate(b []byte) string {
