@@ -85,10 +85,11 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		entry.Status, entry.Attempts = resp.Status, resp.Attempts
 		entry.ResponseHeaders = headerText(maskHeaders(resp.Header, authSpec, secrets))
 		entry.ResponseBody = truncate(logging.RedactJSON(resp.Body, secrets...))
+		shown := withoutSecrets(resp, secrets)
 		result = &Result{
-			Status: resp.Status, Headers: firstValues(resp.Header), Body: decodeBody(resp.Header, resp.Body),
+			Status: shown.Status, Headers: firstValues(shown.Header), Body: decodeBody(shown.Header, shown.Body),
 			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
-			raw:     resp,
+			raw:     shown,
 			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
 		}
 	}
@@ -192,6 +193,25 @@ func redactURL(u string, a connector.Auth, secrets []string) string {
 		}
 	}
 	return out
+}
+
+// withoutSecrets is the answer as the caller may see it: an API that
+// echoes the connection's credentials, in its body or its headers, must not
+// hand them to whoever called it. Only the credential values are masked;
+// the rest of the answer is the API's own.
+func withoutSecrets(resp *outbound.Response, secrets []string) *outbound.Response {
+	if len(secrets) == 0 {
+		return resp
+	}
+	shown := *resp
+	shown.Body = logging.MaskSecrets(resp.Body, secrets...)
+	shown.Header = resp.Header.Clone()
+	for _, vals := range shown.Header {
+		for i, v := range vals {
+			vals[i] = string(logging.MaskSecrets([]byte(v), secrets...))
+		}
+	}
+	return &shown
 }
 
 // maskHeaders hides secrets in headers kept for logs and shown to users:

@@ -1,0 +1,61 @@
+package mcp_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/plugboard/plugboard/client"
+)
+
+const echoKey = "mcp-echo-secret-42"
+
+// echoTool deploys an integration whose API repeats what it received (its
+// API key in the body and a header, and the raw request body), and returns
+// an agent session that may call it as echo_api__echo.
+func echoTool(t *testing.T) (*env, *sdk.ClientSession) {
+	t.Helper()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Echo-Key", r.Header.Get("X-API-Key"))
+		writeJSON(w, http.StatusOK, map[string]any{"x_api_key": r.Header.Get("X-API-Key"), "body": string(body)})
+	}))
+	t.Cleanup(up.Close)
+	e := newEnv(t, "")
+	def := fmt.Sprintf(`{"name": "Echo API", "baseUrl": %q, "auth": {"type": "api_key", "location": "header", "key": "X-API-Key"},
+		"actions": [{"key": "echo", "name": "Echo", "method": "POST", "endpoint": "/echo", "parameters": {"i": "integer", "n": "number"}}]}`, up.URL)
+	in, err := e.srv.Client.CreateIntegration(e.ctx, json.RawMessage(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Client.AddConnection(e.ctx, in.ID, client.ConnectionInput{Environment: "production", Credentials: map[string]string{"api_key": echoKey}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Client.Deploy(e.ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	agent := e.agent(t, "echo bot", client.AgentGrant{Integration: in.Slug})
+	return e, e.mustConnect(t, agent.Key, nil)
+}
+
+// A tool result never hands the agent the connection's credential, even
+// when the API repeats it back.
+func TestToolResultsMaskEchoedCredentials(t *testing.T) {
+	t.Parallel()
+	e, cs := echoTool(t)
+	res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "echo_api__echo", Arguments: map[string]any{}})
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %s", err, text(res))
+	}
+	for what, got := range map[string]string{"text": text(res), "structured content": jsonOf(t, res.StructuredContent)} {
+		if strings.Contains(got, echoKey) || !strings.Contains(got, "[REDACTED]") {
+			t.Errorf("the %s shows the credential or no [REDACTED]: %s", what, got)
+		}
+	}
+}
