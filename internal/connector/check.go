@@ -74,16 +74,20 @@ func describe(p *Param) string {
 }
 
 // placementProblem refuses values that do not fit where they go: path
-// values that would change which resource the path names (empty and dot
-// segments), and header values that would end the header.
+// values that would change which resource the path names (empty, or dot
+// segments however written), and header values that would end the header.
 func placementProblem(in string, v any) string {
 	switch in {
 	case InPath:
-		switch scalarString(v) {
-		case "":
+		s := scalarString(v)
+		if s == "" {
 			return "must not be empty; it fills a segment of the path"
-		case ".", "..":
-			return `must not be "." or ".."; it fills a segment of the path`
+		}
+		// The value is escaped into one segment, but a server that decodes
+		// it again, or splits it at an escaped "/" or a "\", would see
+		// what CheckSegments looks for.
+		if CheckSegments(s) != nil {
+			return `must not be "." or "..", nor hold such a segment, even percent-encoded; it fills a segment of the path`
 		}
 	case InHeader:
 		for _, item := range items(v) {
