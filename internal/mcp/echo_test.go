@@ -59,3 +59,22 @@ func TestToolResultsMaskEchoedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// Numbers in a tool call's arguments reach the API exactly as the model
+// wrote them, beyond what a float64 holds.
+func TestToolCallsSendNumbersExactly(t *testing.T) {
+	t.Parallel()
+	e, cs := echoTool(t)
+	res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "echo_api__echo",
+		Arguments: json.RawMessage(`{"i": 9007199254740993, "n": 0.10000000000000000555}`)})
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %s", err, text(res))
+	}
+	if got := text(res); !strings.Contains(got, `{\"i\":9007199254740993,\"n\":0.10000000000000000555}`) {
+		t.Errorf("the API received another body: %s", got)
+	}
+	res, err = cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "echo_api__echo", Arguments: json.RawMessage(`{"i": 9007199254740993.5}`)})
+	if err != nil || !res.IsError || !strings.Contains(text(res), "i: must be an integer, got 9007199254740993.5") {
+		t.Errorf("a fraction for an integer: %v %s", err, text(res))
+	}
+}
