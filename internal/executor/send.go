@@ -2,21 +2,17 @@ package executor
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"go.opentelemetry.io/otel/propagation"
 	"net/http"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/id"
-	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/logging"
-	"github.com/plugboard/plugboard/internal/netguard"
 	"github.com/plugboard/plugboard/internal/outbound"
-	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/telemetry"
 )
@@ -51,7 +47,10 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		Prepare: func(r *http.Request) error {
 			sent = r
 			telemetry.Propagator().Inject(ctx, propagation.HeaderCarrier(r.Header))
-			return authSpec.Apply(r, creds)
+			if err := authSpec.Apply(r, creds); err != nil {
+				return &credentialsError{env: s.env, err: err}
+			}
+			return nil
 		},
 	}
 	start := time.Now()
@@ -98,7 +97,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	e.Metrics.ObserveCall(t.Integration.Slug, s.action, string(s.source), entry.Status, err != nil, elapsed)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "action call failed", "integration", t.Integration.ID, "action", s.action, "environment", s.env, "error", err)
-		return nil, callProblem(t, err)
+		return nil, callProblem(t, s, err)
 	}
 	return result, nil
 }
@@ -117,48 +116,6 @@ func headerOf(r *http.Request) http.Header {
 		return http.Header{}
 	}
 	return r.Header
-}
-
-// callProblem turns an outbound failure into something the caller can act on.
-func callProblem(t *Target, err error) error {
-	var blocked *netguard.BlockedError
-	var tooLarge *outbound.TooLargeError
-	var redirect *outbound.RedirectError
-	switch {
-	case errors.As(err, &redirect):
-		return &problem.Error{Status: http.StatusBadGateway, Title: "Redirect refused", Detail: redirectDetail(t, redirect), Cause: err}
-	case errors.As(err, &blocked):
-		return &problem.Error{Status: http.StatusBadGateway, Title: "Destination refused", Detail: blocked.Error(), Cause: err}
-	case errors.As(err, &tooLarge):
-		status := http.StatusBadGateway
-		if tooLarge.Which == "request" {
-			status = http.StatusRequestEntityTooLarge
-		}
-		return &problem.Error{Status: status, Title: "Payload too large", Detail: tooLarge.Error(), Cause: err}
-	case errors.Is(err, limit.ErrTooManyConcurrent):
-		return &problem.Error{Status: http.StatusTooManyRequests, Title: "Too many concurrent calls",
-			Detail: fmt.Sprintf("integration %q already has the maximum of concurrent calls in flight; retry shortly", t.Integration.Name), RetryAfter: time.Second, Cause: err}
-	case errors.Is(err, outbound.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return &problem.Error{Status: http.StatusGatewayTimeout, Title: "Upstream timeout", Detail: err.Error(), Cause: err}
-	case errors.Is(err, context.Canceled):
-		return &problem.Error{Status: 499, Title: "Client closed request", Detail: "the call was cancelled", Cause: err}
-	}
-	if p, ok := problem.As(err); ok {
-		return p
-	}
-	return &problem.Error{Status: http.StatusBadGateway, Title: "Upstream unreachable", Detail: err.Error(), Cause: err}
-}
-
-// redirectDetail says which redirect was not followed and what to change.
-func redirectDetail(t *Target, e *outbound.RedirectError) string {
-	switch e.Reason {
-	case outbound.TooManyRedirects:
-		return fmt.Sprintf("the upstream redirected more than %d times; call the final URL directly", e.Limit)
-	case outbound.InsecureRedirect:
-		return fmt.Sprintf("the upstream redirected from https to plain http (%s); Plugboard does not send a call over plain http once it started on https", e.To)
-	}
-	return fmt.Sprintf("the upstream redirected to another origin, %s; integration %q follows redirects only within %s. "+
-		"To follow them, set \"redirects\": \"follow\" in its definition (credentials are never sent to another origin)", e.To, t.Integration.Name, e.From)
 }
 
 func truncate(b []byte) string {
