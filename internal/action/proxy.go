@@ -15,6 +15,7 @@ import (
 )
 
 // ProxyInput is a raw request to forward to an integration's base URL.
+// Path is the path under it, percent-encoded as the caller sent it.
 type ProxyInput struct {
 	Integration, Environment string
 	Method, Path, RawQuery   string

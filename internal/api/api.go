@@ -6,6 +6,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -136,7 +137,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decode reads a JSON body into v, strictly, with messages that say what to
-// fix.
+// fix. Numbers in fields of type any arrive as json.Number.
 func decode(r *http.Request, v any) error {
 	body, err := readBody(r, MaxBodyBytes)
 	if err != nil {
@@ -157,8 +158,11 @@ func decodeBytes(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return problem.BadRequest("the request body is empty; send a JSON object")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
+	// Numbers stay exactly as sent (json.Number): a float64 would turn an
+	// id like 9007199254740993 into another one before it reaches the API.
+	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError

@@ -30,16 +30,18 @@ func problemOf(t *testing.T, err error, status int) *client.Error {
 
 // echoUpstream answers every request with what it received.
 func echoUpstream(t *testing.T) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"method": r.Method, "path": r.URL.EscapedPath(), "query": r.URL.Query(), "body": string(body),
-			"authorization": r.Header.Get("Authorization"), "x_token": r.Header.Get("X-Token"),
-		})
-	}))
+	srv := httptest.NewServer(http.HandlerFunc(echo))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+func echo(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"method": r.Method, "path": r.URL.EscapedPath(), "query": r.URL.Query(), "body": string(body),
+		"authorization": r.Header.Get("Authorization"), "x_token": r.Header.Get("X-Token"),
+	})
 }
 
 func TestRequestsNeedAValidKey(t *testing.T) {
@@ -148,6 +150,8 @@ func TestAuthKindsAndProxy(t *testing.T) {
 	ctx := context.Background()
 	up := echoUpstream(t)
 	srv := servertest.Start(t, servertest.Options{})
+	// The echo comes back masked: "[REDACTED]" stands exactly where the
+	// API received the credential.
 	cases := []struct {
 		name, auth string
 		creds      map[string]string
@@ -155,12 +159,12 @@ func TestAuthKindsAndProxy(t *testing.T) {
 	}{
 		{"query key", `{"type": "api_key", "location": "query", "key": "access_key"}`, map[string]string{"api_key": "q-secret"},
 			func(e map[string]any) bool {
-				return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[q-secret]"
+				return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[[REDACTED]]"
 			}},
 		{"bearer", `{"type": "bearer"}`, map[string]string{"token": "b-secret"},
-			func(e map[string]any) bool { return e["authorization"] == "Bearer b-secret" }},
+			func(e map[string]any) bool { return e["authorization"] == "Bearer [REDACTED]" }},
 		{"basic", `{"type": "basic"}`, map[string]string{"username": "ada", "password": "p-secret"},
-			func(e map[string]any) bool { return e["authorization"] == "Basic YWRhOnAtc2VjcmV0" }},
+			func(e map[string]any) bool { return e["authorization"] == "Basic [REDACTED]" }},
 	}
 	for i, tc := range cases {
 		def := fmt.Sprintf(`{"name": "Echo %d", "baseUrl": %q, "auth": %s,

@@ -66,7 +66,7 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request) {
 	q.Del("environment")
 	res, err := a.Actions.Proxy(r.Context(), principal(r), action.ProxyInput{
 		Integration: r.PathValue("id"), Environment: env,
-		Method: r.Method, Path: r.PathValue("path"), RawQuery: q.Encode(), Header: r.Header, Body: body,
+		Method: r.Method, Path: proxiedPath(r), RawQuery: q.Encode(), Header: r.Header, Body: body,
 	})
 	if err != nil {
 		a.fail(w, r, err)
@@ -83,4 +83,18 @@ func (a *API) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(res.Status)
 	_, _ = w.Write(res.Body)
+}
+
+// proxiedPath is the part of the request's path after /proxy/, still
+// percent-encoded: r.PathValue would decode it once, and the API must
+// receive the path as sent (a%2Fb stays one segment, %252e stays %252e
+// for the proxy to judge).
+func proxiedPath(r *http.Request) string {
+	// /v1/integrations/{id}/proxy/{path...}: the router matched escaped
+	// segments, so the fifth slash starts the path.
+	parts := strings.SplitN(r.URL.EscapedPath(), "/", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[5]
 }

@@ -2,11 +2,13 @@ package connector
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -74,16 +76,20 @@ func describe(p *Param) string {
 }
 
 // placementProblem refuses values that do not fit where they go: path
-// values that would change which resource the path names (empty and dot
-// segments), and header values that would end the header.
+// values that would change which resource the path names (empty, or dot
+// segments however written), and header values that would end the header.
 func placementProblem(in string, v any) string {
 	switch in {
 	case InPath:
-		switch scalarString(v) {
-		case "":
+		s := scalarString(v)
+		if s == "" {
 			return "must not be empty; it fills a segment of the path"
-		case ".", "..":
-			return `must not be "." or ".."; it fills a segment of the path`
+		}
+		// The value is escaped into one segment, but a server that decodes
+		// it again, or splits it at an escaped "/" or a "\", would see
+		// what CheckSegments looks for.
+		if CheckSegments(s) != nil {
+			return `must not be "." or "..", nor hold such a segment, even percent-encoded; it fills a segment of the path`
 		}
 	case InHeader:
 		for _, item := range items(v) {
@@ -200,11 +206,20 @@ func withArticles(types []string) string {
 	return strings.Join(parts, " or ")
 }
 
-// jsonType names the JSON type of a Go value as decoded from JSON or
-// passed by Go code: whole numbers are integers, any slice an array.
+// jsonType names the JSON type of a Go value as decoded from JSON (with or
+// without UseNumber) or passed by Go code: whole numbers are integers, any
+// slice an array.
 func jsonType(v any) string {
 	if v == nil {
 		return "null"
+	}
+	if n, ok := v.(json.Number); ok {
+		// Exact, from the text: a float64 would call 9007199254740993.5
+		// an integer.
+		if kind := numberKind(string(n)); kind != "" {
+			return kind
+		}
+		return "string"
 	}
 	if f, ok := number(v); ok {
 		if f == math.Trunc(f) && !math.IsInf(f, 0) {
@@ -227,12 +242,17 @@ func jsonType(v any) string {
 	return "object"
 }
 
-// number converts any Go or JSON number to float64.
+// number converts any Go or JSON number to float64, for comparing with
+// bounds; a json.Number beyond float64's range becomes ±Inf (or 0), which
+// still compares the right way.
 func number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
+		if numberKind(string(n)) == "" {
+			return 0, false
+		}
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil || errors.Is(err, strconv.ErrRange)
 	case float64:
 		return n, true
 	case float32:

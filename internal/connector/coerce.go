@@ -2,13 +2,15 @@ package connector
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 )
 
 // CoerceStrings converts the text values of command-line flags (--param
-// k=v) and HTML forms to each parameter's declared type: integers,
-// numbers, booleans (true/false, 1/0, yes/no, on/off), JSON for objects,
+// k=v) and HTML forms to each parameter's declared type: integers (int64,
+// or json.Number beyond it), numbers (json.Number, exactly as written),
+// booleans (true/false, 1/0, yes/no, on/off), JSON for objects,
 // and JSON or a comma-separated list for arrays. An empty value for a
 // non-string parameter means "not given" and is left out, as a blank form
 // field should be. Unknown names pass through as strings for
@@ -52,14 +54,22 @@ func coerce(t, items, s string) (any, string) {
 	trimmed := strings.TrimSpace(s)
 	switch t {
 	case "integer":
-		n, err := strconv.ParseInt(trimmed, 10, 64)
-		if err != nil {
-			return nil, "must be an integer, got " + strconv.Quote(s)
+		if n, err := strconv.ParseInt(trimmed, 10, 64); err == nil {
+			return n, ""
 		}
-		return n, ""
+		// Beyond int64, the digits are kept exactly as written.
+		if numberKind(trimmed) == "integer" {
+			return json.Number(trimmed), ""
+		}
+		return nil, "must be an integer, got " + strconv.Quote(s)
 	case "number":
+		// A JSON number is kept as written, so no digit is lost to a
+		// float64; other spellings people type ("1.", ".5") are parsed.
+		if numberKind(trimmed) != "" {
+			return json.Number(trimmed), ""
+		}
 		f, err := strconv.ParseFloat(trimmed, 64)
-		if err != nil {
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, "must be a number, got " + strconv.Quote(s)
 		}
 		return f, ""

@@ -7,6 +7,16 @@ const (
 	Production = "production"
 )
 
+// Redirect policies: what a call does when the API redirects it to another
+// origin (scheme, host, port). Credentials never go along either way.
+const (
+	// RedirectsFollow follows the API to another origin without the
+	// connection's credentials. It is the default.
+	RedirectsFollow = "follow"
+	// RedirectsSameOrigin refuses to follow the API to another origin.
+	RedirectsSameOrigin = "same_origin"
+)
+
 // Auth kinds an integration can declare for the API it talks to.
 const (
 	AuthNone   = "none"
@@ -39,6 +49,7 @@ type Definition struct {
 	TimeoutSeconds   int                    `json:"timeoutSeconds,omitempty"` // 1 to 30; defaults to 30
 	RateLimit        *RateLimit             `json:"rateLimit,omitempty"`
 	TestAction       string                 `json:"testAction,omitempty"` // key or name; defaults to the first GET action
+	Redirects        string                 `json:"redirects,omitempty"`  // follow (default) or same_origin
 	Actions          []Action               `json:"actions"`
 }
 

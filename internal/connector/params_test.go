@@ -33,7 +33,7 @@ func TestDefinitionRoundTrips(t *testing.T) {
 		"seed": seedJSON,
 		"full": def(`"auth":{"type":"oauth2","grant":"authorization_code","authorize_url":"https://a.test/a","token_url":"https://a.test/t","scopes":["r"]},
 			"environments":{"sandbox":{"baseUrl":"https://sb.a.test"}},"headers":{"X-Version":"2"},"timeoutSeconds":10,
-			"rateLimit":{"requestsPerSecond":5,"burst":10},"testAction":"list",
+			"rateLimit":{"requestsPerSecond":5,"burst":10},"testAction":"list","redirects":"same_origin",
 			"actions":[{"key":"list","name":"List","endpoint":"/items","parameters":[{"name":"page","type":"integer","default":1,"minimum":1}]},
 			{"name":"Tag","method":"PUT","endpoint":"/items/{id}/tags","headers":{"X-Mode":"merge"},"idempotent":true,
 			 "parameters":{"id":"string","tags":{"type":"array","items":{"type":"string"},"required":true}}}]`),

@@ -18,6 +18,7 @@ var (
 		newField("timeoutSeconds"),
 		newField("rateLimit"),
 		newField("testAction"),
+		newField("redirects"),
 		newField("actions"),
 	}
 	authFields = []field{
@@ -103,6 +104,7 @@ func (p *problems) definition(raw json.RawMessage) *Definition {
 	d.Headers = p.stringMap(m, "headers", "")
 	d.TimeoutSeconds = p.integer(m, "timeoutSeconds", "")
 	d.TestAction = p.str(m, "testAction", "")
+	d.Redirects = p.str(m, "redirects", "")
 	if raw, ok := m["auth"]; ok {
 		d.Auth = p.auth(raw, "auth")
 	}
@@ -211,7 +213,8 @@ func (p *problems) action(raw json.RawMessage, path string) Action {
 // none, an action's method to GET and its key to the slug of its name, and
 // each parameter's location to path when the endpoint names it, else query
 // for GET, HEAD and DELETE, else body. Parameters named in the endpoint
-// are required. It is idempotent; [Parse] calls it before validating.
+// are required; spellings of a redirect policy ("same-origin") become its
+// constant. It is idempotent; [Parse] calls it before validating.
 func (d *Definition) ApplyDefaults() {
 	d.Name = strings.TrimSpace(d.Name)
 	d.Auth.Type = normalizeAuthType(d.Auth.Type)
@@ -219,6 +222,12 @@ func (d *Definition) ApplyDefaults() {
 		d.Auth.Grant = normalizeGrant(d.Auth.Grant)
 	}
 	d.Auth.Location = strings.ToLower(d.Auth.Location)
+	switch strings.ToLower(spellingNoise.Replace(d.Redirects)) {
+	case "sameorigin":
+		d.Redirects = RedirectsSameOrigin
+	case "follow":
+		d.Redirects = RedirectsFollow
+	}
 	for i := range d.Actions {
 		a := &d.Actions[i]
 		a.Name = strings.TrimSpace(a.Name)

@@ -300,3 +300,16 @@ func TestParseRejectsNonObjects(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	for spelling, want := range map[string]string{
+		`"same_origin"`: RedirectsSameOrigin, `"same-origin"`: RedirectsSameOrigin, `"sameOrigin"`: RedirectsSameOrigin,
+		`"follow"`: RedirectsFollow, `"Follow"`: RedirectsFollow, `null`: "",
+	} {
+		d := mustParse(t, def(`"redirects": `+spelling))
+		if d.Redirects != want {
+			t.Errorf("redirects %s parsed as %q, want %q", spelling, d.Redirects, want)
+		}
+	}
+}

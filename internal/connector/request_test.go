@@ -46,9 +46,9 @@ func TestBuild(t *testing.T) {
 			method: "GET", url: "https://shop.test/v1/orders/a%2Fb%3Fc",
 		},
 		{
-			name: "path value with dot segments stays escaped", action: "get_order", env: Production,
-			params: map[string]any{"id": "../admin"},
-			method: "GET", url: "https://shop.test/v1/orders/..%2Fadmin",
+			name: "path value with dots stays escaped", action: "get_order", env: Production,
+			params: map[string]any{"id": "v1..2/.x"},
+			method: "GET", url: "https://shop.test/v1/orders/v1..2%2F.x",
 		},
 		{
 			name: "sandbox base URL override", action: "get_order", env: Sandbox,
@@ -119,7 +119,9 @@ func TestBuildRejectsBadParams(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, shop)
 	a, _ := d.Action("Get Order")
-	for _, id := range []any{"", "..", "."} {
+	// A value that reads as a dot segment to a server that decodes twice,
+	// or treats "\" or an escaped "/" as a separator, is refused too.
+	for _, id := range []any{"", "..", ".", "%2e%2e", "%252E.", "a/../b", `..\x`, "..;x"} {
 		_, err := d.Build(a, Production, map[string]any{"id": id})
 		assertFieldError(t, err, "params.id", "segment of the path")
 	}

@@ -59,6 +59,11 @@ func (d *Definition) Validate() error {
 	if d.TimeoutSeconds != 0 && (d.TimeoutSeconds < 1 || d.TimeoutSeconds > MaxTimeoutSeconds) {
 		p.add("timeoutSeconds", "is %d; use 1 to %d seconds (leave it out for %d)", d.TimeoutSeconds, MaxTimeoutSeconds, MaxTimeoutSeconds)
 	}
+	switch d.Redirects {
+	case "", RedirectsFollow, RedirectsSameOrigin:
+	default:
+		p.add("redirects", `is %q; use %q (the default: a redirect to another origin is followed without credentials) or %q (it is refused)`, d.Redirects, RedirectsFollow, RedirectsSameOrigin)
+	}
 	if rl := d.RateLimit; rl != nil {
 		if rl.RequestsPerSecond <= 0 {
 			p.add("rateLimit.requestsPerSecond", "must be more than 0")

@@ -74,6 +74,7 @@ func TestValidateReportsEachProblem(t *testing.T) {
 		{"schema reference", def(`"actions":[{"name":"X","parameters":{"s":{"type":"object","allOf":[{"$ref":"#"}],"default":{}}}}]`), "actions[0].parameters.s", "$ref is not supported"},
 		{"duplicate param", def(`"actions":[{"name":"X","parameters":[{"name":"a"},{"name":"a"}]}]`), "actions[0].parameters.a", "declared twice"},
 		{"testAction", def(`"testAction":"nope"`), "testAction", `no action "nope"; use one of: ping`},
+		{"redirects", def(`"redirects":"never"`), "redirects", `use "follow"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,21 +3,20 @@ package executor
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/outbound"
-	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // ProxyCall is a raw request forwarded to an integration's base URL.
 type ProxyCall struct {
 	OrgID, UserID, Integration, Environment string
-	Method, Path, RawQuery                  string
-	Header                                  http.Header
-	Body                                    []byte
-	Actor                                   string
+	// Path is the path under the base URL, percent-encoded as the caller
+	// sent it; RawQuery is sent as is.
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Body                   []byte
+	Actor                  string
 	// Source and Action label the call log entry; Source defaults to
 	// SourceProxy. SDK workers' HTTP calls use SourceWorker and their action.
 	Source Source
@@ -28,7 +27,7 @@ type ProxyCall struct {
 // carry Plugboard's own credentials.
 var hopHeaders = []string{"Authorization", "Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Cookie", "Host", "X-Plugboard-Environment", "Content-Length", "Accept-Encoding"}
 
-// Proxy forwards any request to the integration's base URL with the
+// ProxyRaw forwards any request to the integration's base URL with the
 // connection's credentials injected and every limit, guard and log applied.
 func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Response, error) {
 	if c.Environment == "" {
@@ -46,13 +45,9 @@ func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Respons
 	if conn.BaseURL != "" {
 		base = conn.BaseURL
 	}
-	path := "/" + strings.TrimLeft(c.Path, "/")
-	if strings.Contains(path, "/../") || strings.HasSuffix(path, "/..") {
-		return nil, problem.BadRequest("proxy path %q must not contain '..' segments", c.Path)
-	}
-	target, err := url.Parse(strings.TrimRight(base, "/") + path)
+	target, err := proxyTarget(base, c.Path)
 	if err != nil {
-		return nil, problem.BadRequest("proxy path %q: %v", c.Path, err)
+		return nil, err
 	}
 	target.RawQuery = c.RawQuery
 	h := c.Header.Clone()

@@ -2,21 +2,17 @@ package executor
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"go.opentelemetry.io/otel/propagation"
 	"net/http"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/id"
-	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/logging"
-	"github.com/plugboard/plugboard/internal/netguard"
 	"github.com/plugboard/plugboard/internal/outbound"
-	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/telemetry"
 )
@@ -47,10 +43,14 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		Body:           s.body,
 		IdempotencyKey: s.idempotencyKey,
 		Timeout:        timeout,
+		Redirects:      redirectPolicy(t.Definition),
 		Prepare: func(r *http.Request) error {
 			sent = r
 			telemetry.Propagator().Inject(ctx, propagation.HeaderCarrier(r.Header))
-			return authSpec.Apply(r, creds)
+			if err := authSpec.Apply(r, creds); err != nil {
+				return &credentialsError{env: s.env, err: err}
+			}
+			return nil
 		},
 	}
 	start := time.Now()
@@ -84,10 +84,11 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		entry.Status, entry.Attempts = resp.Status, resp.Attempts
 		entry.ResponseHeaders = headerText(maskHeaders(resp.Header, authSpec, secrets))
 		entry.ResponseBody = truncate(logging.RedactJSON(resp.Body, secrets...))
+		shown := withoutSecrets(resp, secrets)
 		result = &Result{
-			Status: resp.Status, Headers: firstValues(resp.Header), Body: decodeBody(resp.Header, resp.Body),
+			Status: shown.Status, Headers: firstValues(shown.Header), Body: decodeBody(shown.Header, shown.Body),
 			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
-			raw:     resp,
+			raw:     shown,
 			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
 		}
 	}
@@ -96,9 +97,18 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	e.Metrics.ObserveCall(t.Integration.Slug, s.action, string(s.source), entry.Status, err != nil, elapsed)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "action call failed", "integration", t.Integration.ID, "action", s.action, "environment", s.env, "error", err)
-		return nil, callProblem(t, err)
+		return nil, callProblem(t, s, err)
 	}
 	return result, nil
+}
+
+// redirectPolicy is the definition's choice for redirects to another
+// origin; credentials never follow them either way.
+func redirectPolicy(d *connector.Definition) outbound.RedirectPolicy {
+	if d.Redirects == connector.RedirectsSameOrigin {
+		return outbound.SameOriginRedirects
+	}
+	return outbound.FollowRedirects
 }
 
 func headerOf(r *http.Request) http.Header {
@@ -106,33 +116,6 @@ func headerOf(r *http.Request) http.Header {
 		return http.Header{}
 	}
 	return r.Header
-}
-
-// callProblem turns an outbound failure into something the caller can act on.
-func callProblem(t *Target, err error) error {
-	var blocked *netguard.BlockedError
-	var tooLarge *outbound.TooLargeError
-	switch {
-	case errors.As(err, &blocked):
-		return &problem.Error{Status: http.StatusBadGateway, Title: "Destination refused", Detail: blocked.Error(), Cause: err}
-	case errors.As(err, &tooLarge):
-		status := http.StatusBadGateway
-		if tooLarge.Which == "request" {
-			status = http.StatusRequestEntityTooLarge
-		}
-		return &problem.Error{Status: status, Title: "Payload too large", Detail: tooLarge.Error(), Cause: err}
-	case errors.Is(err, limit.ErrTooManyConcurrent):
-		return &problem.Error{Status: http.StatusTooManyRequests, Title: "Too many concurrent calls",
-			Detail: fmt.Sprintf("integration %q already has the maximum of concurrent calls in flight; retry shortly", t.Integration.Name), RetryAfter: time.Second, Cause: err}
-	case errors.Is(err, outbound.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return &problem.Error{Status: http.StatusGatewayTimeout, Title: "Upstream timeout", Detail: err.Error(), Cause: err}
-	case errors.Is(err, context.Canceled):
-		return &problem.Error{Status: 499, Title: "Client closed request", Detail: "the call was cancelled", Cause: err}
-	}
-	if p, ok := problem.As(err); ok {
-		return p
-	}
-	return &problem.Error{Status: http.StatusBadGateway, Title: "Upstream unreachable", Detail: err.Error(), Cause: err}
 }
 
 func truncate(b []byte) string {
@@ -167,6 +150,25 @@ func redactURL(u string, a connector.Auth, secrets []string) string {
 		}
 	}
 	return out
+}
+
+// withoutSecrets is the answer as the caller may see it: an API that
+// echoes the connection's credentials, in its body or its headers, must not
+// hand them to whoever called it. Only the credential values are masked;
+// the rest of the answer is the API's own.
+func withoutSecrets(resp *outbound.Response, secrets []string) *outbound.Response {
+	if len(secrets) == 0 {
+		return resp
+	}
+	shown := *resp
+	shown.Body = logging.MaskSecrets(resp.Body, secrets...)
+	shown.Header = resp.Header.Clone()
+	for _, vals := range shown.Header {
+		for i, v := range vals {
+			vals[i] = string(logging.MaskSecrets([]byte(v), secrets...))
+		}
+	}
+	return &shown
 }
 
 // maskHeaders hides secrets in headers kept for logs and shown to users:

@@ -2,10 +2,8 @@ package logging
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -182,11 +180,7 @@ func replaceLiterals(text []byte, secrets []string) []byte {
 			forms = append(forms, escaped, strings.ReplaceAll(escaped, "/", `\/`))
 		}
 	}
-	slices.SortFunc(forms, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
-	})
-	forms = slices.Compact(forms)
-	for _, form := range forms {
+	for _, form := range longestFirst(forms) {
 		if bytes.Contains(text, []byte(form)) {
 			text = bytes.ReplaceAll(text, []byte(form), []byte(Redacted))
 		}

@@ -79,8 +79,15 @@ func arguments(raw json.RawMessage) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return params, nil
 	}
-	if err := json.Unmarshal(raw, &params); err != nil {
+	// Numbers stay exactly as the model wrote them (json.Number), so a
+	// large id is not rounded by a float64 on its way to the API.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
 		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("unexpected data after the arguments object")
 	}
 	return params, nil
 }

@@ -2,7 +2,6 @@ package outbound
 
 import (
 	"crypto/tls"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -67,22 +66,6 @@ func (c *Client) HTTPClient() *http.Client {
 // Close drops idle connections. Calls in flight are not interrupted.
 func (c *Client) Close() {
 	c.transport.CloseIdleConnections()
-}
-
-// checkRedirect caps redirect chains and refuses to leave https, which would
-// expose headers and body on the wire. Each hop dials anew, so the guard
-// checks its address too.
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if c.cfg.MaxRedirects < 0 {
-		return http.ErrUseLastResponse
-	}
-	if len(via) > c.cfg.MaxRedirects {
-		return fmt.Errorf("outbound: stopped after %d redirects", c.cfg.MaxRedirects)
-	}
-	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		return fmt.Errorf("outbound: refusing redirect from https to %s", redact(req.URL))
-	}
-	return nil
 }
 
 // cappedTransport adds the body caps to the shared transport.

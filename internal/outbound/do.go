@@ -31,9 +31,14 @@ type Request struct {
 	// keeps the configured one.
 	Timeout time.Duration
 	// Prepare, if set, is called on every attempt just before it is sent,
-	// for instance to inject a freshly refreshed credential. An error stops
-	// the call without retrying.
+	// for instance to inject a freshly refreshed credential. Whatever it
+	// adds or changes, headers and query parameters, counts as a
+	// credential: it goes only to the origin of URL, never along a
+	// redirect to another origin. An error stops the call without retrying.
 	Prepare func(*http.Request) error
+	// Redirects says whether a redirect to another origin is followed,
+	// without credentials, or refused. Defaults to FollowRedirects.
+	Redirects RedirectPolicy
 }
 
 // Response is the answer to a call, with its body fully read.
@@ -130,6 +135,8 @@ func (c *Client) attempt(ctx context.Context, method string, target *url.URL, r 
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
+	rules := &hopRules{policy: r.Redirects}
+	ctx = context.WithValue(ctx, hopRulesKey{}, rules)
 	req, err := http.NewRequestWithContext(ctx, method, target.String(), body)
 	if err != nil {
 		return nil, err
@@ -141,7 +148,7 @@ func (c *Client) attempt(ctx context.Context, method string, target *url.URL, r 
 		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
 	}
 	if r.Prepare != nil {
-		if err := r.Prepare(req); err != nil {
+		if err := rules.learn(req, r.Prepare); err != nil {
 			return nil, &prepareError{err: err}
 		}
 	}

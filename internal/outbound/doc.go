@@ -7,6 +7,9 @@
 //
 //   - no call reaches a private, loopback or metadata address, checked on
 //     the dialed IP of every connection, redirects included (see netguard);
+//   - credentials attached by [Request.Prepare] go only to the origin of
+//     the call: a redirect to another origin is followed without them, or
+//     refused under [SameOriginRedirects];
 //   - one call takes at most 30 s, sends at most 10 MiB and reads at most
 //     10 MiB, and a body over the cap is an error, never silently cut short;
 //   - at most 100 calls per integration are in flight, locally or across the
