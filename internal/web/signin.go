@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/account"
@@ -48,11 +49,41 @@ func (wb *Web) signout(w http.ResponseWriter, r *http.Request, v *visit) error {
 	return nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site: a path, never
-// another origin ("//evil.example" or "/\evil.example" included).
+// safeNext keeps a post-sign-in redirect on this site: a path, or "/" for
+// anything a browser could resolve to another origin.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !sameSitePath(next) {
 		return "/"
 	}
 	return next
 }
+
+// sameSitePath reports whether p is a path on this site however a browser
+// reads it. Browsers drop tabs and newlines anywhere in a URL and treat a
+// backslash as a slash, so "/\t/evil.example" and "/\\evil.example" both
+// become "//evil.example", another host. The same characters percent-encoded
+// (once or more) are refused too, lest a later decoding step revive them.
+func sameSitePath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for decoded, rounds := p, 0; ; rounds++ {
+		if strings.HasPrefix(decoded, "//") || strings.ContainsFunc(decoded, unsafeInPath) {
+			return false
+		}
+		next, err := url.PathUnescape(decoded)
+		if err != nil || rounds == 3 && next != decoded {
+			return false // malformed, or encoded deeper than any honest link
+		}
+		if next == decoded {
+			break
+		}
+		decoded = next
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == ""
+}
+
+// unsafeInPath is a backslash or a control character (tab, CR and LF
+// among them).
+func unsafeInPath(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
