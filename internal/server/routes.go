@@ -27,7 +27,9 @@ func (s *Server) routes(m *metrics.Metrics) http.Handler {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.Store.Ping(r.Context()); err != nil {
-		problem.Write(w, problem.New(http.StatusServiceUnavailable, "the database does not answer: %v", err))
+		// The driver's message can name hosts and users; it goes to the log.
+		s.logger.ErrorContext(r.Context(), "health check: the database does not answer", "error", err)
+		problem.Write(w, problem.New(http.StatusServiceUnavailable, "the database does not answer; see the server log"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
