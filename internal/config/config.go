@@ -26,7 +26,8 @@ type Config struct {
 	// RedisURL, when set, makes rate and concurrency limits cluster-wide.
 	RedisURL string
 	// AdminToken becomes the owner API key of the first organization on
-	// first start. Defaults to a generated key, printed once.
+	// first start. It must be in the generated key format or at least 32
+	// random characters. Defaults to a generated key, printed once.
 	AdminToken string
 	// AllowPrivateNetworks lets outbound calls reach loopback and private
 	// addresses. Defaults to false.
@@ -132,6 +133,11 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if c.AdminToken != "" && !strongSecret(c.AdminToken) {
+		errs = append(errs, errors.New("admin-token (PLUGBOARD_ADMIN_TOKEN): too weak to be the owner's API key; "+
+			"set a key in the generated format (pb_ and 33 letters and digits) or at least 32 random characters (e.g. the output of `openssl rand -hex 32`), "+
+			"or leave it unset to have a key generated and printed once"))
 	}
 	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))

@@ -19,8 +19,9 @@ import (
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
-// AdminToken is the owner key of every test server's first organization.
-const AdminToken = "pb_test_owner_key_0123456789abcdef"
+// AdminToken is the owner key of every test server's first organization,
+// in the generated key format the server requires of PLUGBOARD_ADMIN_TOKEN.
+const AdminToken = "pb_VatEN4EgcRsTkun1EpRwy4WrYvBXBFgKj"
 
 // Instance is a running server.
 type Instance struct {
