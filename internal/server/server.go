@@ -94,12 +94,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
 		return nil, err
 	}
-	conc, rate, closeLimits, err := limit.New(cfg.RedisURL)
+	limits, err := limit.New(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	s.closeLimits = closeLimits
-	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: conc, Logger: logger})
+	s.closeLimits = limits.Close
+	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: limits.Concurrency, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, err
 	}
 	if s.Webhooks, err = webhook.New(webhook.Config{
-		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: rate, Metrics: m,
+		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: limits.Rate, Metrics: m,
 		Logger: logger, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
 	}); err != nil {
 		return nil, err
