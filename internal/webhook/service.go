@@ -21,10 +21,10 @@ package webhook
 import (
 	"context"
 	"log/slog"
-	"net/netip"
 	"time"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/limit"
@@ -96,7 +96,7 @@ func (c Config) WithDefaults() Config {
 // Service is the webhook domain: ingest and management.
 type Service struct {
 	cfg       Config
-	proxies   []netip.Prefix
+	clients   *clientip.Resolver
 	endpoints *endpointCache
 	committer *committer
 }
@@ -104,11 +104,11 @@ type Service struct {
 // New returns a Service; Start runs its committer.
 func New(cfg Config) (*Service, error) {
 	cfg = cfg.WithDefaults()
-	proxies, err := parsePrefixes(cfg.TrustedProxies)
+	clients, err := clientip.New(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, proxies: proxies}
+	s := &Service{cfg: cfg, clients: clients}
 	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
 	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
 	return s, nil
