@@ -6,29 +6,35 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/clientip"
+	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
-	"github.com/plugboard/plugboard/internal/vault"
 	"github.com/plugboard/plugboard/internal/version"
 )
 
 // Config wires a Server.
 type Config struct {
-	Store   *store.Store
-	Catalog *agent.Catalog  // the tools each agent's grants make
-	Actions *action.Service // runs the calls
-	Logger  *slog.Logger
+	Store    *store.Store
+	Accounts *account.Service // resolves agent keys, locking out guessers
+	Catalog  *agent.Catalog   // the tools each agent's grants make
+	Actions  *action.Service  // runs the calls
+	Logger   *slog.Logger
+	// Clients finds an agent's address behind trusted proxies. Defaults to
+	// the connection's peer.
+	Clients *clientip.Resolver
 
 	// Version is the server version reported to clients. Defaults to the
 	// build's version.
@@ -100,8 +106,8 @@ func New(cfg Config) *Server {
 		// every request here carries an agent key instead.
 		DisableLocalhostProtection: true,
 	})
-	verified := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
-	s.handler = requireBearer(verified(s.withServerSlot(streamable)))
+	verified := auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+	s.handler = s.authenticate(verified(s.withServerSlot(streamable)))
 	return s
 }
 
@@ -112,35 +118,49 @@ func (s *Server) implementation() *sdk.Implementation {
 	return &sdk.Implementation{Name: "plugboard", Title: "Plugboard", Version: s.cfg.Version}
 }
 
-// requireBearer answers a request without credentials with a challenge
-// that says what to send.
-func requireBearer(next http.Handler) http.Handler {
+// authenticate resolves the agent key on every request, so that a revoked
+// or rotated key is refused on its next use, and answers a missing,
+// unknown or guessed-too-often key itself: the SDK's middleware knows no
+// 429.
+func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" {
+		fields := strings.Fields(r.Header.Get("Authorization"))
+		if len(fields) != 2 || !strings.EqualFold(fields[0], "bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard"`)
-			http.Error(w, "send the agent's key as 'Authorization: Bearer <agent key>'", http.StatusUnauthorized)
+			problem.Write(w, problem.New(http.StatusUnauthorized, "send the agent's key as 'Authorization: Bearer <agent key>'"))
 			return
 		}
-		next.ServeHTTP(w, r)
+		a, err := s.cfg.Accounts.AgentKey(r.Context(), fields[1], s.cfg.Clients.Addr(r).String())
+		if err != nil {
+			p, ok := problem.As(err)
+			if !ok {
+				s.cfg.Logger.ErrorContext(r.Context(), "resolve agent key", "error", err)
+				p = problem.New(http.StatusServiceUnavailable, "could not check the agent key; try again")
+			}
+			if p.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard", error="invalid_token"`)
+			}
+			problem.Write(w, p)
+			return
+		}
+		// The agent id becomes the token's user, which the SDK uses to keep
+		// one agent out of another's sessions.
+		ti := &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, ti)))
 	})
 }
 
-type agentKey struct{}
+type tokenKey struct{}
 
-// verify resolves an agent key on every request, so that a revoked or
-// rotated key is refused on its next use. The agent id becomes the token's
-// user, which the SDK uses to keep one agent out of another's sessions.
-func (s *Server) verify(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
-	a, err := s.cfg.Store.AgentByKeyHash(ctx, vault.HashToken(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: the agent key is unknown or revoked; use the key shown when the agent was created or its key was rotated", auth.ErrInvalidToken)
+// verified hands the SDK the agent that authenticate resolved.
+func verified(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+	if ti, ok := ctx.Value(tokenKey{}).(*auth.TokenInfo); ok {
+		return ti, nil
 	}
-	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "resolve agent key", "error", err)
-		return nil, errors.New("could not check the agent key; try again")
-	}
-	return &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}, nil
+	return nil, auth.ErrInvalidToken
 }
+
+type agentKey struct{}
 
 // agentOf returns the agent the request was verified as.
 func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {

@@ -24,6 +24,7 @@ import (
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/executor"
@@ -127,8 +128,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
-	s.mcp = mcp.New(mcp.Config{Store: s.Store, Catalog: tools, Actions: actions, Logger: logger})
-	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Logger: logger})
+	// One resolver of client addresses for every per-address limit.
+	clients, err := clientip.New(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	// Sign-in and key lockouts live in the account service, which every
+	// surface asks; through Redis they hold on every node.
+	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Failures: limits.Backoff, Logger: logger})
+	s.mcp = mcp.New(mcp.Config{Store: s.Store, Accounts: s.accounts, Catalog: tools, Actions: actions, Clients: clients, Logger: logger})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
 	connections := connection.New(connection.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Auth: s.Auth, PublicURL: cfg.PublicURL, Logger: logger})
 	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Logger: logger})
@@ -146,18 +154,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	}
 	if s.Webhooks, err = webhook.New(webhook.Config{
 		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: limits.Rate, Metrics: m,
-		Logger: logger, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+		Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, err
 	}
 
 	s.api = api.New(api.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
-		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs,
-		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
+		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/problem"
 )
 
 func (wb *Web) signinForm(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -24,10 +25,19 @@ func (wb *Web) signinForm(w http.ResponseWriter, r *http.Request, v *visit) erro
 
 func (wb *Web) signin(w http.ResponseWriter, r *http.Request, v *visit) error {
 	email, next := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("next")
-	sess, err := wb.Accounts.SignIn(r.Context(), email, r.PostFormValue("password"), client(r))
+	sess, err := wb.Accounts.SignIn(r.Context(), email, r.PostFormValue("password"), wb.client(r))
 	if errors.Is(err, account.ErrSignIn) {
 		wb.render(w, r, v, http.StatusUnauthorized, "signin", view{
 			Title: "Sign in", Problem: "That email and password do not match a member. Check both, or ask an owner or admin for a new sign-in link.",
+			Data: map[string]any{"Next": next, "Email": email},
+		})
+		return nil
+	}
+	if p, ok := problem.As(err); ok && p.Status == http.StatusTooManyRequests {
+		// The form stays, with when it will be accepted again.
+		setRetryAfter(w, p)
+		wb.render(w, r, v, http.StatusTooManyRequests, "signin", view{
+			Title: "Sign in", Problem: "Sign-in is paused: " + p.Detail + ", at " + retryAt(p) + ".",
 			Data: map[string]any{"Next": next, "Email": email},
 		})
 		return nil

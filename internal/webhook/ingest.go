@@ -60,7 +60,7 @@ func (s *Service) ingest(r *http.Request) (int, Receipt, error) {
 		return http.StatusServiceUnavailable, Receipt{}, err
 	}
 	internal := ctx.Value(internalKey{}) != nil
-	ip := s.clients.Addr(r)
+	ip := s.cfg.Clients.Addr(r)
 	if !internal && !allowed(ep.allowed, ip) {
 		return http.StatusForbidden, Receipt{}, problem.Forbidden("this webhook does not accept deliveries from %s", ip)
 	}

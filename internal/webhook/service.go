@@ -52,8 +52,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// PublicURL prefixes the webhook URLs handed out.
 	PublicURL string
-	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
-	TrustedProxies []string
+	// Clients finds a sender's address behind trusted proxies. Defaults to
+	// the connection's peer.
+	Clients *clientip.Resolver
 	// MaxBatch caps the events committed in one transaction. Defaults to 512.
 	MaxBatch int
 	// MaxWait is how long a batch stays open for more events once one has
@@ -96,7 +97,6 @@ func (c Config) WithDefaults() Config {
 // Service is the webhook domain: ingest and management.
 type Service struct {
 	cfg       Config
-	clients   *clientip.Resolver
 	endpoints *endpointCache
 	committer *committer
 }
@@ -104,11 +104,7 @@ type Service struct {
 // New returns a Service; Start runs its committer.
 func New(cfg Config) (*Service, error) {
 	cfg = cfg.WithDefaults()
-	clients, err := clientip.New(cfg.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
-	s := &Service{cfg: cfg, clients: clients}
+	s := &Service{cfg: cfg}
 	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
 	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
 	return s, nil
