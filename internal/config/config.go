@@ -57,6 +57,18 @@ type Config struct {
 	// OAuthRefreshSkew is how long before expiry OAuth 2.0 access tokens
 	// are refreshed, at most half a token's lifetime. Defaults to 60s.
 	OAuthRefreshSkew time.Duration
+	// MetricsToken is the bearer token GET /metrics on the main address
+	// requires, in the generated key format or at least 32 random
+	// characters. Defaults to empty: /metrics on the main address answers
+	// 401.
+	MetricsToken string
+	// MetricsAddr is a second listen address serving GET /metrics without
+	// a token, for a private scrape network. Defaults to empty: none.
+	MetricsAddr string
+	// MetricsTenantLabels labels action metrics with integration slugs and
+	// action keys, names tenants choose, which every reader of the metrics
+	// then sees. Defaults to false: series carry the integration's id.
+	MetricsTenantLabels bool
 	// JobTimeout bounds one background job such as a webhook trigger run.
 	// A job still marked running a while after it (because its node died)
 	// is run again. Defaults to 2 × CallTimeout + 15s.
@@ -138,6 +150,17 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("admin-token (PLUGBOARD_ADMIN_TOKEN): too weak to be the owner's API key; "+
 			"set a key in the generated format (pb_ and 33 letters and digits) or at least 32 random characters (e.g. the output of `openssl rand -hex 32`), "+
 			"or leave it unset to have a key generated and printed once"))
+	}
+	if c.MetricsToken != "" && !strongSecret(c.MetricsToken) {
+		errs = append(errs, errors.New("metrics-token (PLUGBOARD_METRICS_TOKEN): too weak to guard the metrics; "+
+			"set at least 32 random characters (e.g. the output of `openssl rand -hex 32`)"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("metrics-addr %q: want host:port on a private network, e.g. 10.0.0.5:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
+		}
 	}
 	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))

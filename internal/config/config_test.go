@@ -36,3 +36,23 @@ func TestAdminTokenStrength(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		problem string
+	}{
+		{"a strong token", Config{MetricsToken: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, ""},
+		{"a weak token", Config{MetricsToken: "metrics"}, "PLUGBOARD_METRICS_TOKEN"},
+		{"a private address", Config{MetricsAddr: "10.0.0.5:9090"}, ""},
+		{"an address without a port", Config{MetricsAddr: "10.0.0.5"}, "metrics-addr"},
+		{"the main address", Config{Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:8080"}, "must differ from addr"},
+	} {
+		err := tc.cfg.WithDefaults().Validate()
+		if tc.problem == "" && err != nil || tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.problem)
+		}
+	}
+}

@@ -6,15 +6,14 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // routes mounts every surface on one mux.
-func (s *Server) routes(m *metrics.Metrics) http.Handler {
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /metrics", s.metricsWithToken(s.metrics.Handler()))
 	s.api.Register(mux)
 	// The dashboard: pages at /, signed in with sessions.
 	s.web.Register(mux)

@@ -59,6 +59,7 @@ type Server struct {
 	Workers  *worker.Service
 
 	mcp         *mcp.Server
+	metrics     *metrics.Metrics
 	jobs        *jobs.Queue
 	api         *api.API
 	web         *web.Web
@@ -114,7 +115,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if err != nil {
 		return nil, err
 	}
-	m := metrics.New()
+	s.metrics = metrics.New(metrics.Options{TenantLabels: cfg.MetricsTenantLabels})
+	m := s.metrics
 	s.Recorder = calllog.New(s.Store, logger)
 	rules := access.New(s.Store)
 	s.Auth = auth.NewProvider(s.Store, s.Vault, auth.OAuthOptions{
@@ -172,7 +174,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes(m)
+	s.handler = s.routes()
 	ok = true
 	return s, nil
 }
@@ -204,19 +206,32 @@ func (s *Server) goBackground(run func()) {
 	}()
 }
 
-// Serve listens on the configured address until ctx ends, then stops
-// gracefully: first the listener and in-flight requests, then the workers,
-// then the store.
+// Serve listens on the configured addresses (the main one, and the
+// metrics one when set) until ctx ends, then stops gracefully: first the
+// listeners and in-flight requests, then the workers, then the store.
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
-	return s.ServeListener(ctx, ln)
+	var metricsLn net.Listener
+	if s.cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", s.cfg.MetricsAddr, err)
+		}
+	}
+	return s.ServeListeners(ctx, ln, metricsLn)
 }
 
 // ServeListener is Serve on an existing listener (tests use port 0).
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	return s.ServeListeners(ctx, ln, nil)
+}
+
+// ServeListeners is Serve on existing listeners; metricsLn, when not nil,
+// serves /metrics alone, without a token.
+func (s *Server) ServeListeners(ctx context.Context, ln, metricsLn net.Listener) error {
 	s.Start(ctx)
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -228,20 +243,31 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv.RegisterOnShutdown(s.Workers.Stop)
 	// Agents' open MCP streams end at once too.
 	srv.RegisterOnShutdown(s.mcp.Close)
-	errc := make(chan error, 1)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		ms := s.metricsServer()
+		servers = append(servers, ms)
+		go func() { errc <- ms.Serve(metricsLn) }()
+		s.logger.InfoContext(ctx, "metrics are served without a token", "addr", metricsLn.Addr().String())
+	}
 	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())
 	select {
 	case err := <-errc:
+		for _, hs := range servers {
+			_ = hs.Close()
+		}
 		s.Close()
 		return err
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		_ = srv.Close()
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); errors.Is(err, context.DeadlineExceeded) {
+			_ = hs.Close()
+		}
 	}
 	s.Close()
 	s.logger.Info("plugboard stopped")
