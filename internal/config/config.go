@@ -69,6 +69,12 @@ type Config struct {
 	// action keys, names tenants choose, which every reader of the metrics
 	// then sees. Defaults to false: series carry the integration's id.
 	MetricsTenantLabels bool
+	// MCPSessionIdle closes an MCP session that has seen no request for
+	// this long. Defaults to 10 minutes.
+	MCPSessionIdle time.Duration
+	// MCPSessionsPerAgent caps the open MCP sessions of one agent on a
+	// node; opening one more closes the agent's oldest. Defaults to 16.
+	MCPSessionsPerAgent int
 	// JobTimeout bounds one background job such as a webhook trigger run.
 	// A job still marked running a while after it (because its node died)
 	// is run again. Defaults to 2 × CallTimeout + 15s.
@@ -97,6 +103,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
+	}
+	if c.MCPSessionIdle == 0 {
+		c.MCPSessionIdle = 10 * time.Minute
+	}
+	if c.MCPSessionsPerAgent == 0 {
+		c.MCPSessionsPerAgent = 16
 	}
 	if c.OAuthRefreshSkew == 0 {
 		c.OAuthRefreshSkew = 60 * time.Second
@@ -161,6 +173,12 @@ func (c Config) Validate() error {
 		} else if c.MetricsAddr == c.Addr {
 			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
 		}
+	}
+	if c.MCPSessionIdle < 0 {
+		errs = append(errs, fmt.Errorf("mcp-session-idle %s: must be positive, e.g. 10m", c.MCPSessionIdle))
+	}
+	if c.MCPSessionsPerAgent < 0 {
+		errs = append(errs, fmt.Errorf("mcp-sessions-per-agent %d: must be at least 1", c.MCPSessionsPerAgent))
 	}
 	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))

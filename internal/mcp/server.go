@@ -20,6 +20,7 @@ import (
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/clientip"
+	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/version"
@@ -40,8 +41,17 @@ type Config struct {
 	// build's version.
 	Version string
 
-	// SessionTimeout closes sessions idle this long. Defaults to 1 hour.
+	// SessionTimeout closes sessions idle this long (no request). Defaults
+	// to 10 minutes.
 	SessionTimeout time.Duration
+
+	// MaxSessionsPerAgent caps an agent's open sessions on this node: each
+	// holds memory and a goroutine until it ends, so opening one more
+	// closes the agent's oldest. Defaults to 16.
+	MaxSessionsPerAgent int
+
+	// Metrics receives the count of open sessions. Optional.
+	Metrics *metrics.Metrics
 
 	// MaxRequestBytes caps a request body. Defaults to 10 MiB, the payload
 	// limit of an action call.
@@ -54,7 +64,10 @@ func (c Config) WithDefaults() Config {
 		c.Version = version.String
 	}
 	if c.SessionTimeout == 0 {
-		c.SessionTimeout = time.Hour
+		c.SessionTimeout = 10 * time.Minute
+	}
+	if c.MaxSessionsPerAgent == 0 {
+		c.MaxSessionsPerAgent = 16
 	}
 	if c.MaxRequestBytes == 0 {
 		c.MaxRequestBytes = 10 << 20
@@ -76,6 +89,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	live map[string]map[*session]struct{} // org id → initialized sessions
+	open map[string][]*session            // agent id → open sessions, oldest first
 
 	node string // this node's id in change announcements
 }
@@ -86,6 +100,7 @@ type session struct {
 	srv     *sdk.Server
 	agentID string
 	orgID   string
+	ended   bool // guarded by Server.mu
 
 	mu    sync.Mutex
 	tools map[string]string // name → Tool.version of the registered copy
@@ -94,7 +109,7 @@ type session struct {
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, node: rand.Text()}
+	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
@@ -175,7 +190,7 @@ func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 // for it twice when a request opens a session) and tells whether the
 // request is an initialize, the only one that should open a session.
 type serverSlot struct {
-	srv        *sdk.Server
+	sess       *session
 	initialize bool
 }
 
@@ -186,6 +201,9 @@ func (s *Server) withServerSlot(next http.Handler) http.Handler {
 			slot.initialize = s.peekInitialize(r)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, slot)))
+		if slot.initialize && slot.sess != nil {
+			s.opened(slot.sess)
+		}
 	})
 }
 
@@ -230,8 +248,8 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 	if slot == nil {
 		return nil
 	}
-	if slot.srv != nil {
-		return slot.srv
+	if slot.sess != nil {
+		return slot.sess.srv
 	}
 	ag, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
 	if !ok {
@@ -242,7 +260,7 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", ag.ID, "error", err)
 		return nil
 	}
-	slot.srv = sess.srv
+	slot.sess = sess
 	return sess.srv
 }
 
@@ -265,7 +283,7 @@ func (s *Server) newSession(ctx context.Context, ag store.Agent, initialize bool
 		// agent that has none yet.
 		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
 		InitializedHandler: func(_ context.Context, req *sdk.InitializedRequest) {
-			s.track(sess, req.Session)
+			s.track(sess)
 		},
 	})
 	// The list is rebuilt from the database on every tools/list, so that
@@ -326,22 +344,16 @@ func (s *Server) sync(ctx context.Context, sess *session, ag store.Agent) error 
 
 // track remembers an initialized session until it ends, so that changes in
 // its organization reach it.
-func (s *Server) track(sess *session, ss *sdk.ServerSession) {
+func (s *Server) track(sess *session) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess.ended {
+		return
+	}
 	if s.live[sess.orgID] == nil {
 		s.live[sess.orgID] = map[*session]struct{}{}
 	}
 	s.live[sess.orgID][sess] = struct{}{}
-	s.mu.Unlock()
-	go func() {
-		_ = ss.Wait()
-		s.mu.Lock()
-		delete(s.live[sess.orgID], sess)
-		if len(s.live[sess.orgID]) == 0 {
-			delete(s.live, sess.orgID)
-		}
-		s.mu.Unlock()
-	}()
 }
 
 // ToolsChanged brings the connected sessions of an organization up to date
@@ -375,9 +387,7 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 				err = store.ErrNotFound
 			}
 			if errors.Is(err, store.ErrNotFound) {
-				for ss := range sess.srv.Sessions() {
-					_ = ss.Close()
-				}
+				sess.close()
 				continue
 			}
 			if err == nil {
@@ -395,15 +405,11 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 func (s *Server) Close() {
 	s.mu.Lock()
 	var open []*session
-	for _, sessions := range s.live {
-		for sess := range sessions {
-			open = append(open, sess)
-		}
+	for _, sessions := range s.open {
+		open = append(open, sessions...)
 	}
 	s.mu.Unlock()
 	for _, sess := range open {
-		for ss := range sess.srv.Sessions() {
-			_ = ss.Close()
-		}
+		sess.close()
 	}
 }

@@ -138,7 +138,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	// Sign-in and key lockouts live in the account service, which every
 	// surface asks; through Redis they hold on every node.
 	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Failures: limits.Backoff, Logger: logger})
-	s.mcp = mcp.New(mcp.Config{Store: s.Store, Accounts: s.accounts, Catalog: tools, Actions: actions, Clients: clients, Logger: logger})
+	s.mcp = mcp.New(mcp.Config{
+		Store: s.Store, Accounts: s.accounts, Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
+	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
 	connections := connection.New(connection.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Auth: s.Auth, PublicURL: cfg.PublicURL, Logger: logger})
 	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Logger: logger})
