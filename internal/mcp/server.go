@@ -117,8 +117,11 @@ func New(cfg Config) *Server {
 		Logger:              cfg.Logger,
 		// The SDK's DNS-rebinding guard refuses loopback connections whose
 		// Host is not loopback, which is every reverse proxy on the same
-		// machine. Rebinding attacks ride on a browser's ambient access;
-		// every request here carries an agent key instead.
+		// machine that keeps the public Host, and does nothing for a server
+		// on a public address. The server mounts this handler behind its
+		// own guard instead, which knows the public host from
+		// PLUGBOARD_PUBLIC_URL and allows loopback names only on a loopback
+		// listener (internal/server, hostGuard).
 		DisableLocalhostProtection: true,
 	})
 	verified := auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})

@@ -15,11 +15,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metricsWithToken(s.metrics.Handler()))
 	s.api.Register(mux)
+	// The dashboard and /mcp, which browsers can be led to, answer only
+	// requests for this server's host (see hostGuard).
+	hosts := newHostGuard(s.cfg.PublicURL, s.cfg.Addr)
 	// The dashboard: pages at /, signed in with sessions.
-	s.web.Register(mux)
+	dashboard := http.NewServeMux()
+	s.web.Register(dashboard)
+	mux.Handle("/", hosts.wrap(dashboard))
 	mux.HandleFunc("GET /oauth/callback", s.api.OAuthCallback) // public: the state authenticates it
-	// Agents authenticate with their own keys.
-	mux.Handle("/mcp", s.mcp.Handler())
+	// Agents authenticate with their own keys. The go-sdk's own rebinding
+	// guard stays off (see mcp.New): it only knows loopback, and would
+	// refuse a reverse proxy on the same machine that keeps the public
+	// Host; hostGuard knows the public host.
+	mux.Handle("/mcp", hosts.wrap(s.mcp.Handler()))
 	mux.Handle("POST /hooks/{id}", s.Webhooks) // senders authenticate by signature
 	return s.recoverer(traceContext(mux))
 }
