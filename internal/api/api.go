@@ -176,6 +176,9 @@ func decodeBytes(body []byte, v any) error {
 // readBody reads a body of at most limit bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if p, ok := problem.As(err); ok {
+		return nil, p // the body was too slow
+	}
 	if err != nil {
 		return nil, problem.BadRequest("read body: %v", err)
 	}

@@ -69,6 +69,11 @@ type Config struct {
 	// action keys, names tenants choose, which every reader of the metrics
 	// then sees. Defaults to false: series carry the integration's id.
 	MetricsTenantLabels bool
+	// BodyTimeout is how long a request body may take to arrive (webhook
+	// deliveries, API and dashboard bodies, MCP messages); a slower one is
+	// answered 408 and its connection closed. The answer after the body
+	// may take longer (long polls, event streams). Defaults to 30s.
+	BodyTimeout time.Duration
 	// MCPSessionIdle closes an MCP session that has seen no request for
 	// this long. Defaults to 10 minutes.
 	MCPSessionIdle time.Duration
@@ -103,6 +108,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = 30 * time.Second
 	}
 	if c.MCPSessionIdle == 0 {
 		c.MCPSessionIdle = 10 * time.Minute
@@ -173,6 +181,9 @@ func (c Config) Validate() error {
 		} else if c.MetricsAddr == c.Addr {
 			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
 		}
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("body-timeout %s: must be positive, e.g. 30s", c.BodyTimeout))
 	}
 	if c.MCPSessionIdle < 0 {
 		errs = append(errs, fmt.Errorf("mcp-session-idle %s: must be positive, e.g. 10m", c.MCPSessionIdle))

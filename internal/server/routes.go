@@ -29,7 +29,7 @@ func (s *Server) routes() http.Handler {
 	// Host; hostGuard knows the public host.
 	mux.Handle("/mcp", hosts.wrap(s.mcp.Handler()))
 	mux.Handle("POST /hooks/{id}", s.Webhooks) // senders authenticate by signature
-	return s.recoverer(traceContext(mux))
+	return s.recoverer(bodyDeadline(s.cfg.BodyTimeout, traceContext(mux)))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

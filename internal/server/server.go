@@ -236,6 +236,10 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 // serves /metrics alone, without a token.
 func (s *Server) ServeListeners(ctx context.Context, ln, metricsLn net.Listener) error {
 	s.Start(ctx)
+	// Headers must arrive in 10 s and idle connections close after 2
+	// minutes; bodies get a deadline of their own (bodyDeadline). There is
+	// no WriteTimeout: MCP event streams and worker long polls are long
+	// answers.
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

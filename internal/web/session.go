@@ -139,7 +139,10 @@ func (wb *Web) checkCSRF(w http.ResponseWriter, r *http.Request, v *visit) bool 
 	sent := r.Header.Get("X-CSRF-Token")
 	if sent == "" {
 		if err := parseForm(r); err != nil {
-			wb.errorPage(w, r, v, problem.BadRequest("the form could not be read: %v", err))
+			if _, slow := problem.As(err); !slow {
+				err = problem.BadRequest("the form could not be read: %v", err)
+			}
+			wb.errorPage(w, r, v, err)
 			return false
 		}
 		sent = r.PostFormValue("csrf")

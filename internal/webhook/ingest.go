@@ -80,6 +80,9 @@ func (s *Service) ingest(r *http.Request) (int, Receipt, error) {
 	if errors.As(err, &maxErr) {
 		return http.StatusRequestEntityTooLarge, Receipt{}, tooLarge()
 	}
+	if p, ok := problem.As(err); ok {
+		return p.Status, Receipt{}, p // the body was too slow
+	}
 	if err != nil {
 		return http.StatusBadRequest, Receipt{}, problem.BadRequest("read body: %v", err)
 	}
