@@ -148,18 +148,17 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	if err := s.throttled(ctx, tooManySignIns, account, address); err != nil {
 		return nil, err
 	}
-	release, err := s.hashSlot(ctx)
-	if err != nil {
-		return nil, err
-	}
 	sp, err := s.cfg.Store.PrincipalByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		release()
 		return nil, err
 	}
 	hash := sp.User.PasswordHash
 	if hash == "" {
 		hash = dummyHash // same work for unknown members and members without a password
+	}
+	release, serr := s.hashSlot(ctx)
+	if serr != nil {
+		return nil, serr
 	}
 	ok, herr := s.check(hash, password)
 	release()
