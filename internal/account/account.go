@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -45,6 +46,25 @@ type Config struct {
 	// Now is the clock. Defaults to time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// Failures remembers failed sign-ins and key lookups; the Redis one
+	// makes lockouts hold on every node. Defaults to an in-memory one.
+	Failures limit.Backoff
+	// AccountPolicy locks an email address out after wrong passwords.
+	// Defaults to DefaultAccountPolicy.
+	AccountPolicy limit.BackoffPolicy
+	// AddressPolicy locks a client address out after failed sign-ins.
+	// Defaults to DefaultAddressPolicy.
+	AddressPolicy limit.BackoffPolicy
+	// KeyPolicy locks a client address out after unknown API or agent
+	// keys. Defaults to DefaultKeyPolicy.
+	KeyPolicy limit.BackoffPolicy
+	// MaxHashing caps the password checks in flight on this node (19 MiB
+	// each). Defaults to the CPU count, at least 2 and at most 4.
+	MaxHashing int
+	// HashWait is how long a sign-in waits for a password check slot
+	// before it is refused with 429. Defaults to 2s.
+	HashWait time.Duration
 }
 
 // WithDefaults returns a copy with every zero field set.
@@ -61,16 +81,41 @@ func (c Config) WithDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Failures == nil {
+		c.Failures = limit.NewLocalBackoff(0)
+	}
+	if c.AccountPolicy == (limit.BackoffPolicy{}) {
+		c.AccountPolicy = DefaultAccountPolicy
+	}
+	if c.AddressPolicy == (limit.BackoffPolicy{}) {
+		c.AddressPolicy = DefaultAddressPolicy
+	}
+	if c.KeyPolicy == (limit.BackoffPolicy{}) {
+		c.KeyPolicy = DefaultKeyPolicy
+	}
+	if c.MaxHashing == 0 {
+		c.MaxHashing = defaultMaxHashing()
+	}
+	if c.HashWait == 0 {
+		c.HashWait = 2 * time.Second
+	}
 	return c
 }
 
 // Service signs members in and out. It is safe for concurrent use.
 type Service struct {
 	cfg Config
+	// hashing holds the node's password check slots: the memory they take
+	// is this machine's, so they are never shared through Redis.
+	hashing *limit.LocalConcurrency
+	// check is checkPassword; tests count the checks in flight.
+	check func(stored, pw string) (bool, error)
 }
 
 // New returns the service.
-func New(cfg Config) *Service { return &Service{cfg: cfg.WithDefaults()} }
+func New(cfg Config) *Service {
+	return &Service{cfg: cfg.WithDefaults(), hashing: limit.NewLocalConcurrency(), check: checkPassword}
+}
 
 // Lifetime is how long a new session lasts at most.
 func (s *Service) Lifetime() time.Duration { return s.cfg.SessionLifetime }
@@ -94,9 +139,15 @@ type Session struct {
 var ErrSignIn = problem.New(401, "that email and password do not match a member; check both, or ask an owner or admin for a new sign-in link")
 
 // SignIn checks an email and password and starts a session. An unknown
-// email costs the same time as a wrong password.
+// email costs the same time as a wrong password. Repeated failures lock
+// the email address, and the client's address, out for a while (429 with
+// Retry-After); password checks wait for one of the node's few slots.
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (*Session, error) {
 	email = strings.TrimSpace(email)
+	account, address := accountKey(email), signInAddressKey(c.IP)
+	if err := s.throttled(ctx, tooManySignIns, account, address); err != nil {
+		return nil, err
+	}
 	sp, err := s.cfg.Store.PrincipalByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -105,10 +156,22 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	if hash == "" {
 		hash = dummyHash // same work for unknown members and members without a password
 	}
-	ok, herr := checkPassword(hash, password)
+	release, serr := s.hashSlot(ctx)
+	if serr != nil {
+		return nil, serr
+	}
+	ok, herr := s.check(hash, password)
+	release()
 	if err != nil || herr != nil || !ok || sp.User.PasswordHash == "" || email == "" {
 		s.cfg.Logger.InfoContext(ctx, "dashboard sign-in refused", "known_member", err == nil)
+		s.failed(ctx, account, s.cfg.AccountPolicy)
+		s.failed(ctx, address, s.cfg.AddressPolicy)
 		return nil, ErrSignIn
+	}
+	// The address keeps its failures: signing in to one's own account must
+	// not clear the record of guesses at others.
+	if err := s.cfg.Failures.Reset(ctx, account); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "sign-in lockouts unavailable", "error", err)
 	}
 	var sess *Session
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -224,15 +287,41 @@ func truncate(s string, n int) string {
 // ErrUnknownKey is the answer to an API key that is unknown or revoked.
 var ErrUnknownKey = problem.New(401, "the API key is unknown or revoked")
 
+// ErrUnknownAgentKey is the answer to an agent key that is unknown or
+// revoked.
+var ErrUnknownAgentKey = problem.New(401, "the agent key is unknown or revoked; use the key shown when the agent was created or its key was rotated")
+
 // Key resolves an API key to the member it signs in; the REST API, the CLI
-// and SDK workers sign in with one.
+// and SDK workers sign in with one. An address that sends many unknown
+// keys is locked out for a while (429 with Retry-After).
 func (s *Service) Key(ctx context.Context, token, ip string) (access.Principal, error) {
+	address := keyAddressKey(ip)
+	if err := s.throttled(ctx, tooManyKeys, address); err != nil {
+		return access.Principal{}, err
+	}
 	sp, err := s.cfg.Store.PrincipalByKeyHash(ctx, vault.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
+		s.failed(ctx, address, s.cfg.KeyPolicy)
 		return access.Principal{}, ErrUnknownKey
 	}
 	if err != nil {
 		return access.Principal{}, err
 	}
 	return access.FromKey(sp, ip), nil
+}
+
+// AgentKey resolves an agent key to its agent, on every MCP request so
+// that a revoked key is refused at once. Unknown agent keys count against
+// the address like unknown API keys: both are guesses at a secret.
+func (s *Service) AgentKey(ctx context.Context, token, ip string) (store.Agent, error) {
+	address := keyAddressKey(ip)
+	if err := s.throttled(ctx, tooManyKeys, address); err != nil {
+		return store.Agent{}, err
+	}
+	a, err := s.cfg.Store.AgentByKeyHash(ctx, vault.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		s.failed(ctx, address, s.cfg.KeyPolicy)
+		return store.Agent{}, ErrUnknownAgentKey
+	}
+	return a, err
 }

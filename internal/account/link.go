@@ -72,7 +72,12 @@ func (s *Service) SetPassword(ctx context.Context, token string, in PasswordInpu
 	if len(errs) > 0 {
 		return nil, problem.Invalid("the password was not set", errs)
 	}
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
 	hash := hashPassword(in.Password)
+	release()
 	var sess *Session
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		_, sp, err := tx.RedeemSigninLink(ctx, vault.HashToken(token), s.cfg.Now(), store.PasswordChange{Email: email, Name: in.Name, PasswordHash: hash})

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
@@ -49,6 +49,9 @@ type Deps struct {
 	Logs         *calllog.Reader
 	Logger       *slog.Logger
 	PublicURL    string
+	// Clients finds a caller's address behind trusted proxies. Defaults to
+	// the connection's peer.
+	Clients *clientip.Resolver
 }
 
 // API serves /v1.
@@ -76,7 +79,7 @@ func (a *API) authenticate(next http.HandlerFunc) http.Handler {
 			problem.Write(w, problem.New(http.StatusUnauthorized, "send your API key as 'Authorization: Bearer <key>'"))
 			return
 		}
-		p, err := a.Accounts.Key(r.Context(), token, clientIP(r))
+		p, err := a.Accounts.Key(r.Context(), token, a.clientIP(r))
 		if errors.Is(err, account.ErrUnknownKey) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard", error="invalid_token"`)
 		}
@@ -96,13 +99,8 @@ func bearer(r *http.Request) (string, bool) {
 	return "", false
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the caller's address, through trusted proxies.
+func (a *API) clientIP(r *http.Request) string { return a.Clients.Addr(r).String() }
 
 // fail writes err as a problem; unexpected errors are logged once here and
 // shown without internals.
@@ -182,6 +180,9 @@ func decodeBytes(body []byte, v any) error {
 // readBody reads a body of at most limit bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if p, ok := problem.As(err); ok {
+		return nil, p // the body was too slow
+	}
 	if err != nil {
 		return nil, problem.BadRequest("read body: %v", err)
 	}

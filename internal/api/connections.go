@@ -89,7 +89,7 @@ func (a *API) OAuthCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	res, err := a.Connections.Complete(r.Context(), auth.Callback{
 		State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"),
-	}, clientIP(r))
+	}, a.clientIP(r))
 	if err == nil {
 		renderPage(w, http.StatusOK, page{OK: true, Title: "Connected",
 			Message: res.Integration.Name + " (" + res.Connection.Environment + ") is connected. You can close this window."})

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
@@ -49,6 +50,10 @@ const seedCRM = `{
     }
   ]
 }`
+
+// metricsToken is the token the servers of these tests guard /metrics
+// with.
+const metricsToken = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 // crmUpstream is a small CRM API that insists on its API key.
 type crmUpstream struct {
@@ -104,7 +109,10 @@ func TestCustomCRMEndToEnd(t *testing.T) {
 		ctx := context.Background()
 		const secret = "crm-sandbox-secret-7f3a9c"
 		crm := newCRM(t, secret)
-		srv := servertest.Start(t, servertest.Options{Engine: engine})
+		// The operator opted in to tenant names in the metrics.
+		srv := servertest.Start(t, servertest.Options{Engine: engine, Configure: func(c *config.Config) {
+			c.MetricsToken, c.MetricsTenantLabels = metricsToken, true
+		}})
 		c := srv.Client
 
 		in, err := c.CreateIntegration(ctx, json.RawMessage(seedCRM))
@@ -186,15 +194,17 @@ func TestCustomCRMEndToEnd(t *testing.T) {
 		}
 
 		// Prometheus sees the calls per integration and action.
-		resp, err := http.Get(srv.URL + "/metrics")
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+metricsToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		metricsText, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, want := range []string{
-			`plugboard_action_calls_total{action="create_contact",integration="custom_crm",source="api",status_class="2xx"} 1`,
-			`plugboard_action_duration_seconds_count{action="get_contact",integration="custom_crm"}`,
+			`plugboard_action_calls_total{action="create_contact",integration="custom_crm",integration_id="` + in.ID + `",source="api",status_class="2xx"} 1`,
+			`plugboard_action_duration_seconds_count{action="get_contact",integration="custom_crm",integration_id="` + in.ID + `"}`,
 		} {
 			if !strings.Contains(string(metricsText), want) {
 				t.Errorf("/metrics lacks %s", want)

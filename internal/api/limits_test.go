@@ -99,3 +99,32 @@ func TestPayloadCapsAndTextBodies(t *testing.T) {
 		t.Fatalf("text body = %s", res.Body)
 	}
 }
+
+// TestAPIKeyGuessingIsLockedOut sends guessed API keys: after a few the
+// address is answered 429 with Retry-After, while the owner's key keeps
+// working from another address.
+func TestAPIKeyGuessingIsLockedOut(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Options{})
+	var resp *http.Response
+	for i := range 40 {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/integrations", nil)
+		req.Header.Set("Authorization", fmt.Sprintf("Bearer pb_guess_%d", i))
+		var err error
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			break
+		}
+	}
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 40 guessed keys: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	elsewhere := client.New(srv.URL, srv.Token)
+	elsewhere.HTTP = &http.Client{Transport: servertest.TransportFrom("127.0.0.2")}
+	if _, err := elsewhere.ListIntegrations(context.Background()); err != nil {
+		t.Fatalf("the owner's key from another address: %v", err)
+	}
+}

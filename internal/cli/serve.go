@@ -61,6 +61,12 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.StringVar(&cfg.LogFormat, "log-format", def.LogFormat, "text or json")
 	f.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "export traces over OTLP/HTTP to this URL (e.g. http://collector:4318)")
 	f.DurationVar(&cfg.OAuthRefreshSkew, "oauth-refresh-skew", def.OAuthRefreshSkew, "refresh OAuth 2.0 tokens this long before they expire (at most half their lifetime)")
+	f.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token that GET /metrics on --addr requires (without it, and without --metrics-addr, /metrics answers 401)")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "second listen address serving /metrics without a token, for a private scrape network")
+	f.BoolVar(&cfg.MetricsTenantLabels, "metrics-tenant-labels", false, "label action metrics with integration slugs and action keys (names tenants choose) besides integration ids")
+	f.DurationVar(&cfg.BodyTimeout, "body-timeout", def.BodyTimeout, "longest a request body may take to arrive; slower ones get 408 and the connection is closed")
+	f.DurationVar(&cfg.MCPSessionIdle, "mcp-session-idle", def.MCPSessionIdle, "close an agent's MCP session after this long without a request")
+	f.IntVar(&cfg.MCPSessionsPerAgent, "mcp-sessions-per-agent", def.MCPSessionsPerAgent, "open MCP sessions per agent on a node; one more closes the agent's oldest")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd
 }

@@ -26,7 +26,8 @@ type Config struct {
 	// RedisURL, when set, makes rate and concurrency limits cluster-wide.
 	RedisURL string
 	// AdminToken becomes the owner API key of the first organization on
-	// first start. Defaults to a generated key, printed once.
+	// first start. It must be in the generated key format or at least 32
+	// random characters. Defaults to a generated key, printed once.
 	AdminToken string
 	// AllowPrivateNetworks lets outbound calls reach loopback and private
 	// addresses. Defaults to false.
@@ -56,6 +57,29 @@ type Config struct {
 	// OAuthRefreshSkew is how long before expiry OAuth 2.0 access tokens
 	// are refreshed, at most half a token's lifetime. Defaults to 60s.
 	OAuthRefreshSkew time.Duration
+	// MetricsToken is the bearer token GET /metrics on the main address
+	// requires, in the generated key format or at least 32 random
+	// characters. Defaults to empty: /metrics on the main address answers
+	// 401.
+	MetricsToken string
+	// MetricsAddr is a second listen address serving GET /metrics without
+	// a token, for a private scrape network. Defaults to empty: none.
+	MetricsAddr string
+	// MetricsTenantLabels labels action metrics with integration slugs and
+	// action keys, names tenants choose, which every reader of the metrics
+	// then sees. Defaults to false: series carry the integration's id.
+	MetricsTenantLabels bool
+	// BodyTimeout is how long a request body may take to arrive (webhook
+	// deliveries, API and dashboard bodies, MCP messages); a slower one is
+	// answered 408 and its connection closed. The answer after the body
+	// may take longer (long polls, event streams). Defaults to 30s.
+	BodyTimeout time.Duration
+	// MCPSessionIdle closes an MCP session that has seen no request for
+	// this long. Defaults to 10 minutes.
+	MCPSessionIdle time.Duration
+	// MCPSessionsPerAgent caps the open MCP sessions of one agent on a
+	// node; opening one more closes the agent's oldest. Defaults to 16.
+	MCPSessionsPerAgent int
 	// JobTimeout bounds one background job such as a webhook trigger run.
 	// A job still marked running a while after it (because its node died)
 	// is run again. Defaults to 2 × CallTimeout + 15s.
@@ -84,6 +108,15 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = 30 * time.Second
+	}
+	if c.MCPSessionIdle == 0 {
+		c.MCPSessionIdle = 10 * time.Minute
+	}
+	if c.MCPSessionsPerAgent == 0 {
+		c.MCPSessionsPerAgent = 16
 	}
 	if c.OAuthRefreshSkew == 0 {
 		c.OAuthRefreshSkew = 60 * time.Second
@@ -132,6 +165,31 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if c.AdminToken != "" && !strongSecret(c.AdminToken) {
+		errs = append(errs, errors.New("admin-token (PLUGBOARD_ADMIN_TOKEN): too weak to be the owner's API key; "+
+			"set a key in the generated format (pb_ and 33 letters and digits) or at least 32 random characters (e.g. the output of `openssl rand -hex 32`), "+
+			"or leave it unset to have a key generated and printed once"))
+	}
+	if c.MetricsToken != "" && !strongSecret(c.MetricsToken) {
+		errs = append(errs, errors.New("metrics-token (PLUGBOARD_METRICS_TOKEN): too weak to guard the metrics; "+
+			"set at least 32 random characters (e.g. the output of `openssl rand -hex 32`)"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("metrics-addr %q: want host:port on a private network, e.g. 10.0.0.5:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
+		}
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("body-timeout %s: must be positive, e.g. 30s", c.BodyTimeout))
+	}
+	if c.MCPSessionIdle < 0 {
+		errs = append(errs, fmt.Errorf("mcp-session-idle %s: must be positive, e.g. 10m", c.MCPSessionIdle))
+	}
+	if c.MCPSessionsPerAgent < 0 {
+		errs = append(errs, fmt.Errorf("mcp-sessions-per-agent %d: must be at least 1", c.MCPSessionsPerAgent))
 	}
 	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))

@@ -94,7 +94,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	}
 	endSpan(span, entry, err)
 	e.Recorder.Record(entry)
-	e.Metrics.ObserveCall(t.Integration.Slug, s.action, string(s.source), entry.Status, err != nil, elapsed)
+	e.Metrics.ObserveCall(t.Integration.ID, t.Integration.Slug, s.action, string(s.source), entry.Status, err != nil, elapsed)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "action call failed", "integration", t.Integration.ID, "action", s.action, "environment", s.env, "error", err)
 		return nil, callProblem(t, s, err)

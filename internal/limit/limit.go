@@ -30,26 +30,35 @@ type Rate interface {
 	Allow(ctx context.Context, key string, perSecond float64, burst int) (ok bool, retryAfter time.Duration, err error)
 }
 
+// Limiters are the limiters of one node, all local or all shared through
+// Redis.
+type Limiters struct {
+	Concurrency Concurrency
+	Rate        Rate
+	Backoff     Backoff
+	// Close releases the Redis connection pool; a no-op for local limiters.
+	Close func() error
+}
+
 // New returns local limiters when redisURL is empty, and limiters shared
-// through Redis otherwise, after checking that Redis answers. close releases
-// the Redis connection pool and is a no-op for local limiters.
-func New(redisURL string) (Concurrency, Rate, func() error, error) {
+// through Redis otherwise, after checking that Redis answers.
+func New(redisURL string) (Limiters, error) {
 	if redisURL == "" {
-		return NewLocalConcurrency(), NewLocalRate(), func() error { return nil }, nil
+		return Limiters{NewLocalConcurrency(), NewLocalRate(), NewLocalBackoff(0), func() error { return nil }}, nil
 	}
 	opts, err := redis.ParseURL(redisURL)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("limit: parse redis URL: %w", err)
+		return Limiters{}, fmt.Errorf("limit: parse redis URL: %w", err)
 	}
 	client := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, nil, nil, fmt.Errorf("limit: reach redis at %s: %w", opts.Addr, err)
+		return Limiters{}, fmt.Errorf("limit: reach redis at %s: %w", opts.Addr, err)
 	}
 	const prefix = "plugboard:limit:"
-	return NewRedisConcurrency(client, prefix), NewRedisRate(client, prefix), client.Close, nil
+	return Limiters{NewRedisConcurrency(client, prefix), NewRedisRate(client, prefix), NewRedisBackoff(client, prefix), client.Close}, nil
 }
 
 func tooMany(key string, max int, wait time.Duration) error {

@@ -18,6 +18,7 @@ type backend struct {
 	name        string
 	concurrency func(prefix string) Concurrency
 	rate        func(prefix string) Rate
+	backoff     func(prefix string) Backoff
 }
 
 func backends(t *testing.T) []backend {
@@ -26,6 +27,7 @@ func backends(t *testing.T) []backend {
 		name:        "local",
 		concurrency: func(string) Concurrency { return NewLocalConcurrency() },
 		rate:        func(string) Rate { return NewLocalRate() },
+		backoff:     func(string) Backoff { return NewLocalBackoff(0) },
 	}
 	client := testRedis(t)
 	if client == nil {
@@ -35,6 +37,7 @@ func backends(t *testing.T) []backend {
 		name:        "redis",
 		concurrency: func(p string) Concurrency { return NewRedisConcurrency(client, p) },
 		rate:        func(p string) Rate { return NewRedisRate(client, p) },
+		backoff:     func(p string) Backoff { return NewRedisBackoff(client, p) },
 	}}
 }
 
@@ -99,16 +102,19 @@ func testPrefix(t *testing.T) string {
 func TestNewLocal(t *testing.T) {
 	t.Parallel()
 
-	conc, rate, closeFn, err := New("")
+	l, err := New("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	if _, ok := conc.(*LocalConcurrency); !ok {
-		t.Errorf("concurrency is %T, want *LocalConcurrency", conc)
+	defer l.Close()
+	if _, ok := l.Concurrency.(*LocalConcurrency); !ok {
+		t.Errorf("concurrency is %T, want *LocalConcurrency", l.Concurrency)
 	}
-	if _, ok := rate.(*LocalRate); !ok {
-		t.Errorf("rate is %T, want *LocalRate", rate)
+	if _, ok := l.Rate.(*LocalRate); !ok {
+		t.Errorf("rate is %T, want *LocalRate", l.Rate)
+	}
+	if _, ok := l.Backoff.(*LocalBackoff); !ok {
+		t.Errorf("backoff is %T, want *LocalBackoff", l.Backoff)
 	}
 }
 
@@ -118,15 +124,18 @@ func TestNewRedis(t *testing.T) {
 	if testRedis(t) == nil {
 		t.Skip("redis unreachable")
 	}
-	conc, _, closeFn, err := New("redis://" + redisClient.Options().Addr)
+	l, err := New("redis://" + redisClient.Options().Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	if _, ok := conc.(*RedisConcurrency); !ok {
-		t.Errorf("concurrency is %T, want *RedisConcurrency", conc)
+	defer l.Close()
+	if _, ok := l.Concurrency.(*RedisConcurrency); !ok {
+		t.Errorf("concurrency is %T, want *RedisConcurrency", l.Concurrency)
 	}
-	if _, _, _, err := New("not a url"); err == nil {
+	if _, ok := l.Backoff.(*RedisBackoff); !ok {
+		t.Errorf("backoff is %T, want *RedisBackoff", l.Backoff)
+	}
+	if _, err := New("not a url"); err == nil {
 		t.Error("New accepted an invalid URL")
 	}
 }

@@ -112,8 +112,13 @@ type env struct {
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
+	return newEnvOpts(t, servertest.Options{Engine: engine})
+}
+
+func newEnvOpts(t *testing.T, opts servertest.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	e := &env{srv: servertest.Start(t, servertest.Options{Engine: engine}), up: newUpstream(t), ctx: ctx}
+	e := &env{srv: servertest.Start(t, opts), up: newUpstream(t), ctx: ctx}
 	c := e.srv.Client
 	var err error
 	if e.crm, err = c.CreateIntegration(ctx, json.RawMessage(definition(e.up.URL))); err != nil {

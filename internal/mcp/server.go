@@ -6,36 +6,52 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/clientip"
+	"github.com/plugboard/plugboard/internal/metrics"
+	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
-	"github.com/plugboard/plugboard/internal/vault"
 	"github.com/plugboard/plugboard/internal/version"
 )
 
 // Config wires a Server.
 type Config struct {
-	Store   *store.Store
-	Catalog *agent.Catalog  // the tools each agent's grants make
-	Actions *action.Service // runs the calls
-	Logger  *slog.Logger
+	Store    *store.Store
+	Accounts *account.Service // resolves agent keys, locking out guessers
+	Catalog  *agent.Catalog   // the tools each agent's grants make
+	Actions  *action.Service  // runs the calls
+	Logger   *slog.Logger
+	// Clients finds an agent's address behind trusted proxies. Defaults to
+	// the connection's peer.
+	Clients *clientip.Resolver
 
 	// Version is the server version reported to clients. Defaults to the
 	// build's version.
 	Version string
 
-	// SessionTimeout closes sessions idle this long. Defaults to 1 hour.
+	// SessionTimeout closes sessions idle this long (no request). Defaults
+	// to 10 minutes.
 	SessionTimeout time.Duration
+
+	// MaxSessionsPerAgent caps an agent's open sessions on this node: each
+	// holds memory and a goroutine until it ends, so opening one more
+	// closes the agent's oldest. Defaults to 16.
+	MaxSessionsPerAgent int
+
+	// Metrics receives the count of open sessions. Optional.
+	Metrics *metrics.Metrics
 
 	// MaxRequestBytes caps a request body. Defaults to 10 MiB, the payload
 	// limit of an action call.
@@ -48,7 +64,10 @@ func (c Config) WithDefaults() Config {
 		c.Version = version.String
 	}
 	if c.SessionTimeout == 0 {
-		c.SessionTimeout = time.Hour
+		c.SessionTimeout = 10 * time.Minute
+	}
+	if c.MaxSessionsPerAgent == 0 {
+		c.MaxSessionsPerAgent = 16
 	}
 	if c.MaxRequestBytes == 0 {
 		c.MaxRequestBytes = 10 << 20
@@ -70,6 +89,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	live map[string]map[*session]struct{} // org id → initialized sessions
+	open map[string][]*session            // agent id → open sessions, oldest first
 
 	node string // this node's id in change announcements
 }
@@ -80,6 +100,7 @@ type session struct {
 	srv     *sdk.Server
 	agentID string
 	orgID   string
+	ended   bool // guarded by Server.mu
 
 	mu    sync.Mutex
 	tools map[string]string // name → Tool.version of the registered copy
@@ -88,7 +109,7 @@ type session struct {
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, node: rand.Text()}
+	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
@@ -96,12 +117,15 @@ func New(cfg Config) *Server {
 		Logger:              cfg.Logger,
 		// The SDK's DNS-rebinding guard refuses loopback connections whose
 		// Host is not loopback, which is every reverse proxy on the same
-		// machine. Rebinding attacks ride on a browser's ambient access;
-		// every request here carries an agent key instead.
+		// machine that keeps the public Host, and does nothing for a server
+		// on a public address. The server mounts this handler behind its
+		// own guard instead, which knows the public host from
+		// PLUGBOARD_PUBLIC_URL and allows loopback names only on a loopback
+		// listener (internal/server, hostGuard).
 		DisableLocalhostProtection: true,
 	})
-	verified := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
-	s.handler = requireBearer(verified(s.withServerSlot(streamable)))
+	verified := auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+	s.handler = s.authenticate(verified(s.withServerSlot(streamable)))
 	return s
 }
 
@@ -112,35 +136,49 @@ func (s *Server) implementation() *sdk.Implementation {
 	return &sdk.Implementation{Name: "plugboard", Title: "Plugboard", Version: s.cfg.Version}
 }
 
-// requireBearer answers a request without credentials with a challenge
-// that says what to send.
-func requireBearer(next http.Handler) http.Handler {
+// authenticate resolves the agent key on every request, so that a revoked
+// or rotated key is refused on its next use, and answers a missing,
+// unknown or guessed-too-often key itself: the SDK's middleware knows no
+// 429.
+func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" {
+		fields := strings.Fields(r.Header.Get("Authorization"))
+		if len(fields) != 2 || !strings.EqualFold(fields[0], "bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard"`)
-			http.Error(w, "send the agent's key as 'Authorization: Bearer <agent key>'", http.StatusUnauthorized)
+			problem.Write(w, problem.New(http.StatusUnauthorized, "send the agent's key as 'Authorization: Bearer <agent key>'"))
 			return
 		}
-		next.ServeHTTP(w, r)
+		a, err := s.cfg.Accounts.AgentKey(r.Context(), fields[1], s.cfg.Clients.Addr(r).String())
+		if err != nil {
+			p, ok := problem.As(err)
+			if !ok {
+				s.cfg.Logger.ErrorContext(r.Context(), "resolve agent key", "error", err)
+				p = problem.New(http.StatusServiceUnavailable, "could not check the agent key; try again")
+			}
+			if p.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard", error="invalid_token"`)
+			}
+			problem.Write(w, p)
+			return
+		}
+		// The agent id becomes the token's user, which the SDK uses to keep
+		// one agent out of another's sessions.
+		ti := &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, ti)))
 	})
 }
 
-type agentKey struct{}
+type tokenKey struct{}
 
-// verify resolves an agent key on every request, so that a revoked or
-// rotated key is refused on its next use. The agent id becomes the token's
-// user, which the SDK uses to keep one agent out of another's sessions.
-func (s *Server) verify(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
-	a, err := s.cfg.Store.AgentByKeyHash(ctx, vault.HashToken(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: the agent key is unknown or revoked; use the key shown when the agent was created or its key was rotated", auth.ErrInvalidToken)
+// verified hands the SDK the agent that authenticate resolved.
+func verified(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+	if ti, ok := ctx.Value(tokenKey{}).(*auth.TokenInfo); ok {
+		return ti, nil
 	}
-	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "resolve agent key", "error", err)
-		return nil, errors.New("could not check the agent key; try again")
-	}
-	return &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}, nil
+	return nil, auth.ErrInvalidToken
 }
+
+type agentKey struct{}
 
 // agentOf returns the agent the request was verified as.
 func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
@@ -155,7 +193,7 @@ func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 // for it twice when a request opens a session) and tells whether the
 // request is an initialize, the only one that should open a session.
 type serverSlot struct {
-	srv        *sdk.Server
+	sess       *session
 	initialize bool
 }
 
@@ -166,6 +204,9 @@ func (s *Server) withServerSlot(next http.Handler) http.Handler {
 			slot.initialize = s.peekInitialize(r)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, slot)))
+		if slot.initialize && slot.sess != nil {
+			s.opened(slot.sess)
+		}
 	})
 }
 
@@ -210,8 +251,8 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 	if slot == nil {
 		return nil
 	}
-	if slot.srv != nil {
-		return slot.srv
+	if slot.sess != nil {
+		return slot.sess.srv
 	}
 	ag, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
 	if !ok {
@@ -222,7 +263,7 @@ func (s *Server) serverFor(r *http.Request) *sdk.Server {
 		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", ag.ID, "error", err)
 		return nil
 	}
-	slot.srv = sess.srv
+	slot.sess = sess
 	return sess.srv
 }
 
@@ -245,7 +286,7 @@ func (s *Server) newSession(ctx context.Context, ag store.Agent, initialize bool
 		// agent that has none yet.
 		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
 		InitializedHandler: func(_ context.Context, req *sdk.InitializedRequest) {
-			s.track(sess, req.Session)
+			s.track(sess)
 		},
 	})
 	// The list is rebuilt from the database on every tools/list, so that
@@ -306,22 +347,16 @@ func (s *Server) sync(ctx context.Context, sess *session, ag store.Agent) error 
 
 // track remembers an initialized session until it ends, so that changes in
 // its organization reach it.
-func (s *Server) track(sess *session, ss *sdk.ServerSession) {
+func (s *Server) track(sess *session) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess.ended {
+		return
+	}
 	if s.live[sess.orgID] == nil {
 		s.live[sess.orgID] = map[*session]struct{}{}
 	}
 	s.live[sess.orgID][sess] = struct{}{}
-	s.mu.Unlock()
-	go func() {
-		_ = ss.Wait()
-		s.mu.Lock()
-		delete(s.live[sess.orgID], sess)
-		if len(s.live[sess.orgID]) == 0 {
-			delete(s.live, sess.orgID)
-		}
-		s.mu.Unlock()
-	}()
 }
 
 // ToolsChanged brings the connected sessions of an organization up to date
@@ -355,9 +390,7 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 				err = store.ErrNotFound
 			}
 			if errors.Is(err, store.ErrNotFound) {
-				for ss := range sess.srv.Sessions() {
-					_ = ss.Close()
-				}
+				sess.close()
 				continue
 			}
 			if err == nil {
@@ -375,15 +408,11 @@ func (s *Server) refresh(ctx context.Context, orgID string) {
 func (s *Server) Close() {
 	s.mu.Lock()
 	var open []*session
-	for _, sessions := range s.live {
-		for sess := range sessions {
-			open = append(open, sess)
-		}
+	for _, sessions := range s.open {
+		open = append(open, sessions...)
 	}
 	s.mu.Unlock()
 	for _, sess := range open {
-		for ss := range sess.srv.Sessions() {
-			_ = ss.Close()
-		}
+		sess.close()
 	}
 }

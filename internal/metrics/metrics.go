@@ -1,5 +1,7 @@
 // Package metrics exposes Plugboard's Prometheus metrics: per integration
-// and action call counts, errors and latency, and webhook intake.
+// call counts, errors and latency, webhook intake and MCP sessions. The
+// server guards them (a token, or a private listen address): they span
+// every organization.
 package metrics
 
 import (
@@ -15,6 +17,7 @@ import (
 // Metrics holds the collectors; one per server.
 type Metrics struct {
 	reg          *prometheus.Registry
+	tenantLabels bool
 	calls        *prometheus.CounterVec
 	callErrors   *prometheus.CounterVec
 	callDuration *prometheus.HistogramVec
@@ -22,43 +25,66 @@ type Metrics struct {
 	Webhooks *prometheus.CounterVec
 	// TriggerRuns counts trigger runs by final state.
 	TriggerRuns *prometheus.CounterVec
+	// MCPSessions is the number of open MCP sessions on this node.
+	MCPSessions prometheus.Gauge
+}
+
+// Options tune what the metrics show.
+type Options struct {
+	// TenantLabels adds the integration's slug and the action's key to the
+	// action series. Both are names tenants choose, and the metrics span
+	// every organization, so they are left out unless the operator opts
+	// in. Defaults to false: series carry the integration's id alone.
+	TenantLabels bool
 }
 
 // New registers the collectors on a fresh registry.
-func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+func New(opts Options) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), tenantLabels: opts.TenantLabels}
+	who := []string{"integration_id"}
+	if opts.TenantLabels {
+		who = append(who, "integration", "action")
+	}
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "plugboard_action_calls_total", Help: "Outbound action calls by integration, action, source and HTTP status class.",
-	}, []string{"integration", "action", "source", "status_class"})
+		Name: "plugboard_action_calls_total", Help: "Outbound action calls by integration, source and HTTP status class.",
+	}, append(who[:len(who):len(who)], "source", "status_class"))
 	m.callErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_action_errors_total", Help: "Action calls that failed (transport error or HTTP status >= 400).",
-	}, []string{"integration", "action", "source"})
+	}, append(who[:len(who):len(who)], "source"))
 	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "plugboard_action_duration_seconds", Help: "Latency of outbound action calls, retries included.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"integration", "action"})
+	}, who)
 	m.Webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_webhook_deliveries_total", Help: "Webhook deliveries by outcome (accepted, duplicate, unauthorized, forbidden, too_large, rate_limited).",
 	}, []string{"outcome"})
 	m.TriggerRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_trigger_runs_total", Help: "Trigger run attempts by result (succeeded, retrying, dead).",
 	}, []string{"result"})
-	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns,
+	m.MCPSessions = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "plugboard_mcp_sessions", Help: "Open MCP sessions on this node.",
+	})
+	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.MCPSessions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// ObserveCall records one action call.
-func (m *Metrics) ObserveCall(integration, action, source string, status int, failed bool, d time.Duration) {
+// ObserveCall records one action call of the integration with id
+// integrationID (slug is its name, action the action's key).
+func (m *Metrics) ObserveCall(integrationID, slug, action, source string, status int, failed bool, d time.Duration) {
 	class := "error"
 	if status > 0 {
 		class = strconv.Itoa(status/100) + "xx"
 	}
-	m.calls.WithLabelValues(integration, action, source, class).Inc()
-	if failed || status >= 400 || status == 0 {
-		m.callErrors.WithLabelValues(integration, action, source).Inc()
+	who := []string{integrationID}
+	if m.tenantLabels {
+		who = append(who, slug, action)
 	}
-	m.callDuration.WithLabelValues(integration, action).Observe(d.Seconds())
+	m.calls.WithLabelValues(append(who[:len(who):len(who)], source, class)...).Inc()
+	if failed || status >= 400 || status == 0 {
+		m.callErrors.WithLabelValues(append(who[:len(who):len(who)], source)...).Inc()
+	}
+	m.callDuration.WithLabelValues(who...).Observe(d.Seconds())
 }
 
 // Registry lets other packages register their own collectors.

@@ -6,28 +6,37 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // routes mounts every surface on one mux.
-func (s *Server) routes(m *metrics.Metrics) http.Handler {
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /metrics", s.metricsWithToken(s.metrics.Handler()))
 	s.api.Register(mux)
+	// The dashboard and /mcp, which browsers can be led to, answer only
+	// requests for this server's host (see hostGuard).
+	hosts := newHostGuard(s.cfg.PublicURL, s.cfg.Addr)
 	// The dashboard: pages at /, signed in with sessions.
-	s.web.Register(mux)
+	dashboard := http.NewServeMux()
+	s.web.Register(dashboard)
+	mux.Handle("/", hosts.wrap(dashboard))
 	mux.HandleFunc("GET /oauth/callback", s.api.OAuthCallback) // public: the state authenticates it
-	// Agents authenticate with their own keys.
-	mux.Handle("/mcp", s.mcp.Handler())
+	// Agents authenticate with their own keys. The go-sdk's own rebinding
+	// guard stays off (see mcp.New): it only knows loopback, and would
+	// refuse a reverse proxy on the same machine that keeps the public
+	// Host; hostGuard knows the public host.
+	mux.Handle("/mcp", hosts.wrap(s.mcp.Handler()))
 	mux.Handle("POST /hooks/{id}", s.Webhooks) // senders authenticate by signature
-	return s.recoverer(traceContext(mux))
+	return s.recoverer(bodyDeadline(s.cfg.BodyTimeout, traceContext(mux)))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.Store.Ping(r.Context()); err != nil {
-		problem.Write(w, problem.New(http.StatusServiceUnavailable, "the database does not answer: %v", err))
+		// The driver's message can name hosts and users; it goes to the log.
+		s.logger.ErrorContext(r.Context(), "health check: the database does not answer", "error", err)
+		problem.Write(w, problem.New(http.StatusServiceUnavailable, "the database does not answer; see the server log"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -24,6 +24,7 @@ import (
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/executor"
@@ -58,6 +59,7 @@ type Server struct {
 	Workers  *worker.Service
 
 	mcp         *mcp.Server
+	metrics     *metrics.Metrics
 	jobs        *jobs.Queue
 	api         *api.API
 	web         *web.Web
@@ -95,14 +97,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, err
 	}
 	if err := checkKey(ctx, cfg, s.Store, s.Vault); err != nil {
+		s.Store.Close()
 		return nil, err
 	}
-	conc, rate, closeLimits, err := limit.New(cfg.RedisURL)
+	limits, err := limit.New(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	s.closeLimits = closeLimits
-	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: conc, Logger: logger})
+	s.closeLimits = limits.Close
+	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: limits.Concurrency, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +119,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	if err != nil {
 		return nil, err
 	}
-	m := metrics.New()
+	s.metrics = metrics.New(metrics.Options{TenantLabels: cfg.MetricsTenantLabels})
+	m := s.metrics
 	s.Recorder = calllog.New(s.Store, logger)
 	rules := access.New(s.Store)
 	s.Auth = auth.NewProvider(s.Store, s.Vault, auth.OAuthOptions{
@@ -130,8 +134,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
-	s.mcp = mcp.New(mcp.Config{Store: s.Store, Catalog: tools, Actions: actions, Logger: logger})
-	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Logger: logger})
+	// One resolver of client addresses for every per-address limit.
+	clients, err := clientip.New(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	// Sign-in and key lockouts live in the account service, which every
+	// surface asks; through Redis they hold on every node.
+	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Failures: limits.Backoff, Logger: logger})
+	s.mcp = mcp.New(mcp.Config{
+		Store: s.Store, Accounts: s.accounts, Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
+	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
 	connections := connection.New(connection.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Auth: s.Auth, PublicURL: cfg.PublicURL, Logger: logger})
 	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Logger: logger})
@@ -148,26 +162,26 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, err
 	}
 	if s.Webhooks, err = webhook.New(webhook.Config{
-		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: rate, Metrics: m,
-		Logger: logger, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: limits.Rate, Metrics: m,
+		Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, err
 	}
 
 	s.api = api.New(api.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
-		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs,
-		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL,
+		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes(m)
+	s.handler = s.routes()
 	ok = true
 	return s, nil
 }
@@ -199,20 +213,37 @@ func (s *Server) goBackground(run func()) {
 	}()
 }
 
-// Serve listens on the configured address until ctx ends, then stops
-// gracefully: first the listener and in-flight requests, then the workers,
-// then the store.
+// Serve listens on the configured addresses (the main one, and the
+// metrics one when set) until ctx ends, then stops gracefully: first the
+// listeners and in-flight requests, then the workers, then the store.
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
-	return s.ServeListener(ctx, ln)
+	var metricsLn net.Listener
+	if s.cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", s.cfg.MetricsAddr, err)
+		}
+	}
+	return s.ServeListeners(ctx, ln, metricsLn)
 }
 
 // ServeListener is Serve on an existing listener (tests use port 0).
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	return s.ServeListeners(ctx, ln, nil)
+}
+
+// ServeListeners is Serve on existing listeners; metricsLn, when not nil,
+// serves /metrics alone, without a token.
+func (s *Server) ServeListeners(ctx context.Context, ln, metricsLn net.Listener) error {
 	s.Start(ctx)
+	// Headers must arrive in 10 s and idle connections close after 2
+	// minutes; bodies get a deadline of their own (bodyDeadline). There is
+	// no WriteTimeout: MCP event streams and worker long polls are long
+	// answers.
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -223,20 +254,31 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv.RegisterOnShutdown(s.Workers.Stop)
 	// Agents' open MCP streams end at once too.
 	srv.RegisterOnShutdown(s.mcp.Close)
-	errc := make(chan error, 1)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		ms := s.metricsServer()
+		servers = append(servers, ms)
+		go func() { errc <- ms.Serve(metricsLn) }()
+		s.logger.InfoContext(ctx, "metrics are served without a token", "addr", metricsLn.Addr().String())
+	}
 	s.logger.InfoContext(ctx, "plugboard is serving", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "database", s.Store.Engine())
 	select {
 	case err := <-errc:
+		for _, hs := range servers {
+			_ = hs.Close()
+		}
 		s.Close()
 		return err
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		_ = srv.Close()
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); errors.Is(err, context.DeadlineExceeded) {
+			_ = hs.Close()
+		}
 	}
 	s.Close()
 	s.logger.Info("plugboard stopped")

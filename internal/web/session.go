@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -54,7 +53,7 @@ func (wb *Web) load(w http.ResponseWriter, r *http.Request) (*visit, error) {
 	if err != nil || c.Value == "" {
 		return v, nil
 	}
-	sess, err := wb.Accounts.Resume(r.Context(), c.Value, clientIP(r))
+	sess, err := wb.Accounts.Resume(r.Context(), c.Value, wb.clientIP(r))
 	if errors.Is(err, account.ErrNoSession) {
 		wb.clearCookie(w, wb.sessionCookie())
 		v.expired = true
@@ -67,13 +66,8 @@ func (wb *Web) load(w http.ResponseWriter, r *http.Request) (*visit, error) {
 	return v, nil
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the visitor's address, through trusted proxies.
+func (wb *Web) clientIP(r *http.Request) string { return wb.Clients.Addr(r).String() }
 
 // member wraps a page that needs a signed-in member. Visitors without a
 // session are sent to the sign-in page and come back afterwards.
@@ -145,7 +139,10 @@ func (wb *Web) checkCSRF(w http.ResponseWriter, r *http.Request, v *visit) bool 
 	sent := r.Header.Get("X-CSRF-Token")
 	if sent == "" {
 		if err := parseForm(r); err != nil {
-			wb.errorPage(w, r, v, problem.BadRequest("the form could not be read: %v", err))
+			if _, slow := problem.As(err); !slow {
+				err = problem.BadRequest("the form could not be read: %v", err)
+			}
+			wb.errorPage(w, r, v, err)
 			return false
 		}
 		sent = r.PostFormValue("csrf")
@@ -189,6 +186,6 @@ func (wb *Web) startSession(w http.ResponseWriter, sess *account.Session) {
 }
 
 // client is what the account service records of the browser.
-func client(r *http.Request) account.Client {
-	return account.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
+func (wb *Web) client(r *http.Request) account.Client {
+	return account.Client{IP: wb.clientIP(r), UserAgent: r.UserAgent()}
 }

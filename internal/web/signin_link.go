@@ -23,7 +23,7 @@ func setPasswordData(link account.Link, token, email, name string) map[string]an
 func (wb *Web) setPassword(w http.ResponseWriter, r *http.Request, v *visit) error {
 	token := r.PostFormValue("token")
 	in := account.PasswordInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password"), Confirm: r.PostFormValue("confirm")}
-	sess, err := wb.Accounts.SetPassword(r.Context(), token, in, client(r))
+	sess, err := wb.Accounts.SetPassword(r.Context(), token, in, wb.client(r))
 	if errs, ok := formErrors(err); ok {
 		link, lerr := wb.Accounts.Link(r.Context(), token)
 		if lerr != nil {

@@ -10,12 +10,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/calllog"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
@@ -42,6 +45,9 @@ type Deps struct {
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.
 	PublicURL string
+	// Clients finds a visitor's address behind trusted proxies. Defaults
+	// to the connection's peer.
+	Clients *clientip.Resolver
 }
 
 // Web serves the dashboard.
@@ -185,7 +191,21 @@ func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, v *visit, err e
 	default:
 		wb.Logger.ErrorContext(r.Context(), "dashboard request failed", "path", r.URL.Path, "error", err)
 	}
+	if p, ok := problem.As(err); ok && p.RetryAfter > 0 {
+		setRetryAfter(w, p)
+		detail += " You can try again after " + retryAt(p) + "."
+	}
 	wb.render(w, r, v, status, "error", view{Title: title, Problem: detail, Data: map[string]any{"Status": status}})
+}
+
+// setRetryAfter sends a problem's wait in whole seconds, rounded up.
+func setRetryAfter(w http.ResponseWriter, p *problem.Error) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((p.RetryAfter+time.Second-1)/time.Second)))
+}
+
+// retryAt is when a problem's wait ends, for a person to read.
+func retryAt(p *problem.Error) string {
+	return time.Now().Add(p.RetryAfter).UTC().Format("15:04:05 UTC")
 }
 
 // formErrors turns a problem that lists bad fields into messages keyed by

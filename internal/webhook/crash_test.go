@@ -20,7 +20,7 @@ import (
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
-const crashToken = "pb_crash_owner_key_0123456789abcdef"
+const crashToken = "pb_29bvz3gNTkwB4VOP4ydQQWAMI7TsU9dQr"
 
 var (
 	buildOnce sync.Once

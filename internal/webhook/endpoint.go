@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -105,7 +106,7 @@ func (c *endpointCache) build(w store.Webhook) (*endpoint, error) {
 		}
 		e.previousEnd = w.PreviousExpiresAt
 	}
-	if e.allowed, err = parsePrefixes(w.AllowedIPs); err != nil {
+	if e.allowed, err = clientip.ParsePrefixes(w.AllowedIPs); err != nil {
 		return nil, err
 	}
 	e.rate = w.RateLimitPerSecond
@@ -134,22 +135,4 @@ func (c *endpointCache) openSecret(w store.Webhook, sealed string) ([]byte, erro
 		return nil, fmt.Errorf("webhook %s: open secret: %w", w.ID, err)
 	}
 	return signature.DecodeSecret(w.Source, string(plain))
-}
-
-// parsePrefixes reads CIDRs or single addresses.
-func parsePrefixes(list []string) ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(list))
-	for _, s := range list {
-		s = strings.TrimSpace(s)
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("%q is neither a CIDR (203.0.113.0/24, 2001:db8::/32) nor an IP address", s)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
 }

@@ -60,7 +60,7 @@ func (s *Service) ingest(r *http.Request) (int, Receipt, error) {
 		return http.StatusServiceUnavailable, Receipt{}, err
 	}
 	internal := ctx.Value(internalKey{}) != nil
-	ip := s.clientIP(r)
+	ip := s.cfg.Clients.Addr(r)
 	if !internal && !allowed(ep.allowed, ip) {
 		return http.StatusForbidden, Receipt{}, problem.Forbidden("this webhook does not accept deliveries from %s", ip)
 	}
@@ -79,6 +79,9 @@ func (s *Service) ingest(r *http.Request) (int, Receipt, error) {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return http.StatusRequestEntityTooLarge, Receipt{}, tooLarge()
+	}
+	if p, ok := problem.As(err); ok {
+		return p.Status, Receipt{}, p // the body was too slow
 	}
 	if err != nil {
 		return http.StatusBadRequest, Receipt{}, problem.BadRequest("read body: %v", err)

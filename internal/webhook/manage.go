@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -279,7 +280,7 @@ func (s *Service) apply(ctx context.Context, p access.Principal, w *store.Webhoo
 	}
 	if in.AllowedIPs != nil {
 		w.AllowedIPs = *in.AllowedIPs
-		if _, err := parsePrefixes(w.AllowedIPs); err != nil {
+		if _, err := clientip.ParsePrefixes(w.AllowedIPs); err != nil {
 			bad("allowed_ips", "%v", err)
 		}
 	}

@@ -21,10 +21,10 @@ package webhook
 import (
 	"context"
 	"log/slog"
-	"net/netip"
 	"time"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/limit"
@@ -52,8 +52,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// PublicURL prefixes the webhook URLs handed out.
 	PublicURL string
-	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
-	TrustedProxies []string
+	// Clients finds a sender's address behind trusted proxies. Defaults to
+	// the connection's peer.
+	Clients *clientip.Resolver
 	// MaxBatch caps the events committed in one transaction. Defaults to 512.
 	MaxBatch int
 	// MaxWait is how long a batch stays open for more events once one has
@@ -96,7 +97,6 @@ func (c Config) WithDefaults() Config {
 // Service is the webhook domain: ingest and management.
 type Service struct {
 	cfg       Config
-	proxies   []netip.Prefix
 	endpoints *endpointCache
 	committer *committer
 }
@@ -104,11 +104,7 @@ type Service struct {
 // New returns a Service; Start runs its committer.
 func New(cfg Config) (*Service, error) {
 	cfg = cfg.WithDefaults()
-	proxies, err := parsePrefixes(cfg.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
-	s := &Service{cfg: cfg, proxies: proxies}
+	s := &Service{cfg: cfg}
 	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
 	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
 	return s, nil

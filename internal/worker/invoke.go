@@ -162,7 +162,7 @@ func (s *Service) record(ctx context.Context, t *executor.Target, inv, final sto
 		}
 	}
 	s.Recorder.Record(entry)
-	s.Metrics.ObserveCall(t.Integration.Slug, inv.Action, inv.Source, entry.Status, entry.Status != http.StatusOK, elapsed)
+	s.Metrics.ObserveCall(t.Integration.ID, t.Integration.Slug, inv.Action, inv.Source, entry.Status, entry.Status != http.StatusOK, elapsed)
 	if entry.Status != http.StatusOK {
 		s.Logger.WarnContext(ctx, "worker invocation failed", "integration", inv.IntegrationID, "action", inv.Action, "invocation", inv.ID, "status", entry.Status, "error", entry.Error)
 	}

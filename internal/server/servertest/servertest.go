@@ -19,19 +19,23 @@ import (
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
-// AdminToken is the owner key of every test server's first organization.
-const AdminToken = "pb_test_owner_key_0123456789abcdef"
+// AdminToken is the owner key of every test server's first organization,
+// in the generated key format the server requires of PLUGBOARD_ADMIN_TOKEN.
+const AdminToken = "pb_VatEN4EgcRsTkun1EpRwy4WrYvBXBFgKj"
 
 // Instance is a running server.
 type Instance struct {
-	URL     string
-	Token   string
-	Client  *client.Client
-	Server  *server.Server
-	DataDir string
-	Logs    *SyncBuffer
-	stop    context.CancelFunc
-	done    chan struct{}
+	URL string
+	// MetricsURL is the metrics address's base URL when Configure set
+	// MetricsAddr ("127.0.0.1:0" picks a free port).
+	MetricsURL string
+	Token      string
+	Client     *client.Client
+	Server     *server.Server
+	DataDir    string
+	Logs       *SyncBuffer
+	stop       context.CancelFunc
+	done       chan struct{}
 }
 
 // Options tune a test server. Zero values give SQLite in a temp dir.
@@ -63,6 +67,13 @@ func Start(t testing.TB, opts Options) *Instance {
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			t.Fatal(err)
+		}
+		cfg.MetricsAddr = metricsLn.Addr().String()
+	}
 	logs := &SyncBuffer{}
 	level := slog.LevelDebug
 	if opts.Quiet {
@@ -74,13 +85,19 @@ func Start(t testing.TB, opts Options) *Instance {
 	if err != nil {
 		cancel()
 		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		t.Fatalf("start server: %v", err)
 	}
 	in := &Instance{URL: "http://" + ln.Addr().String(), Token: AdminToken, Server: srv, DataDir: opts.DataDir, Logs: logs, stop: cancel, done: make(chan struct{})}
 	in.Client = client.New(in.URL, AdminToken)
+	if metricsLn != nil {
+		in.MetricsURL = "http://" + metricsLn.Addr().String()
+	}
 	go func() {
 		defer close(in.done)
-		if err := srv.ServeListener(ctx, ln); err != nil && err != http.ErrServerClosed {
+		if err := srv.ServeListeners(ctx, ln, metricsLn); err != nil && err != http.ErrServerClosed {
 			t.Errorf("serve: %v", err)
 		}
 	}()

@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -86,4 +87,13 @@ func (s *Site) SetPassword(link, email, password string) {
 	if code, _ := s.Get("/"); code != http.StatusOK {
 		s.t.Fatalf("after setting the password, / answers %d", code)
 	}
+}
+
+// TransportFrom returns an HTTP transport whose connections leave from the
+// local address ip, for tests of per-address limits: on loopback, any
+// address of 127.0.0.0/8 is another client.
+func TransportFrom(ip string) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext
+	return tr
 }
