@@ -71,11 +71,11 @@ func TestSessionsPerAgentAreCapped(t *testing.T) {
 
 func TestIdleSessionsEnd(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, func(c *config.Config) { c.MetricsToken, c.MCPSessionIdle = metricsToken, 300*time.Millisecond })
+	e := newEnvWith(t, func(c *config.Config) { c.MetricsToken, c.MCPSessionIdle = metricsToken, 2*time.Second })
 	cs := e.mustConnect(t, e.agent(t, "idle").Key, nil)
-	if n := openSessions(t, e.srv); n != 1 {
-		t.Fatalf("gauge %d with one session open", n)
-	}
+	// The idle timeout is long enough for a loaded machine to see the
+	// session counted before it ends.
+	eventually(t, "the gauge counting the open session", func() bool { return openSessions(t, e.srv) == 1 })
 	eventually(t, "the idle session ending", func() bool { return openSessions(t, e.srv) == 0 })
 	if _, err := cs.ListTools(context.Background(), nil); err == nil {
 		t.Fatal("the idle session still answers")
