@@ -1,7 +1,10 @@
 package trigger
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -37,19 +40,58 @@ func ParseBody(contentType string, body []byte) any {
 		if vals, err := url.ParseQuery(string(body)); err == nil {
 			out := make(map[string]any, len(vals))
 			for k, v := range vals {
-				var parsed any
-				if s := strings.TrimSpace(v[0]); strings.HasPrefix(s, "{") && json.Unmarshal([]byte(s), &parsed) == nil {
-					out[k] = parsed
-					continue
+				if s := strings.TrimSpace(v[0]); strings.HasPrefix(s, "{") {
+					if parsed, err := decodeJSON([]byte(s)); err == nil {
+						out[k] = parsed
+						continue
+					}
 				}
 				out[k] = v[0]
 			}
 			return out
 		}
 	}
-	var v any
-	if json.Unmarshal(body, &v) == nil {
+	if v, err := decodeJSON(body); err == nil {
 		return v
 	}
 	return string(body)
+}
+
+// decodeJSON reads one JSON value keeping whole numbers exact: a whole
+// number that fits 64 bits is an int, so an id like 9007199254740993
+// reaches the action as sent; other numbers are float64, and one too
+// large for a float64 stays a json.Number, which is sent as written.
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return exactNumbers(v), nil
+}
+
+func exactNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = exactNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = exactNumbers(e)
+		}
+	}
+	return v
 }

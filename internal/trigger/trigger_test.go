@@ -1,6 +1,7 @@
 package trigger_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -102,5 +103,30 @@ func TestFormBodies(t *testing.T) {
 	}
 	if ok, err := tr.Match(e); err != nil || !ok {
 		t.Fatalf("match = %v, %v", ok, err)
+	}
+}
+
+// An event's numbers reach the action as the sender wrote them: a large
+// id is not rounded through a float64, and arithmetic still works.
+func TestEventNumbersStayExact(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"id": 9007199254740993, "amount": 1250, "rate": 0.1, "huge": 1e400}`)
+	e := trigger.Env(trigger.Webhook{ID: "wh_1"}, http.Header{"Content-Type": {"application/json"}}, body)
+	tr, err := trigger.Compile("t", trigger.Spec{When: "event.amount > 1000 && event.rate < 1", Integration: "i", Action: "a",
+		Params: map[string]any{"id": "{{ event.id }}", "text": "#{{ event.id }}", "cents": "{{ event.amount * 2 }}", "huge": "{{ event.huge }}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := tr.Match(e); !ok || err != nil {
+		t.Fatalf("Match = %v, %v", ok, err)
+	}
+	params, err := tr.Params(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(params)
+	want := `{"cents":2500,"huge":1e400,"id":9007199254740993,"text":"#9007199254740993"}`
+	if string(got) != want {
+		t.Fatalf("params %s, want %s", got, want)
 	}
 }
