@@ -151,20 +151,21 @@ func (s *Store) listAgents(ctx context.Context, query string, args ...any) ([]Ag
 }
 
 func (s *Store) grants(ctx context.Context, agentID string) ([]Grant, error) {
-	return queryAll(ctx, s.r, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`),
-		func(row rowScanner) (Grant, error) {
-			var g Grant
-			var actions string
-			if err := row.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
-				return g, err
-			}
-			if actions != "" {
-				if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
-					return g, fmt.Errorf("grant of agent %s on %s: %w", agentID, g.IntegrationID, err)
-				}
-			}
-			return g, nil
-		}, agentID)
+	return queryAll(ctx, s.r, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`), scanGrant, agentID)
+}
+
+func scanGrant(row rowScanner) (Grant, error) {
+	var g Grant
+	var actions string
+	if err := row.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
+		return g, err
+	}
+	if actions != "" {
+		if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
+			return g, fmt.Errorf("grant on %s: %w", g.IntegrationID, err)
+		}
+	}
+	return g, nil
 }
 
 // UpdateAgent saves an agent's name and replaces its grants, in a

@@ -99,10 +99,15 @@ func (s *Store) ConnectedApps(ctx context.Context, orgID, userID string) ([]Agen
 }
 
 // ConnectedApp loads the member's connected app for a client that is not
-// revoked.
+// revoked, with its grants.
 func (t *Tx) ConnectedApp(ctx context.Context, orgID, userID, clientID string) (Agent, error) {
-	return scanAgent(t.tx.QueryRowContext(ctx, t.s.q(`SELECT `+agentCols+` FROM agents
+	a, err := scanAgent(t.tx.QueryRowContext(ctx, t.s.q(`SELECT `+agentCols+` FROM agents
 		WHERE org_id = ? AND created_by = ? AND client_id = ? AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1`), orgID, userID, clientID))
+	if err != nil {
+		return Agent{}, err
+	}
+	a.Grants, err = queryAll(ctx, t.tx, t.s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`), scanGrant, a.ID)
+	return a, err
 }
 
 // TouchAgent records a connected app's use at at.
