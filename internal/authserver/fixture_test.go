@@ -36,6 +36,8 @@ type fixture struct {
 	crm      *client.Integration
 	upstream *crmAPI
 	personID string
+	// personAPI is the person's own API client, with their API key.
+	personAPI *client.Client
 }
 
 // crmAPI is the API behind the integration; it answers which environment
@@ -45,7 +47,7 @@ type crmAPI struct {
 	calls atomic.Int64
 }
 
-var envOfKey = map[string]string{"prod-key": "production", "sandbox-key": "sandbox"}
+var envOfKey = map[string]string{"prod-key": "production", "sandbox-key": "sandbox", "personal-key": "the person's own production"}
 
 func newCRMAPI(t *testing.T) *crmAPI {
 	api := &crmAPI{}
@@ -99,12 +101,13 @@ func newFixture(t *testing.T, opts servertest.Options) *fixture {
 	}
 	var invited struct {
 		User      struct{ ID string } `json:"user"`
+		Key       string              `json:"key"`
 		SigninURL string              `json:"signin_url"`
 	}
 	if err := c.Do(f.ctx, "POST", "/v1/users", map[string]string{"email": personEmail, "role": "developer"}, &invited); err != nil {
 		t.Fatalf("invite: %v", err)
 	}
-	f.personID = invited.User.ID
+	f.personID, f.personAPI = invited.User.ID, client.New(f.srv.URL, invited.Key)
 	servertest.NewSite(t, f.srv.URL).SetPassword(invited.SigninURL, personEmail, personPassword)
 	return f
 }

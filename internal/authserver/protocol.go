@@ -71,6 +71,10 @@ func (p *protocol) VerifyClient(ctx context.Context, r *op.Request[op.ClientCred
 		return nil, oidc.ErrInvalidClient().WithDescription("client assertions are not supported; send the client secret, or none for a public client")
 	}
 	c, err := p.apps.Authenticate(ctx, r.Data.ClientID, r.Data.ClientSecret)
+	var refusal *connectedapp.Error
+	if errors.As(err, &refusal) && refusal.Code == connectedapp.InvalidClient {
+		return nil, op.NewStatusError(toOIDC(err), http.StatusUnauthorized) // RFC 6749 section 5.2
+	}
 	if err != nil {
 		return nil, toOIDC(err)
 	}

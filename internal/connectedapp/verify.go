@@ -62,7 +62,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Access, error) {
 	switch {
 	case tok.Kind != store.TokenAccess:
 		return Access{}, &Refused{"a refresh token is not an access token; send it to the token endpoint"}
-	case !tok.RevokedAt.IsZero() || !f.RevokedAt.IsZero():
+	case !f.RevokedAt.IsZero():
+		return Access{}, &Refused{"the access token was revoked (" + f.RevokedReason + "); sign in again"}
+	case !tok.RevokedAt.IsZero():
 		return Access{}, &Refused{"the access token was revoked; sign in again"}
 	case !v.now().Before(tok.ExpiresAt):
 		return Access{}, &Refused{"the access token has expired; refresh it or sign in again"}
