@@ -112,6 +112,10 @@ func TestAuthorizationRequests(t *testing.T) {
 			t.Fatalf("a consent without the form's token answered %d\n%s", code, body)
 		}
 		form.Del("csrf")
+		forged := url.Values{"request": form["request"], "decision": {"approve"}, "grant": {"int_of_another_org"}}
+		if code, body, _ := site.Post("/oauth/consent", forged); code != http.StatusUnprocessableEntity || !strings.Contains(body, "no integration &#34;int_of_another_org&#34; in this organization") {
+			t.Fatalf("a consent naming an integration the person cannot see answered %d\n%s", code, body)
+		}
 		form.Set("request", strings.Replace(form.Get("request"), "pbv1:", "pbv1:0", 1))
 		if code, body, _ := site.Post("/oauth/consent", form); code != http.StatusBadRequest || !strings.Contains(body, "damaged") {
 			t.Fatalf("a consent for a tampered request answered %d\n%s", code, body)

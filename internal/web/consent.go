@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/connectedapp"
@@ -51,6 +53,13 @@ func (wb *Web) consentDecide(w http.ResponseWriter, r *http.Request, v *visit) e
 	msg, ok := refusal(err)
 	if !ok {
 		return err
+	}
+	if errs, ok := formErrors(err); ok {
+		// The form has no field per grant: every reason goes on top.
+		msg = ""
+		for _, field := range slices.Sorted(maps.Keys(errs)) {
+			msg += errs[field] + ". "
+		}
 	}
 	pend, perr := wb.Apps.Pending(r.Context(), v.p, handle)
 	if perr != nil {
