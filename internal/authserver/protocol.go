@@ -56,7 +56,7 @@ func (p *protocol) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthR
 	handle, err := p.apps.Start(ctx, connectedapp.Request{
 		Client: r.Client.(client).c, RedirectURI: r.Data.RedirectURI, State: r.Data.State,
 		CodeChallenge: r.Data.CodeChallenge, CodeChallengeMethod: string(r.Data.CodeChallengeMethod),
-		Scopes: r.Data.Scopes, Resources: r.Form["resource"],
+		Resources: r.Form["resource"],
 	})
 	if err != nil {
 		return nil, toOIDC(err)

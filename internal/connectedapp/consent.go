@@ -28,7 +28,6 @@ type Request struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
-	Scopes              []string
 	Resources           []string // resource indicators (RFC 8707)
 }
 
@@ -70,8 +69,12 @@ func (s *Service) Start(ctx context.Context, in Request) (string, error) {
 	if refusal != nil {
 		return "", refusal
 	}
+	// Every app gets mcp:tools (the consent screen says which tools). One
+	// that registered the refresh_token grant is offered offline_access,
+	// whether or not it named the scope (many MCP clients do not): the
+	// person decides on the consent screen.
 	scopes := []string{ScopeTools}
-	if slices.Contains(in.Scopes, ScopeOffline) && slices.Contains(in.Client.GrantTypes, GrantRefresh) {
+	if slices.Contains(in.Client.GrantTypes, GrantRefresh) {
 		scopes = append(scopes, ScopeOffline)
 	}
 	p := pending{
@@ -103,8 +106,8 @@ type Pending struct {
 	Handle      string
 	Client      store.AppClient
 	RedirectURI string
-	// Offline is set when the client asked to stay connected (refresh
-	// tokens); the person may decline.
+	// Offline is set when the client may stay connected (it registered
+	// the refresh_token grant); the person may decline.
 	Offline bool
 	Expires time.Time
 	// Current is the person's app for this client, when they connected it
