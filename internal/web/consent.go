@@ -89,7 +89,9 @@ func (wb *Web) renderConsent(w http.ResponseWriter, r *http.Request, v *visit, s
 	page.Data = map[string]any{
 		"Pending": pend, "Name": connectedapp.DisplayName(pend.Client), "Origin": connectedapp.Origin(pend.Client),
 		"Document": pend.Client.Kind == store.ClientDocument, "RedirectHost": redirectHost(redirect),
-		"Grantable": g, "Ticked": ticked, "Envs": envs, "Offline": offline, "Fresh": pend.Current == nil && len(ticked) == 0,
+		"Grantable": g, "Ticked": ticked, "Envs": envs, "Offline": offline,
+		// A first connection starts from everything the app may ask for.
+		"Fresh": r.Method == http.MethodGet && pend.Current == nil,
 	}
 	wb.render(w, r, v, status, "consent", page)
 	return nil
