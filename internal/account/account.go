@@ -325,3 +325,19 @@ func (s *Service) AgentKey(ctx context.Context, token, ip string) (store.Agent, 
 	}
 	return a, err
 }
+
+// Guess runs check, the lookup of a secret a client at ip presented (an
+// OAuth access token at /mcp), under the lockout of unknown keys: it is
+// refused while the address is locked out, and a secret check reports
+// unknown counts as a guess, like an unknown API or agent key.
+func (s *Service) Guess(ctx context.Context, ip string, check func() (known bool, err error)) error {
+	address := keyAddressKey(ip)
+	if err := s.throttled(ctx, tooManyKeys, address); err != nil {
+		return err
+	}
+	known, err := check()
+	if err == nil && !known {
+		s.failed(ctx, address, s.cfg.KeyPolicy)
+	}
+	return err
+}

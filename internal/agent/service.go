@@ -114,7 +114,7 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 		if ag, err = tx.CreateAgent(ctx, ag, hash); err != nil {
 			return err
 		}
-		_, err = tx.AppendAudit(ctx, p.Audit(ActionCreate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": grantSummary(ag.Grants)}))
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionCreate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants)}))
 		return err
 	})
 	if err != nil {
@@ -128,6 +128,9 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 func (s *Service) Update(ctx context.Context, p access.Principal, id string, in Input) (store.Agent, error) {
 	ag, err := s.active(ctx, p, id)
 	if err != nil {
+		return store.Agent{}, err
+	}
+	if err := notConnected(ag); err != nil {
 		return store.Agent{}, err
 	}
 	if in.Name != nil {
@@ -147,7 +150,7 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id string, in 
 		if err := tx.UpdateAgent(ctx, ag); err != nil {
 			return err
 		}
-		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": grantSummary(ag.Grants)}))
+		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants)}))
 		return err
 	})
 	if err != nil {
@@ -185,6 +188,9 @@ func (s *Service) RotateKey(ctx context.Context, p access.Principal, id string) 
 	if err != nil {
 		return store.Agent{}, "", err
 	}
+	if err := notConnected(ag); err != nil {
+		return store.Agent{}, "", err
+	}
 	key, prefix, hash := NewKey()
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RotateAgentKey(ctx, p.Org.ID, ag.ID, prefix, hash); err != nil {
@@ -216,6 +222,27 @@ func (s *Service) active(ctx context.Context, p access.Principal, id string) (st
 		return store.Agent{}, problem.Conflict("agent %q was revoked; create a new agent instead", ag.Name)
 	}
 	return ag, nil
+}
+
+// notConnected refuses to edit a connected app as an agent: its tools are
+// what its person approved, and it has no key to rotate. An admin may
+// still revoke it.
+func notConnected(ag store.Agent) error {
+	if ag.Connected() {
+		return problem.Conflict("%q is an app a member connected with OAuth; its tools change when they connect it again, and it can be revoked", ag.Name)
+	}
+	return nil
+}
+
+// OwnGrants checks the grants p gives an app that acts for p (a connected
+// app), with the rules of every agent's grants; each runs as p.
+func (s *Service) OwnGrants(ctx context.Context, p access.Principal, in []Grant) ([]store.Grant, error) {
+	own := make([]Grant, len(in))
+	for i, g := range in {
+		g.RunAs = p.User.ID
+		own[i] = g
+	}
+	return s.grants(ctx, p, own, nil)
 }
 
 // List lists the organization's agents, revoked ones included.
@@ -363,8 +390,8 @@ func (s *Service) actions(ctx context.Context, orgID string, integ store.Integra
 	return keys, ""
 }
 
-// grantSummary is what the audit trail keeps of grants.
-func grantSummary(grants []store.Grant) []map[string]any {
+// GrantSummary is what the audit trail keeps of grants.
+func GrantSummary(grants []store.Grant) []map[string]any {
 	out := make([]map[string]any, 0, len(grants))
 	for _, g := range grants {
 		m := map[string]any{"integration": g.IntegrationID}

@@ -33,6 +33,9 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			}
 			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 			logger := logging.New(a.stderr, level, cfg.LogFormat)
+			// Libraries that log through slog's default (the OAuth
+			// provider library) go through the same redacting logger.
+			slog.SetDefault(logger)
 			stopTracing, err := telemetry.Setup(cmd.Context(), cfg.OTLPEndpoint, version.String)
 			if err != nil {
 				return usageError{err}
@@ -67,6 +70,8 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.DurationVar(&cfg.BodyTimeout, "body-timeout", def.BodyTimeout, "longest a request body may take to arrive; slower ones get 408 and the connection is closed")
 	f.DurationVar(&cfg.MCPSessionIdle, "mcp-session-idle", def.MCPSessionIdle, "close an agent's MCP session after this long without a request")
 	f.IntVar(&cfg.MCPSessionsPerAgent, "mcp-sessions-per-agent", def.MCPSessionsPerAgent, "open MCP sessions per agent on a node; one more closes the agent's oldest")
+	f.DurationVar(&cfg.MCPTokenLifetime, "mcp-token-lifetime", def.MCPTokenLifetime, "how long an access token of an MCP client signed in with OAuth works before it must be refreshed")
+	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for outbound https calls (APIs, MCP client metadata documents)")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd
 }

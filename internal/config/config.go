@@ -80,6 +80,15 @@ type Config struct {
 	// MCPSessionsPerAgent caps the open MCP sessions of one agent on a
 	// node; opening one more closes the agent's oldest. Defaults to 16.
 	MCPSessionsPerAgent int
+	// MCPTokenLifetime is how long an access token of a connected app (an
+	// MCP client a person signed in with OAuth) works before the app must
+	// refresh it. Defaults to 1 hour.
+	MCPTokenLifetime time.Duration
+	// CAFile is a PEM file of certificate authorities that outbound https
+	// calls trust besides the system's: for an on-premises API, or an MCP
+	// client's metadata document, served with a certificate of a private
+	// CA. Defaults to none.
+	CAFile string
 	// JobTimeout bounds one background job such as a webhook trigger run.
 	// A job still marked running a while after it (because its node died)
 	// is run again. Defaults to 2 × CallTimeout + 15s.
@@ -117,6 +126,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MCPSessionsPerAgent == 0 {
 		c.MCPSessionsPerAgent = 16
+	}
+	if c.MCPTokenLifetime == 0 {
+		c.MCPTokenLifetime = time.Hour
 	}
 	if c.OAuthRefreshSkew == 0 {
 		c.OAuthRefreshSkew = 60 * time.Second
@@ -190,6 +202,9 @@ func (c Config) Validate() error {
 	}
 	if c.MCPSessionsPerAgent < 0 {
 		errs = append(errs, fmt.Errorf("mcp-sessions-per-agent %d: must be at least 1", c.MCPSessionsPerAgent))
+	}
+	if c.MCPTokenLifetime < time.Second || c.MCPTokenLifetime > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("mcp-token-lifetime %s: must be between 1s and 24h, e.g. 1h", c.MCPTokenLifetime))
 	}
 	if c.CallTimeout <= 0 || c.CallTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("call-timeout %s: must be between 1ms and 30s", c.CallTimeout))

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAdminTokenStrength(t *testing.T) {
@@ -54,5 +55,29 @@ func TestMetricsSettings(t *testing.T) {
 		if tc.problem == "" && err != nil || tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.problem)
 		}
+	}
+}
+
+func TestMCPTokenLifetime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lifetime time.Duration
+		problem  string
+	}{
+		{0, ""}, // the default, an hour
+		{time.Second, ""},
+		{24 * time.Hour, ""},
+		{500 * time.Millisecond, "mcp-token-lifetime"},
+		{25 * time.Hour, "mcp-token-lifetime"},
+		{-time.Minute, "mcp-token-lifetime"},
+	} {
+		cfg := Config{MCPTokenLifetime: tc.lifetime}.WithDefaults()
+		err := cfg.Validate()
+		if tc.problem == "" && err != nil || tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)) {
+			t.Errorf("%s: %v, want %q", tc.lifetime, err, tc.problem)
+		}
+	}
+	if got := (Config{}).WithDefaults().MCPTokenLifetime; got != time.Hour {
+		t.Errorf("default = %s, want 1h", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/clientip"
+	"github.com/plugboard/plugboard/internal/connectedapp"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -56,6 +57,13 @@ type Config struct {
 	// MaxRequestBytes caps a request body. Defaults to 10 MiB, the payload
 	// limit of an action call.
 	MaxRequestBytes int64
+
+	// Apps verifies the access tokens of connected apps (MCP clients a
+	// person signed in with OAuth). Optional: without it, agent keys only.
+	Apps *connectedapp.Verifier
+	// PublicURL is the server's public URL, from which /mcp's resource
+	// identifier and metadata URL derive.
+	PublicURL string
 }
 
 // WithDefaults returns a copy of c with unset fields given their defaults.
@@ -144,11 +152,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fields := strings.Fields(r.Header.Get("Authorization"))
 		if len(fields) != 2 || !strings.EqualFold(fields[0], "bearer") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard"`)
-			problem.Write(w, problem.New(http.StatusUnauthorized, "send the agent's key as 'Authorization: Bearer <agent key>'"))
+			s.challenge(w, "", problem.New(http.StatusUnauthorized, "sign in with OAuth, or send an agent's key as 'Authorization: Bearer <agent key>'"))
 			return
 		}
-		a, err := s.cfg.Accounts.AgentKey(r.Context(), fields[1], s.cfg.Clients.Addr(r).String())
+		// The agent id becomes the token's user, which the SDK uses to keep
+		// one agent out of another's sessions.
+		ti, err := s.bearer(r, fields[1])
 		if err != nil {
 			p, ok := problem.As(err)
 			if !ok {
@@ -156,14 +165,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				p = problem.New(http.StatusServiceUnavailable, "could not check the agent key; try again")
 			}
 			if p.Status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="plugboard", error="invalid_token"`)
+				s.challenge(w, "invalid_token", p)
+				return
 			}
 			problem.Write(w, p)
 			return
 		}
-		// The agent id becomes the token's user, which the SDK uses to keep
-		// one agent out of another's sessions.
-		ti := &auth.TokenInfo{UserID: a.ID, Extra: map[string]any{"agent": a}}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, ti)))
 	})
 }

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"time"
@@ -54,6 +55,10 @@ type Config struct {
 	// addresses, for local development and on-premises APIs. Defaults to
 	// false.
 	AllowPrivate bool
+
+	// RootCAs are the certificate authorities https calls trust. Defaults
+	// to the system's.
+	RootCAs *x509.CertPool
 
 	// Concurrency enforces MaxConcurrent; pass a Redis-backed one to hold
 	// the cap across nodes. Defaults to an in-memory limit.LocalConcurrency.

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/problem"
 )
 
@@ -28,6 +29,12 @@ func (s *Server) routes() http.Handler {
 	// refuse a reverse proxy on the same machine that keeps the public
 	// Host; hostGuard knows the public host.
 	mux.Handle("/mcp", hosts.wrap(s.mcp.Handler()))
+	// MCP clients sign people in with OAuth: /mcp's resource metadata,
+	// then Plugboard's authorization server, whose authorization endpoint
+	// a browser opens.
+	mux.Handle(mcp.MetadataPath, s.mcp.ResourceMetadata())
+	mux.Handle(mcp.MetadataPath+"/", s.mcp.ResourceMetadata())
+	s.authserver.Register(mux, hosts.wrap)
 	mux.Handle("POST /hooks/{id}", s.Webhooks) // senders authenticate by signature
 	return s.recoverer(bodyDeadline(s.cfg.BodyTimeout, traceContext(mux)))
 }

@@ -22,10 +22,12 @@ import (
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/api"
 	"github.com/plugboard/plugboard/internal/auth"
+	"github.com/plugboard/plugboard/internal/authserver"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
 	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/connectedapp"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
@@ -63,6 +65,7 @@ type Server struct {
 	jobs        *jobs.Queue
 	api         *api.API
 	web         *web.Web
+	authserver  *authserver.Server
 	accounts    *account.Service
 	closeLimits func() error
 	handler     http.Handler
@@ -105,7 +108,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	s.closeLimits = limits.Close
-	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: limits.Concurrency, Logger: logger})
+	roots, err := rootCAs(cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	out, err := outbound.New(outbound.Config{Timeout: cfg.CallTimeout, AllowPrivate: cfg.AllowPrivateNetworks, Concurrency: limits.Concurrency, RootCAs: roots, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +121,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	// payload limit.
 	docs, err := outbound.New(outbound.Config{
 		Timeout: integration.ImportFetchTimeout, AllowPrivate: cfg.AllowPrivateNetworks,
-		MaxResponseBytes: integration.MaxImportBytes, Logger: logger,
+		MaxResponseBytes: integration.MaxImportBytes, RootCAs: roots, Logger: logger,
 	})
 	if err != nil {
 		return nil, err
@@ -142,8 +149,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	// Sign-in and key lockouts live in the account service, which every
 	// surface asks; through Redis they hold on every node.
 	s.accounts = account.New(account.Config{Store: s.Store, PublicURL: cfg.PublicURL, Failures: limits.Backoff, Logger: logger})
+	// Connected apps' access tokens are checked on every /mcp request.
+	verifier := connectedapp.NewVerifier(s.Store, rules, nil, logger)
 	s.mcp = mcp.New(mcp.Config{
-		Store: s.Store, Accounts: s.accounts, Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		Store: s.Store, Accounts: s.accounts, Apps: verifier, PublicURL: cfg.PublicURL,
+		Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
 		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
 	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
@@ -152,6 +162,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	orgs := org.New(org.Deps{Store: s.Store, Accounts: s.accounts, Tools: s.mcp, Logger: logger})
 	published := catalog.New(catalog.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Integrations: integrations, Logger: logger})
 	logs := calllog.NewReader(s.Store, rules)
+	apps, err := s.connectedApps(cfg, rules, agents, limits, roots, logger)
+	if err != nil {
+		return nil, err
+	}
 
 	runs := river.NewWorkers()
 	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
@@ -173,11 +187,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
-		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs,
+		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Apps: apps, Org: orgs,
 		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
+	s.authserver = authserver.New(authserver.Config{Apps: apps, ErrorPage: s.web.ProblemPage, Clients: clients, Logger: logger})
 	if err := s.bootstrap(ctx, console); err != nil {
 		return nil, err
 	}

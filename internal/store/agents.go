@@ -24,7 +24,18 @@ type Agent struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 	KeyRotatedAt time.Time `json:"key_rotated_at,omitzero"`
 	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	// ClientID is set on a connected app: an agent that an OAuth client
+	// (an MCP client a person signed in) acts as, bound to the person who
+	// approved it (CreatedBy). It has no usable key.
+	ClientID string `json:"client_id,omitempty"`
+	// LastUsedAt is a connected app's latest request to /mcp, to the
+	// minute.
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 }
+
+// Connected reports whether a is a connected app rather than an agent with
+// a key.
+func (a Agent) Connected() bool { return a.ClientID != "" }
 
 // Grant lets an agent call actions of one integration.
 type Grant struct {
@@ -42,16 +53,16 @@ type Grant struct {
 // AllActions reports whether the grant covers every action.
 func (g Grant) AllActions() bool { return len(g.Actions) == 0 }
 
-const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at`
+const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at, client_id, last_used_at`
 
 func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 	var a Agent
 	var c, u int64
-	var rotated, revoked sql.NullInt64
-	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked); err != nil {
+	var rotated, revoked, used sql.NullInt64
+	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked, &a.ClientID, &used); err != nil {
 		return Agent{}, mapErr(err)
 	}
-	a.CreatedAt, a.UpdatedAt, a.KeyRotatedAt, a.RevokedAt = ms(c), ms(u), nullMS(rotated), nullMS(revoked)
+	a.CreatedAt, a.UpdatedAt, a.KeyRotatedAt, a.RevokedAt, a.LastUsedAt = ms(c), ms(u), nullMS(rotated), nullMS(revoked), nullMS(used)
 	return a, nil
 }
 
@@ -65,8 +76,8 @@ func (t *Tx) CreateAgent(ctx context.Context, a Agent, keyHash string) (Agent, e
 	at := time.Now().UTC()
 	a.ID = id.New("agt")
 	a.CreatedAt, a.UpdatedAt = at, at
-	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli()); err != nil {
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli(), a.ClientID); err != nil {
 		return Agent{}, fmt.Errorf("create agent %q: %w", a.Name, mapErr(err))
 	}
 	if err := t.replaceGrants(ctx, a.ID, a.Grants); err != nil {
@@ -107,10 +118,11 @@ func (s *Store) GetAgent(ctx context.Context, orgID, agentID string) (Agent, err
 }
 
 // AgentByKeyHash resolves an agent key (by hash) to its agent, grants
-// included. Revoked agents are not found. It reads the database every time,
-// so a revoked or rotated key stops working on its next use.
+// included. Revoked agents are not found, nor are connected apps, which
+// sign in with OAuth tokens only. It reads the database every time, so a
+// revoked or rotated key stops working on its next use.
 func (s *Store) AgentByKeyHash(ctx context.Context, hash string) (Agent, error) {
-	a, err := scanAgent(s.readRow(ctx, `SELECT `+agentCols+` FROM agents WHERE key_hash = ? AND revoked_at IS NULL`, hash))
+	a, err := scanAgent(s.readRow(ctx, `SELECT `+agentCols+` FROM agents WHERE key_hash = ? AND revoked_at IS NULL AND client_id = ''`, hash))
 	if err != nil {
 		return Agent{}, err
 	}
@@ -118,10 +130,15 @@ func (s *Store) AgentByKeyHash(ctx context.Context, hash string) (Agent, error) 
 	return a, err
 }
 
-// ListAgents lists an organization's agents, oldest first, revoked ones
-// included.
+// ListAgents lists an organization's agents with keys, oldest first,
+// revoked ones included. Connected apps are listed per person
+// ([Store.ConnectedApps]).
 func (s *Store) ListAgents(ctx context.Context, orgID string) ([]Agent, error) {
-	out, err := queryAll(ctx, s.r, s.q(`SELECT `+agentCols+` FROM agents WHERE org_id = ? ORDER BY created_at, id`), scanAgent, orgID)
+	return s.listAgents(ctx, `SELECT `+agentCols+` FROM agents WHERE org_id = ? AND client_id = '' ORDER BY created_at, id`, orgID)
+}
+
+func (s *Store) listAgents(ctx context.Context, query string, args ...any) ([]Agent, error) {
+	out, err := queryAll(ctx, s.r, s.q(query), scanAgent, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,20 +151,21 @@ func (s *Store) ListAgents(ctx context.Context, orgID string) ([]Agent, error) {
 }
 
 func (s *Store) grants(ctx context.Context, agentID string) ([]Grant, error) {
-	return queryAll(ctx, s.r, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`),
-		func(row rowScanner) (Grant, error) {
-			var g Grant
-			var actions string
-			if err := row.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
-				return g, err
-			}
-			if actions != "" {
-				if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
-					return g, fmt.Errorf("grant of agent %s on %s: %w", agentID, g.IntegrationID, err)
-				}
-			}
-			return g, nil
-		}, agentID)
+	return queryAll(ctx, s.r, s.q(`SELECT integration_id, actions, environment, run_as_user_id FROM agent_grants WHERE agent_id = ? ORDER BY position`), scanGrant, agentID)
+}
+
+func scanGrant(row rowScanner) (Grant, error) {
+	var g Grant
+	var actions string
+	if err := row.Scan(&g.IntegrationID, &actions, &g.Environment, &g.RunAs); err != nil {
+		return g, err
+	}
+	if actions != "" {
+		if err := json.Unmarshal([]byte(actions), &g.Actions); err != nil {
+			return g, fmt.Errorf("grant on %s: %w", g.IntegrationID, err)
+		}
+	}
+	return g, nil
 }
 
 // UpdateAgent saves an agent's name and replaces its grants, in a

@@ -47,12 +47,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	if err := checkVersions(names); err != nil {
+		return err
+	}
 	for _, e := range entries {
 		name := e.Name()
-		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migrate: bad migration file name %s", name)
-		}
+		version, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		var n int
 		if err := s.w.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -77,6 +81,25 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// checkVersions refuses migration file names without a version number, and
+// two files with the same number: a version is applied once, by number, so
+// the second of two branches that each took the next free number would be
+// skipped silently on databases that have the first.
+func checkVersions(names []string) error {
+	seen := map[int]string{}
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration file name %s", name)
+		}
+		if first, dup := seen[version]; dup {
+			return fmt.Errorf("migrate: %s and %s share the version %d; renumber the newer one", first, name, version)
+		}
+		seen[version] = name
 	}
 	return nil
 }

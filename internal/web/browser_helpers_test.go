@@ -186,6 +186,24 @@ func (b *browser) shot(name string) {
 	}
 }
 
+// deployCRM creates the seed's Custom CRM on the API at upstream through
+// the REST API, connects its sandbox and deploys it.
+func deployCRM(t *testing.T, in *servertest.Instance, upstream string) {
+	t.Helper()
+	ctx := context.Background()
+	def := strings.Replace(seedCRM, "https://api.customcrm.com/v1", upstream+"/v1", 1)
+	var made struct{ ID string }
+	if err := in.Client.Do(ctx, "POST", "/v1/integrations", []byte(def), &made); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Client.Do(ctx, "POST", "/v1/integrations/"+made.ID+"/connections", map[string]any{"environment": "sandbox", "credentials": map[string]string{"api_key": crmKey}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Client.Do(ctx, "POST", "/v1/integrations/"+made.ID+"/deploy", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // firstLink reads the one-time owner link the server printed at start.
 func firstLink(t *testing.T, in *servertest.Instance) string {
 	t.Helper()

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -19,21 +18,9 @@ func TestBrowserStripeWebhook(t *testing.T) {
 	chromium(t)
 	up, created := crmUpstream(t)
 	in := servertest.Start(t, servertest.Options{})
-	ctx := context.Background()
-
 	// The CRM integration comes from the API here; the connector test
 	// builds it in the pages.
-	def := strings.Replace(seedCRM, "https://api.customcrm.com/v1", up.URL+"/v1", 1)
-	var made struct{ ID string }
-	if err := in.Client.Do(ctx, "POST", "/v1/integrations", []byte(def), &made); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Client.Do(ctx, "POST", "/v1/integrations/"+made.ID+"/connections", map[string]any{"environment": "sandbox", "credentials": map[string]string{"api_key": crmKey}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Client.Do(ctx, "POST", "/v1/integrations/"+made.ID+"/deploy", nil, nil); err != nil {
-		t.Fatal(err)
-	}
+	deployCRM(t, in, up.URL)
 
 	b := newBrowser(t, in.URL)
 	b.signInFirst(firstLink(t, in), "ada@example.com", "a long enough password")

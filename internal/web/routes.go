@@ -63,6 +63,11 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /agents/{id}/rotate", wb.agentRotate)
 	m("POST /agents/{id}/tools", wb.agentToolsSave)
 
+	m("GET /oauth/consent", wb.consentForm)
+	m("POST /oauth/consent", wb.consentDecide)
+	m("GET /apps", wb.appList)
+	m("POST /apps/{id}/revoke", wb.appRevoke)
+
 	m("GET /members", wb.members)
 	m("POST /members", wb.memberInvite)
 	m("POST /settings", wb.orgSettings)

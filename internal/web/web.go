@@ -19,6 +19,7 @@ import (
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/clientip"
+	"github.com/plugboard/plugboard/internal/connectedapp"
 	"github.com/plugboard/plugboard/internal/connection"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
@@ -37,6 +38,7 @@ type Deps struct {
 	Integrations *integration.Service
 	Connections  *connection.Service
 	Agents       *agent.Service
+	Apps         *connectedapp.Service
 	Org          *org.Service
 	Webhooks     *webhook.Service
 	Actions      *action.Service
@@ -106,6 +108,9 @@ type view struct {
 	Problem string            // a message for the whole page
 	Errors  map[string]string // field → message, shown next to the field
 	Data    any
+	// FormAction is another origin (or scheme) a form's answer may
+	// redirect to: the app on the consent screen.
+	FormAction string
 }
 
 // render writes page with status. The visit supplies the signed-in user
@@ -140,7 +145,11 @@ func (wb *Web) render(w http.ResponseWriter, r *http.Request, v *visit, status i
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	formAction := "'self'"
+	if data.FormAction != "" {
+		formAction += " " + data.FormAction
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(buf.String()))
 }

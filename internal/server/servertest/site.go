@@ -97,3 +97,14 @@ func TransportFrom(ip string) *http.Transport {
 	tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext
 	return tr
 }
+
+// Bearer is an HTTP transport that sends token as the bearer of every
+// request, as an MCP client holding an agent key or access token does.
+type Bearer string
+
+// RoundTrip sends r with the token.
+func (b Bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
