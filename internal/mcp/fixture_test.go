@@ -133,6 +133,23 @@ func newEnvOpts(t *testing.T, opts servertest.Options) *env {
 	return e
 }
 
+// deployMessages deploys a second integration on the upstream whose one
+// action has a parameter named as model providers refuse ("DateSent>")
+// and one of no type, which JSON Schema may write as true.
+func (e *env) deployMessages(t *testing.T) *client.Integration {
+	t.Helper()
+	in, err := e.srv.Client.CreateIntegration(e.ctx, json.RawMessage(`{"name": "Messages", "baseUrl": "`+e.up.URL+`", "auth": {"type": "none"},
+		"actions": [{"key": "list_messages", "name": "List Messages", "method": "GET", "endpoint": "/messages",
+		  "parameters": {"DateSent>": {"type": "string", "in": "query"}, "anything": {"in": "query"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Client.Deploy(e.ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 func (e *env) agent(t *testing.T, name string, grants ...client.AgentGrant) *client.Agent {
 	t.Helper()
 	a, err := e.srv.Client.CreateAgent(e.ctx, name, grants)
