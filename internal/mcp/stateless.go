@@ -2,7 +2,9 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -41,6 +43,7 @@ func (s *Server) serveStateless(w http.ResponseWriter, r *http.Request, id any) 
 	}
 	as, err := s.acquire(ag.ID, func() (*toolSet, error) {
 		ts := s.newToolSet(ag, s.serverOptions())
+		ts.srv.AddReceivingMiddleware(declaredOnly)
 		return ts, s.sync(r.Context(), ts, ag)
 	})
 	if err != nil {
@@ -119,4 +122,21 @@ func (s *Server) release(as *agentServer) {
 			delete(s.agents, as.agentID)
 		}
 	})
+}
+
+// undeclared are the methods of the features the server does not declare.
+var undeclared = []string{"prompts/list", "prompts/get", "resources/list", "resources/templates/list", "resources/read", "completion/complete"}
+
+// declaredOnly answers the methods of undeclared features as unknown, so
+// that what a client of the stateless revision discovers is what it gets
+// (the SDK would answer empty lists). The revisions with sessions keep the
+// SDK's answers, which clients that list everything regardless of the
+// capabilities expect.
+func declaredOnly(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		if slices.Contains(undeclared, method) {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: fmt.Sprintf("Method not found: this server has tools only, not %s", method)}
+		}
+		return next(ctx, method, req)
+	}
 }
