@@ -235,6 +235,17 @@ func TestProtocolDetails(t *testing.T) {
 		}
 	})
 
+	t.Run("prompts, which the server does not declare, are unknown on the stateless revision", func(t *testing.T) {
+		if r := e.rpc(t, a.Key, mcp.Revision2026, "prompts/list", params[mcp.Revision2026]); r.status != http.StatusNotFound || r.msg.Error == nil || r.msg.Error.Code != -32601 {
+			t.Errorf("at %s: %d %s", mcp.Revision2026, r.status, r.raw)
+		}
+		// Clients of the revisions with sessions list everything whatever
+		// the capabilities say, and get the SDK's empty list.
+		if r := e.rpc(t, a.Key, legacy, "prompts/list", ""); r.status != http.StatusOK || r.msg.Error != nil || string(r.msg.Result["prompts"]) != "[]" {
+			t.Errorf("at %s: %d %s", legacy, r.status, r.raw)
+		}
+	})
+
 	t.Run("a protocol version the server does not speak is refused with the ones it does", func(t *testing.T) {
 		r := e.rpc(t, a.Key, "2024-01-01", "tools/list", "")
 		var data sdk.UnsupportedProtocolVersionData
