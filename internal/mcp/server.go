@@ -93,6 +93,8 @@ type Server struct {
 	open   map[string][]*session            // agent id → open sessions, oldest first
 	agents map[string]*agentServer          // agent id → its server for stateless requests
 
+	agentIdle time.Duration // see agentIdle
+
 	sessionSeq atomic.Uint64
 
 	node string // this node's id in change announcements
@@ -101,7 +103,7 @@ type Server struct {
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, agents: map[string]*agentServer{}, node: rand.Text()}
+	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, agents: map[string]*agentServer{}, agentIdle: agentIdle, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	opts := sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,

@@ -21,7 +21,8 @@ import (
 // the agent's last request ends, so that memory follows the agents active
 // now, not every agent seen since the start.
 
-// agentIdle is how long an agent's server outlives its last request.
+// agentIdle is how long an agent's server outlives its last request
+// (Server.agentIdle, which tests shorten).
 const agentIdle = time.Minute
 
 // agentServer is one agent's server for stateless requests.
@@ -115,7 +116,7 @@ func (s *Server) release(as *agentServer) {
 	if as.refs > 0 {
 		return
 	}
-	as.idle = time.AfterFunc(agentIdle, func() {
+	as.idle = time.AfterFunc(s.agentIdle, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if as.refs == 0 && s.agents[as.agentID] == as {
