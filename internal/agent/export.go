@@ -46,7 +46,7 @@ func Export(tools []Tool, format string) (any, error) {
 		for i := range tools {
 			t := &tools[i]
 			out = append(out, OpenAITool{Type: "function", Function: OpenAIFunction{
-				Name: t.Name, Description: t.Description(), Parameters: t.Action.InputSchemaJSON(),
+				Name: t.Name, Description: t.Description(), Parameters: t.InputSchemaJSON(),
 			}})
 		}
 		return out, nil
@@ -54,7 +54,7 @@ func Export(tools []Tool, format string) (any, error) {
 		out := make([]AnthropicTool, 0, len(tools))
 		for i := range tools {
 			t := &tools[i]
-			out = append(out, AnthropicTool{Name: t.Name, Description: t.Description(), InputSchema: t.Action.InputSchemaJSON()})
+			out = append(out, AnthropicTool{Name: t.Name, Description: t.Description(), InputSchema: t.InputSchemaJSON()})
 		}
 		return out, nil
 	case FormatMCP:

@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -43,9 +43,6 @@ func (t *Tool) Description() string {
 	}
 	return fmt.Sprintf("%s\n\n%s: %s %s", what, t.Integration.Name, a.Method, a.Endpoint)
 }
-
-// InputSchema is the action's parameters as one JSON Schema object.
-func (t *Tool) InputSchema() *jsonschema.Schema { return t.Action.InputSchema() }
 
 // Annotations derive from the HTTP method: GET and HEAD only read; DELETE
 // destroys; PUT and DELETE (idempotent in HTTP) and actions marked
@@ -173,6 +170,16 @@ func (c *Catalog) acting(ctx context.Context, agent store.Agent, g store.Grant) 
 		return access.Principal{}, err
 	}
 	return access.ForAgent(agent, member.Org, member.User), nil
+}
+
+// Input is the run a call of t makes with args, the call's arguments
+// named as the tool shows them: the action's parameters under the API's
+// names, the deployed version, and the environment of the grant.
+func (c *Catalog) Input(ctx context.Context, t *Tool, args map[string]any, idempotencyKey string) action.Input {
+	return action.Input{
+		Integration: t.Integration.ID, Action: t.Action.Key, Environment: c.Environment(ctx, t),
+		Params: t.Params(args), Version: executor.VersionDeployed, IdempotencyKey: idempotencyKey,
+	}
 }
 
 // Environment is where a call of t runs: the grant's environment, or when

@@ -25,7 +25,7 @@ import (
 
 // revisions are the MCP protocol revisions the sign-in is proven at; a
 // revision the go-sdk client speaks is added here.
-var revisions = []string{"2025-11-25"}
+var revisions = []string{"2026-07-28", "2025-11-25"}
 
 // personAt is the person at a browser, as the go-sdk client's code
 // fetcher: it opens the authorization URL, signs in, decides on the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -13,7 +14,8 @@ import (
 // InputSchema describes the action's parameters as one JSON Schema object,
 // the shape agents see as a tool's input: a property per parameter in the
 // author's order with its type, description, default and other keywords,
-// the required ones listed, and no other properties allowed. Where each
+// the required ones listed, and no other properties allowed. Every
+// property, at any depth, is an object schema (see objectProperties). Where each
 // parameter goes in the request is not part of it.
 func (a *Action) InputSchema() *jsonschema.Schema {
 	s := &jsonschema.Schema{
@@ -30,13 +32,54 @@ func (a *Action) InputSchema() *jsonschema.Schema {
 			// names and describes them is the most useful fallback.
 			ps = &jsonschema.Schema{Description: p.Description}
 		}
-		s.Properties[p.Name] = ps
+		s.Properties[p.Name] = objectProperties(ps)
 		s.PropertyOrder = append(s.PropertyOrder, p.Name)
 		if a.required(p) {
 			s.Required = append(s.Required, p.Name)
 		}
 	}
 	return s
+}
+
+// anyValueDescription describes a property whose schema says nothing.
+const anyValueDescription = "Any JSON value."
+
+// objectProperties returns s with every property schema in it, at any
+// depth, written as an object. A schema that allows anything is encoded as
+// the boolean schema true, which JSON Schema allows but clients do not all
+// accept in a property's place: the TypeScript SDK refuses a whole
+// tools/list page over one. Such a property gets a description instead,
+// which still allows any value.
+func objectProperties(s *jsonschema.Schema) *jsonschema.Schema {
+	if s == nil {
+		return nil
+	}
+	if isTrueSchema(s) {
+		return &jsonschema.Schema{Description: anyValueDescription}
+	}
+	for k, ps := range s.Properties {
+		s.Properties[k] = objectProperties(ps)
+	}
+	// Properties nest under items, combinators and the other keywords
+	// that hold schemas; a true schema in their own place is left as is.
+	var children []*jsonschema.Schema
+	children = append(children, s.Items, s.AdditionalProperties, s.Not, s.If, s.Then, s.Else, s.Contains, s.UnevaluatedProperties)
+	children = slices.Concat(children, s.PrefixItems, s.ItemsArray, s.AllOf, s.AnyOf, s.OneOf)
+	for _, m := range []map[string]*jsonschema.Schema{s.PatternProperties, s.DependentSchemas} {
+		children = slices.AppendSeq(children, maps.Values(m))
+	}
+	for _, child := range children {
+		if child != nil && !isTrueSchema(child) {
+			objectProperties(child)
+		}
+	}
+	return s
+}
+
+// isTrueSchema reports whether s is encoded as the boolean schema true.
+func isTrueSchema(s *jsonschema.Schema) bool {
+	b, err := json.Marshal(s)
+	return err == nil && string(b) == "true"
 }
 
 // InputSchemaJSON is [Action.InputSchema] encoded as JSON. It is computed

@@ -74,3 +74,40 @@ func jsonEqual(t *testing.T, a, b string) bool {
 	}
 	return jsonschema.Equal(x, y)
 }
+
+// TestInputSchemaPropertiesAreObjects: a parameter that names no type
+// accepts any value, which JSON Schema may write as the boolean true; the
+// TypeScript MCP SDK refuses a whole tools/list page over one such
+// property, so every property, at any depth, is written as an object.
+func TestInputSchemaPropertiesAreObjects(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, def(`"actions":[{"name":"Send","method":"POST","endpoint":"/send","parameters":{
+		"anything": {"in": "body"},
+		"note": {"description": "Free text"},
+		"meta": {"type": "object", "properties": {"free": {}, "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {}}}}}}
+	}}]`))
+	a := &d.Actions[0]
+	got := string(a.InputSchemaJSON())
+	want := `{"type":"object","additionalProperties":false,"properties":{` +
+		`"anything":{"description":"Any JSON value."},` +
+		`"note":{"description":"Free text"},` +
+		`"meta":{"type":"object","properties":{"free":{"description":"Any JSON value."},` +
+		`"tags":{"type":"array","items":{"type":"object","properties":{"k":{"description":"Any JSON value."}}}}}}}}`
+	if !jsonEqual(t, got, want) {
+		t.Errorf("InputSchemaJSON =\n%s\nwant\n%s", got, want)
+	}
+	// The published schema still accepts what the action accepts.
+	resolved, err := a.InputSchema().Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{"text", 3, []any{1}, map[string]any{"x": nil}, true} {
+		params := map[string]any{"anything": v, "meta": map[string]any{"free": v}}
+		if err := resolved.Validate(params); err != nil {
+			t.Errorf("schema refuses %v: %v", params, err)
+		}
+		if _, err := a.CheckParams(params); err != nil {
+			t.Errorf("CheckParams refuses %v: %v", params, err)
+		}
+	}
+}

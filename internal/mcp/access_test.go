@@ -3,7 +3,6 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ func TestAgentAccess(t *testing.T) {
 				t.Fatalf("agent without grants sees %d tools", len(tools))
 			}
 			_, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "test_crm__get_contact", Arguments: map[string]any{"id": "c1"}})
-			if err == nil || !strings.Contains(err.Error(), "unknown tool") {
+			if err == nil || !strings.Contains(err.Error(), `Unknown tool "test_crm__get_contact"`) {
 				t.Fatalf("call without a grant: err = %v", err)
 			}
 		})
@@ -59,19 +58,9 @@ func TestAgentAccess(t *testing.T) {
 
 		t.Run("a request outside a session is answered without opening one", func(t *testing.T) {
 			a := e.agent(t, "one-off", client.AgentGrant{Integration: e.crm.Slug, Actions: []string{"get_contact"}})
-			req, _ := http.NewRequest("POST", e.srv.URL+"/mcp", strings.NewReader(`{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}`))
-			req.Header.Set("Authorization", "Bearer "+a.Key)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json, text/event-stream")
-			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || resp.Header.Get("Mcp-Session-Id") != "" || !strings.Contains(string(body), `"name":"test_crm__get_contact"`) {
-				t.Fatalf("%d, session %q: %s", resp.StatusCode, resp.Header.Get("Mcp-Session-Id"), body)
+			r := e.rpc(t, a.Key, "2025-06-18", "tools/list", "")
+			if r.status != http.StatusOK || r.header.Get("Mcp-Session-Id") != "" || !strings.Contains(r.raw, `"name":"test_crm__get_contact"`) {
+				t.Fatalf("%d, session %q: %s", r.status, r.header.Get("Mcp-Session-Id"), r.raw)
 			}
 		})
 

@@ -11,7 +11,6 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -59,10 +58,7 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool's principal", "agent", ag.ID, "tool", name, "error", err)
 			return toolError(fmt.Sprintf("The tool %s is no longer available to this agent: the member it acts for left the organization. List the tools again.", name)), nil
 		}
-		res, replayed, err := s.cfg.Actions.Run(ctx, p, action.Input{
-			Integration: t.Integration.ID, Action: t.Action.Key, Environment: s.cfg.Catalog.Environment(ctx, t),
-			Params: params, Version: executor.VersionDeployed, IdempotencyKey: idempotencyKey(req.Params.Meta),
-		})
+		res, replayed, err := s.cfg.Actions.Run(ctx, p, s.cfg.Catalog.Input(ctx, t, params, idempotencyKey(req.Params.Meta)))
 		if err != nil {
 			return s.failure(ctx, t, err), nil
 		}
@@ -164,7 +160,7 @@ func (s *Server) failure(ctx context.Context, t *agent.Tool, err error) *sdk.Cal
 	case len(p.Errors) > 0:
 		fmt.Fprintf(&b, "The arguments are not valid for %s:", t.Name)
 		for _, fe := range p.Errors {
-			fmt.Fprintf(&b, "\n- %s: %s", fe.Field, fe.Message)
+			fmt.Fprintf(&b, "\n- %s: %s", t.ArgumentName(fe.Field), fe.Message)
 		}
 		b.WriteString("\nFix these arguments (the tool's input schema lists each one) and call again.")
 	case p.Status == http.StatusTooManyRequests:

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,12 +26,15 @@ func echoTool(t *testing.T) (*env, *sdk.ClientSession) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("X-Echo-Key", r.Header.Get("X-API-Key"))
-		writeJSON(w, http.StatusOK, map[string]any{"x_api_key": r.Header.Get("X-API-Key"), "body": string(body)})
+		writeJSON(w, http.StatusOK, map[string]any{"x_api_key": r.Header.Get("X-API-Key"), "body": string(body), "query": r.URL.RawQuery})
 	}))
 	t.Cleanup(up.Close)
 	e := newEnv(t, "")
 	def := fmt.Sprintf(`{"name": "Echo API", "baseUrl": %q, "auth": {"type": "api_key", "location": "header", "key": "X-API-Key"},
-		"actions": [{"key": "echo", "name": "Echo", "method": "POST", "endpoint": "/echo", "parameters": {"i": "integer", "n": "number"}}]}`, up.URL)
+		"actions": [{"key": "echo", "name": "Echo", "method": "POST", "endpoint": "/echo", "parameters": {"i": "integer", "n": "number"}},
+		           {"key": "search", "name": "Search", "method": "POST", "endpoint": "/search", "parameters": {
+		             "DateSent>": {"type": "string", "in": "query", "required": true}, "DateSent<": {"type": "string", "in": "query"},
+		             "filter": {"type": "object", "properties": {"created at": {"type": "string"}}}}}]}`, up.URL)
 	in, err := e.srv.Client.CreateIntegration(e.ctx, json.RawMessage(def))
 	if err != nil {
 		t.Fatal(err)
@@ -78,3 +83,59 @@ func TestToolCallsSendNumbersExactly(t *testing.T) {
 		t.Errorf("a fraction for an integer: %v %s", err, text(res))
 	}
 }
+
+// Parameter names that Anthropic and Bedrock refuse as property keys are
+// shown under accepted names, and a call under those names reaches the API
+// under its own.
+func TestToolCallsMapArgumentNamesBack(t *testing.T) {
+	t.Parallel()
+	e, cs := echoTool(t)
+	search := listTools(t, cs)["echo_api__search"]
+	if search == nil {
+		t.Fatal("no echo_api__search tool")
+	}
+	var schema struct {
+		Properties map[string]struct {
+			Properties map[string]any
+		}
+		Required []string
+	}
+	if err := json.Unmarshal([]byte(jsonOf(t, search.InputSchema)), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var after, before, createdAt string
+	for k, p := range schema.Properties {
+		if !providerKey.MatchString(k) {
+			t.Errorf("property key %q is refused by Anthropic and Bedrock", k)
+		}
+		switch {
+		case strings.HasPrefix(k, "DateSent_") && slices.Contains(schema.Required, k):
+			after = k
+		case strings.HasPrefix(k, "DateSent_"):
+			before = k
+		case k == "filter":
+			for nested := range p.Properties {
+				createdAt = nested
+			}
+		}
+	}
+	if after == "" || before == "" || after == before || !providerKey.MatchString(createdAt) {
+		t.Fatalf("schema = %s", jsonOf(t, search.InputSchema))
+	}
+	res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "echo_api__search",
+		Arguments: map[string]any{after: "2026-01-01", before: "2026-02-01", "filter": map[string]any{createdAt: "today"}}})
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %s", err, text(res))
+	}
+	got := text(res)
+	if !strings.Contains(got, "DateSent%3E=2026-01-01") || !strings.Contains(got, "DateSent%3C=2026-02-01") || !strings.Contains(got, `{\"created at\":\"today\"}`) {
+		t.Errorf("the API did not receive its own names: %s", got)
+	}
+	res, err = cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "echo_api__search", Arguments: map[string]any{}})
+	if err != nil || !res.IsError || !strings.Contains(text(res), "- "+after+": required") {
+		t.Errorf("a missing argument is not named as the tool shows it: %v %s", err, text(res))
+	}
+}
+
+// providerKey is the property key Anthropic and Amazon Bedrock accept.
+var providerKey = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)

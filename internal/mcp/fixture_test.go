@@ -133,6 +133,23 @@ func newEnvOpts(t *testing.T, opts servertest.Options) *env {
 	return e
 }
 
+// deployMessages deploys a second integration on the upstream whose one
+// action has a parameter named as model providers refuse ("DateSent>")
+// and one of no type, which JSON Schema may write as true.
+func (e *env) deployMessages(t *testing.T) *client.Integration {
+	t.Helper()
+	in, err := e.srv.Client.CreateIntegration(e.ctx, json.RawMessage(`{"name": "Messages", "baseUrl": "`+e.up.URL+`", "auth": {"type": "none"},
+		"actions": [{"key": "list_messages", "name": "List Messages", "method": "GET", "endpoint": "/messages",
+		  "parameters": {"DateSent>": {"type": "string", "in": "query"}, "anything": {"in": "query"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Client.Deploy(e.ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 func (e *env) agent(t *testing.T, name string, grants ...client.AgentGrant) *client.Agent {
 	t.Helper()
 	a, err := e.srv.Client.CreateAgent(e.ctx, name, grants)
@@ -151,13 +168,21 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// connect opens an MCP session with the go-sdk client over HTTP.
+// connect connects the go-sdk client over HTTP at the latest revision it
+// speaks.
 func (e *env) connect(t *testing.T, key string, opts *sdk.ClientOptions) (*sdk.ClientSession, error) {
+	t.Helper()
+	return e.connectAt(t, key, "", opts)
+}
+
+// connectAt connects the go-sdk client at a protocol revision: on one
+// before 2026-07-28 that opens a session.
+func (e *env) connectAt(t *testing.T, key, revision string, opts *sdk.ClientOptions) (*sdk.ClientSession, error) {
 	t.Helper()
 	c := sdk.NewClient(&sdk.Implementation{Name: "plugboard-test", Version: "1"}, opts)
 	cs, err := c.Connect(e.ctx, &sdk.StreamableClientTransport{
 		Endpoint: e.srv.URL + "/mcp", HTTPClient: &http.Client{Transport: bearer{key}}, MaxRetries: -1,
-	}, nil)
+	}, &sdk.ClientSessionOptions{ProtocolVersion: revision})
 	if err == nil {
 		t.Cleanup(func() { cs.Close() })
 	}
@@ -166,9 +191,14 @@ func (e *env) connect(t *testing.T, key string, opts *sdk.ClientOptions) (*sdk.C
 
 func (e *env) mustConnect(t *testing.T, key string, opts *sdk.ClientOptions) *sdk.ClientSession {
 	t.Helper()
-	cs, err := e.connect(t, key, opts)
+	return e.mustConnectAt(t, key, "", opts)
+}
+
+func (e *env) mustConnectAt(t *testing.T, key, revision string, opts *sdk.ClientOptions) *sdk.ClientSession {
+	t.Helper()
+	cs, err := e.connectAt(t, key, revision, opts)
 	if err != nil {
-		t.Fatalf("connect MCP client: %v", err)
+		t.Fatalf("connect MCP client at %q: %v", revision, err)
 	}
 	return cs
 }

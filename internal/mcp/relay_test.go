@@ -15,7 +15,8 @@ import (
 )
 
 // TestDeployReachesSessionsOnOtherNodes runs two nodes on one PostgreSQL
-// database: a deploy through one notifies an agent connected to the other.
+// database: a deploy through one notifies an agent connected to the other,
+// at each revision.
 func TestDeployReachesSessionsOnOtherNodes(t *testing.T) {
 	t.Parallel()
 	db := storetest.PostgresURL(t)
@@ -40,10 +41,15 @@ func TestDeployReachesSessionsOnOtherNodes(t *testing.T) {
 	}
 
 	e := &env{srv: second, up: up, crm: crm, ctx: ctx}
-	changed := make(chan struct{}, 8)
-	cs := e.mustConnect(t, agent.Key, &sdk.ClientOptions{ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) { changed <- struct{}{} }})
-	if n := len(listTools(t, cs)); n != 6 {
-		t.Fatalf("before deploy: %d tools", n)
+	changed := map[string]chan struct{}{}
+	sessions := map[string]*sdk.ClientSession{}
+	for _, revision := range revisions {
+		ch := make(chan struct{}, 8)
+		changed[revision] = ch
+		sessions[revision] = e.mustConnectAt(t, agent.Key, revision, &sdk.ClientOptions{ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) { ch <- struct{}{} }})
+		if n := len(listTools(t, sessions[revision])); n != 6 {
+			t.Fatalf("%s before deploy: %d tools", revision, n)
+		}
 	}
 	v2 := definition(up.URL, `{"key": "archive_contact", "name": "Archive Contact", "method": "POST", "endpoint": "/contacts/{id}/archive", "parameters": {"id": "string"}}`)
 	if _, err := first.Client.UpdateIntegration(ctx, crm.ID, json.RawMessage(v2)); err != nil {
@@ -52,8 +58,10 @@ func TestDeployReachesSessionsOnOtherNodes(t *testing.T) {
 	if _, err := first.Client.Deploy(ctx, crm.ID); err != nil {
 		t.Fatal(err)
 	}
-	<-changed
-	if tools := listTools(t, cs); len(tools) != 7 || tools["test_crm__archive_contact"] == nil {
-		t.Fatalf("after deploy on the other node: %v", tools)
+	for _, revision := range revisions {
+		waitFor(t, changed[revision], "notifications/tools/list_changed at "+revision)
+		if tools := listTools(t, sessions[revision]); len(tools) != 7 || tools["test_crm__archive_contact"] == nil {
+			t.Fatalf("%s after deploy on the other node: %v", revision, tools)
+		}
 	}
 }

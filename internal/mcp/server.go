@@ -1,16 +1,14 @@
 package mcp
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -89,37 +87,33 @@ func (c Config) WithDefaults() Config {
 // Server is the MCP endpoint agents connect to. It is safe for concurrent
 // use.
 type Server struct {
-	cfg     Config
-	handler http.Handler
+	cfg Config
+	// sessions serves the revisions with sessions, stateless the ones
+	// without; route picks one for each request.
+	sessions, stateless http.Handler
+	handler             http.Handler
 	// probe answers the SDK's per-request protocol version check for
 	// requests of existing sessions; it never serves a session.
 	probe *sdk.Server
 
-	mu   sync.Mutex
-	live map[string]map[*session]struct{} // org id → initialized sessions
-	open map[string][]*session            // agent id → open sessions, oldest first
+	mu     sync.Mutex
+	live   map[string]map[*session]struct{} // org id → initialized sessions
+	open   map[string][]*session            // agent id → open sessions, oldest first
+	agents map[string]*agentServer          // agent id → its server for stateless requests
+
+	agentIdle time.Duration // see agentIdle
+
+	sessionSeq atomic.Uint64
 
 	node string // this node's id in change announcements
-}
-
-// session is one agent's MCP session, served by an SDK server of its own
-// whose tools are the agent's.
-type session struct {
-	srv     *sdk.Server
-	agentID string
-	orgID   string
-	ended   bool // guarded by Server.mu
-
-	mu    sync.Mutex
-	tools map[string]string // name → Tool.version of the registered copy
 }
 
 // New returns the MCP server.
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
-	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, node: rand.Text()}
+	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, agents: map[string]*agentServer{}, agentIdle: agentIdle, node: rand.Text()}
 	s.probe = sdk.NewServer(s.implementation(), nil)
-	streamable := sdk.NewStreamableHTTPHandler(s.serverFor, &sdk.StreamableHTTPOptions{
+	opts := sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
 		MaxRequestBodyBytes: cfg.MaxRequestBytes,
 		Logger:              cfg.Logger,
@@ -131,9 +125,13 @@ func New(cfg Config) *Server {
 		// PLUGBOARD_PUBLIC_URL and allows loopback names only on a loopback
 		// listener (internal/server, hostGuard).
 		DisableLocalhostProtection: true,
-	})
+	}
+	s.sessions = sdk.NewStreamableHTTPHandler(s.serverFor, &opts)
+	stateless := opts
+	stateless.Stateless = true
+	s.stateless = sdk.NewStreamableHTTPHandler(s.agentServerFor, &stateless)
 	verified := auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
-	s.handler = s.authenticate(verified(s.withServerSlot(streamable)))
+	s.handler = s.authenticate(verified(http.HandlerFunc(s.route)))
 	return s
 }
 
@@ -142,6 +140,29 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) implementation() *sdk.Implementation {
 	return &sdk.Implementation{Name: "plugboard", Title: "Plugboard", Version: s.cfg.Version}
+}
+
+// listTTL is how long a client may keep an agent's tool list before it
+// lists again; it hears of changes sooner on subscriptions/listen.
+const listTTL = time.Minute
+
+// serverOptions are the options of every SDK server, with or without
+// sessions.
+func (s *Server) serverOptions() *sdk.ServerOptions {
+	return &sdk.ServerOptions{
+		Instructions: "Each tool calls an action of an API connected to Plugboard. Tool names are <integration>__<action>. " +
+			"Pass _meta.idempotency_key on a call to make a retry of it safe: a repeat within 24 hours returns the first result.",
+		Logger: s.cfg.Logger,
+		// Advertise tools (and their list_changed notifications) even to an
+		// agent that has none yet.
+		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
+		// A tool list is the agent's own: only its client may keep it.
+		SetCacheable: func(_ context.Context, req sdk.Request, c *sdk.Cacheable) {
+			if _, ok := req.(*sdk.ListToolsRequest); ok {
+				c.TTLMs, c.CacheScope = int(listTTL.Milliseconds()), "private"
+			}
+		},
+	}
 }
 
 // authenticate resolves the agent key on every request, so that a revoked
@@ -185,8 +206,6 @@ func verified(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, 
 	return nil, auth.ErrInvalidToken
 }
 
-type agentKey struct{}
-
 // agentOf returns the agent the request was verified as.
 func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 	if ti == nil {
@@ -194,176 +213,6 @@ func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 	}
 	a, ok := ti.Extra["agent"].(store.Agent)
 	return a, ok
-}
-
-// serverSlot memoizes the server made for one HTTP request (the SDK asks
-// for it twice when a request opens a session) and tells whether the
-// request is an initialize, the only one that should open a session.
-type serverSlot struct {
-	sess       *session
-	initialize bool
-}
-
-func (s *Server) withServerSlot(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slot := &serverSlot{}
-		if r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == "" && r.Body != nil {
-			slot.initialize = s.peekInitialize(r)
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), agentKey{}, slot)))
-		if slot.initialize && slot.sess != nil {
-			s.opened(slot.sess)
-		}
-	})
-}
-
-// peekInitialize reads the start of a request's body, puts it back, and
-// reports whether it holds an initialize request.
-func (s *Server) peekInitialize(r *http.Request) bool {
-	head, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxRequestBytes+1))
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
-	if err != nil {
-		return false
-	}
-	var one struct {
-		Method string `json:"method"`
-	}
-	if json.Unmarshal(head, &one) == nil {
-		return one.Method == "initialize"
-	}
-	var batch []struct {
-		Method string `json:"method"`
-	}
-	if json.Unmarshal(head, &batch) == nil {
-		for _, m := range batch {
-			if m.Method == "initialize" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// serverFor gives a request that opens a session a server holding the
-// agent's tools. Requests of existing sessions are routed by the SDK to
-// their session's server; for them it only answers the version check.
-func (s *Server) serverFor(r *http.Request) *sdk.Server {
-	if r.Header.Get("Mcp-Session-Id") != "" {
-		return s.probe
-	}
-	slot, _ := r.Context().Value(agentKey{}).(*serverSlot)
-	if slot == nil {
-		return nil
-	}
-	if slot.sess != nil {
-		return slot.sess.srv
-	}
-	ag, ok := agentOf(auth.TokenInfoFromContext(r.Context()))
-	if !ok {
-		return nil
-	}
-	sess, err := s.newSession(r.Context(), ag, slot.initialize)
-	if err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "open MCP session", "agent", ag.ID, "error", err)
-		return nil
-	}
-	slot.sess = sess
-	return sess.srv
-}
-
-// newSession makes the server of a new session. Only an initialize request
-// gets a session id: any other request without one (a client probing with
-// server/discover, or a single stateless call) is answered and its session
-// closed at once, rather than left idle until the session timeout.
-func (s *Server) newSession(ctx context.Context, ag store.Agent, initialize bool) (*session, error) {
-	sess := &session{agentID: ag.ID, orgID: ag.OrgID, tools: map[string]string{}}
-	var sessionID func() string
-	if !initialize {
-		sessionID = func() string { return "" }
-	}
-	sess.srv = sdk.NewServer(s.implementation(), &sdk.ServerOptions{
-		GetSessionID: sessionID,
-		Instructions: "Each tool calls an action of an API connected to Plugboard. Tool names are <integration>__<action>. " +
-			"Pass _meta.idempotency_key on a call to make a retry of it safe: a repeat within 24 hours returns the first result.",
-		Logger: s.cfg.Logger,
-		// Advertise tools (and their list_changed notifications) even to an
-		// agent that has none yet.
-		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
-		InitializedHandler: func(_ context.Context, req *sdk.InitializedRequest) {
-			s.track(sess)
-		},
-	})
-	// The list is rebuilt from the database on every tools/list, so that
-	// edited grants and deleted integrations show at once.
-	sess.srv.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
-		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
-			if method == "tools/list" {
-				if extra := req.GetExtra(); extra != nil {
-					if a, ok := agentOf(extra.TokenInfo); ok {
-						if err := s.sync(ctx, sess, a); err != nil {
-							return nil, err
-						}
-					}
-				}
-			}
-			return next(ctx, method, req)
-		}
-	})
-	if err := s.sync(ctx, sess, ag); err != nil {
-		return nil, err
-	}
-	return sess, nil
-}
-
-// sync makes the session's registered tools the agent's current ones. The
-// SDK tells the client with notifications/tools/list_changed when that
-// changes anything.
-func (s *Server) sync(ctx context.Context, sess *session, ag store.Agent) error {
-	tools, err := s.cfg.Catalog.Tools(ctx, ag)
-	if err != nil {
-		return err
-	}
-	sess.mu.Lock()
-	defer sess.mu.Unlock()
-	want := make(map[string]*agent.Tool, len(tools))
-	for i := range tools {
-		want[tools[i].Name] = &tools[i]
-	}
-	var gone []string
-	for name := range sess.tools {
-		if _, ok := want[name]; !ok {
-			gone = append(gone, name)
-			delete(sess.tools, name)
-		}
-	}
-	if len(gone) > 0 {
-		sess.srv.RemoveTools(gone...)
-	}
-	for name, t := range want {
-		if sess.tools[name] == t.Revision() {
-			continue
-		}
-		sess.srv.AddTool(t.MCP(), s.callHandler(name))
-		sess.tools[name] = t.Revision()
-	}
-	return nil
-}
-
-// track remembers an initialized session until it ends, so that changes in
-// its organization reach it.
-func (s *Server) track(sess *session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess.ended {
-		return
-	}
-	if s.live[sess.orgID] == nil {
-		s.live[sess.orgID] = map[*session]struct{}{}
-	}
-	s.live[sess.orgID][sess] = struct{}{}
 }
 
 // ToolsChanged brings the connected sessions of an organization up to date
@@ -380,46 +229,56 @@ func (s *Server) ToolsChanged(ctx context.Context, orgID string) {
 // refresh is ToolsChanged for this node's sessions only.
 func (s *Server) refresh(ctx context.Context, orgID string) {
 	s.mu.Lock()
-	var sessions []*session
+	var sets []*toolSet
 	for sess := range s.live[orgID] {
-		sessions = append(sessions, sess)
+		sets = append(sets, sess.toolSet)
+	}
+	for _, as := range s.agents {
+		if as.orgID == orgID {
+			sets = append(sets, as.toolSet)
+		}
 	}
 	s.mu.Unlock()
-	if len(sessions) == 0 {
+	if len(sets) == 0 {
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		for _, sess := range sessions {
-			ag, err := s.cfg.Store.GetAgent(ctx, orgID, sess.agentID)
+		for _, ts := range sets {
+			ag, err := s.cfg.Store.GetAgent(ctx, orgID, ts.agentID)
 			if err == nil && !ag.RevokedAt.IsZero() {
 				err = store.ErrNotFound
 			}
 			if errors.Is(err, store.ErrNotFound) {
-				sess.close()
+				ts.close()
 				continue
 			}
 			if err == nil {
-				err = s.sync(ctx, sess, ag)
+				err = s.sync(ctx, ts, ag)
 			}
 			if err != nil {
-				s.cfg.Logger.WarnContext(ctx, "update MCP session tools", "agent", sess.agentID, "error", err)
+				s.cfg.Logger.WarnContext(ctx, "update an agent's MCP tools", "agent", ts.agentID, "error", err)
 			}
 		}
 	}()
 }
 
-// Close ends every open session, so that their event streams do not hold
-// up a graceful shutdown.
+// Close ends every open session and subscriptions/listen request, so that
+// their event streams do not hold up a graceful shutdown.
 func (s *Server) Close() {
 	s.mu.Lock()
-	var open []*session
+	var sets []*toolSet
 	for _, sessions := range s.open {
-		open = append(open, sessions...)
+		for _, sess := range sessions {
+			sets = append(sets, sess.toolSet)
+		}
+	}
+	for _, as := range s.agents {
+		sets = append(sets, as.toolSet)
 	}
 	s.mu.Unlock()
-	for _, sess := range open {
-		sess.close()
+	for _, ts := range sets {
+		ts.close()
 	}
 }

@@ -49,14 +49,17 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// legacy is the latest revision with sessions.
+const legacy = "2025-11-25"
+
 func TestSessionsPerAgentAreCapped(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, func(c *config.Config) { c.MetricsToken, c.MCPSessionsPerAgent = metricsToken, 2 })
-	other := e.mustConnect(t, e.agent(t, "other").Key, nil)
+	other := e.mustConnectAt(t, e.agent(t, "other").Key, legacy, nil)
 	key := e.agent(t, "busy").Key
-	first := e.mustConnect(t, key, nil)
-	second := e.mustConnect(t, key, nil)
-	third := e.mustConnect(t, key, nil) // one more than the cap: the oldest goes
+	first := e.mustConnectAt(t, key, legacy, nil)
+	second := e.mustConnectAt(t, key, legacy, nil)
+	third := e.mustConnectAt(t, key, legacy, nil) // one more than the cap: the oldest goes
 	eventually(t, "closing the agent's oldest session", func() bool {
 		_, err := first.ListTools(context.Background(), nil)
 		return err != nil
@@ -72,7 +75,7 @@ func TestSessionsPerAgentAreCapped(t *testing.T) {
 func TestIdleSessionsEnd(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, func(c *config.Config) { c.MetricsToken, c.MCPSessionIdle = metricsToken, 2*time.Second })
-	cs := e.mustConnect(t, e.agent(t, "idle").Key, nil)
+	cs := e.mustConnectAt(t, e.agent(t, "idle").Key, legacy, nil)
 	// The idle timeout is long enough for a loaded machine to see the
 	// session counted before it ends.
 	eventually(t, "the gauge counting the open session", func() bool { return openSessions(t, e.srv) == 1 })

@@ -119,7 +119,7 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 		t.Fatalf("tools = %v, want Open's and none of Ledger's", tools)
 	}
 	calls := len(w.up.seen())
-	if got := callTool(t, cs, "ledger__ping", nil); got.status != 0 || !strings.Contains(got.text, `unknown tool "ledger__ping"`) {
+	if got := callTool(t, cs, "ledger__ping", nil); got.status != 0 || !strings.Contains(got.text, `Unknown tool "ledger__ping"`) {
 		t.Errorf("calling Ledger's tool: %+v", got)
 	}
 	if n := len(w.up.seen()); n != calls {
@@ -132,7 +132,7 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 	// The session drops the tool as soon as it hears of the deletion; a
 	// call that comes first is refused by the call's own check.
 	if got := callTool(t, cs, "open__ping", nil); got.status != 0 ||
-		!strings.Contains(got.text, `unknown tool "open__ping"`) && !strings.Contains(got.text, "open__ping is no longer available to this agent") {
+		!strings.Contains(got.text, `Unknown tool "open__ping"`) && !strings.Contains(got.text, "open__ping is no longer available to this agent") {
 		t.Errorf("calling a deleted integration's tool: %+v", got)
 	}
 	if got := runRefusal(w.event(hook)); !strings.Contains(got.text, "dead") || !strings.Contains(got.text, "not found in this organization") {

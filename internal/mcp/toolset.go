@@ -1,0 +1,134 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/store"
+)
+
+// toolSet is an SDK server that holds one agent's tools: a session's of
+// the revisions with sessions, or every request's of an agent on the
+// stateless revision. The SDK sends notifications/tools/list_changed to
+// its clients when sync changes what it holds.
+type toolSet struct {
+	srv            *sdk.Server
+	agentID, orgID string
+
+	mu    sync.Mutex
+	tools map[string]string   // name → Tool.Revision of the registered copy
+	gone  map[string]struct{} // names removed while this set lived
+}
+
+// newToolSet makes the server of a tool set of ag with opts, and has it
+// read the agent's tools afresh before each tools/list and before a call
+// of a tool it does not hold.
+func (s *Server) newToolSet(ag store.Agent, opts *sdk.ServerOptions) *toolSet {
+	ts := &toolSet{
+		srv: sdk.NewServer(s.implementation(), opts), agentID: ag.ID, orgID: ag.OrgID,
+		tools: map[string]string{}, gone: map[string]struct{}{},
+	}
+	ts.srv.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
+		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+			switch r := req.(type) {
+			case *sdk.ListToolsRequest:
+				if err := s.syncFor(ctx, ts, req); err != nil {
+					return nil, err
+				}
+			case *sdk.CallToolRequest:
+				if r.Params != nil && !ts.holds(r.Params.Name) {
+					if err := s.syncFor(ctx, ts, req); err != nil {
+						return nil, err
+					}
+					if !ts.holds(r.Params.Name) {
+						return nil, ts.unknown(r.Params.Name)
+					}
+				}
+			}
+			return next(ctx, method, req)
+		}
+	})
+	return ts
+}
+
+// syncFor syncs ts with the tools of the agent req was verified as.
+func (s *Server) syncFor(ctx context.Context, ts *toolSet, req sdk.Request) error {
+	extra := req.GetExtra()
+	if extra == nil {
+		return nil
+	}
+	ag, ok := agentOf(extra.TokenInfo)
+	if !ok {
+		return nil
+	}
+	return s.sync(ctx, ts, ag)
+}
+
+// sync makes the set's registered tools the agent's current ones.
+func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
+	tools, err := s.cfg.Catalog.Tools(ctx, ag)
+	if err != nil {
+		return err
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	want := make(map[string]*agent.Tool, len(tools))
+	for i := range tools {
+		want[tools[i].Name] = &tools[i]
+	}
+	var gone []string
+	for name := range ts.tools {
+		if _, ok := want[name]; !ok {
+			gone = append(gone, name)
+			delete(ts.tools, name)
+			ts.gone[name] = struct{}{}
+		}
+	}
+	if len(gone) > 0 {
+		ts.srv.RemoveTools(gone...)
+	}
+	for name, t := range want {
+		if ts.tools[name] == t.Revision() {
+			continue
+		}
+		ts.srv.AddTool(t.MCP(), s.callHandler(name))
+		ts.tools[name] = t.Revision()
+		delete(ts.gone, name)
+	}
+	return nil
+}
+
+func (ts *toolSet) holds(name string) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	_, ok := ts.tools[name]
+	return ok
+}
+
+// unknown is the answer to a call of a tool the agent does not have: the
+// protocol error the specification gives for an unknown tool, in words a
+// model can act on.
+func (ts *toolSet) unknown(name string) error {
+	ts.mu.Lock()
+	_, removed := ts.gone[name]
+	ts.mu.Unlock()
+	msg := fmt.Sprintf("Unknown tool %q: this agent has no tool of that name; it may have been removed, or the agent's grants changed. List the tools again (tools/list) and call one of those.", name)
+	if removed {
+		msg = fmt.Sprintf("Unknown tool %q: it was removed from this agent's tools (its grant changed, or its integration was redeployed without it or deleted). List the tools again (tools/list) and call one of those.", name)
+	}
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: msg}
+}
+
+// close ends the set's SDK sessions: a session of the revisions with
+// sessions, whose client's next request is then answered 404 (initialize
+// again), or the subscriptions/listen requests of a stateless client.
+func (ts *toolSet) close() {
+	for ss := range ts.srv.Sessions() {
+		_ = ss.Close()
+	}
+}
