@@ -87,7 +87,10 @@ func TestCodeIntegrationsAndInvocations(t *testing.T) {
 				}
 				return got
 			}
-			got := claim(a, 50*time.Millisecond)
+			// The lease is long enough that a busy machine gets through the
+			// checks below before it runs out, and short enough to wait for.
+			const lease = 1500 * time.Millisecond
+			got := claim(a, lease)
 			if len(got) != 1 || got[0].Attempts != 1 || got[0].WorkerID != a.ID {
 				t.Fatalf("first claim = %+v", got)
 			}
@@ -95,12 +98,12 @@ func TestCodeIntegrationsAndInvocations(t *testing.T) {
 				t.Fatalf("a held invocation was claimed again: %+v", again)
 			}
 			// Renewing reports what the worker no longer holds.
-			lost, err := s.RenewLeases(ctx, org.ID, a.ID, []string{"inv_1", "inv_gone"}, 50*time.Millisecond)
+			lost, err := s.RenewLeases(ctx, org.ID, a.ID, []string{"inv_1", "inv_gone"}, lease)
 			if err != nil || len(lost) != 1 || lost[0] != "inv_gone" {
 				t.Fatalf("renew: lost %v %v", lost, err)
 			}
 			for len(got) == 1 && got[0].WorkerID == a.ID {
-				time.Sleep(20 * time.Millisecond) // until the lease has run out
+				time.Sleep(50 * time.Millisecond) // until the lease has run out
 				if next := claim(b, time.Minute); len(next) == 1 {
 					got = next
 				}
