@@ -1,10 +1,14 @@
 package api
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/limit"
 )
 
 type runInput struct {
@@ -30,8 +34,23 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
+	budgetHeaders(w.Header(), res.RateLimit)
 	res.Request = nil
 	writeJSON(w, http.StatusOK, res)
+}
+
+// budgetHeaders tell the caller what is left of the API's announced rate
+// limit for the connection: calls remaining, of how many, and seconds
+// until the window resets.
+func budgetHeaders(h http.Header, w *limit.Window) {
+	if w == nil {
+		return
+	}
+	h.Set("Plugboard-RateLimit-Remaining", strconv.Itoa(w.Remaining))
+	if w.Limit > 0 {
+		h.Set("Plugboard-RateLimit-Limit", strconv.Itoa(w.Limit))
+	}
+	h.Set("Plugboard-RateLimit-Reset", strconv.Itoa(int(math.Ceil(time.Until(w.Reset).Seconds()))))
 }
 
 func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) {

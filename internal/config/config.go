@@ -74,6 +74,9 @@ type Config struct {
 	// answered 408 and its connection closed. The answer after the body
 	// may take longer (long polls, event streams). Defaults to 30s.
 	BodyTimeout time.Duration
+	// RateLimitWait is how long an action call may wait for an API's
+	// announced rate-limit window to reset before it is answered 429.
+	RateLimitWait time.Duration
 	// MCPSessionIdle closes an MCP session that has seen no request for
 	// this long. Defaults to 10 minutes.
 	MCPSessionIdle time.Duration
@@ -117,6 +120,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
+	}
+	if c.RateLimitWait == 0 {
+		c.RateLimitWait = 10 * time.Second
 	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = 30 * time.Second
@@ -193,6 +199,9 @@ func (c Config) Validate() error {
 		} else if c.MetricsAddr == c.Addr {
 			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
 		}
+	}
+	if c.RateLimitWait < 0 {
+		errs = append(errs, fmt.Errorf("rate-limit-wait %s: must be positive, e.g. 10s", c.RateLimitWait))
 	}
 	if c.BodyTimeout < 0 {
 		errs = append(errs, fmt.Errorf("body-timeout %s: must be positive, e.g. 30s", c.BodyTimeout))

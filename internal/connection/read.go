@@ -2,8 +2,10 @@ package connection
 
 import (
 	"context"
+	"time"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -46,4 +48,33 @@ func (s *Service) Secrets(ctx context.Context, p access.Principal, integrationID
 		return nil
 	}
 	return creds.Secrets()
+}
+
+// Budget is what is left of an API's announced rate limit for one
+// connection p may see.
+type Budget struct {
+	Connection store.Connection
+	Window     limit.Window
+}
+
+// Budgets lists the rate-limit windows the integration's API announced for
+// the connections p may see; connections whose API announced nothing, or
+// whose window has reset, are left out.
+func (s *Service) Budgets(ctx context.Context, p access.Principal, ref string) ([]Budget, error) {
+	conns, err := s.List(ctx, p, ref)
+	if err != nil || s.Loader.Budget == nil {
+		return nil, err
+	}
+	var out []Budget
+	now := time.Now()
+	for _, c := range conns {
+		w, ok, err := s.Loader.Budget.Peek(ctx, c.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, Budget{Connection: c, Window: w})
+		}
+	}
+	return out, nil
 }

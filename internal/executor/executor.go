@@ -18,6 +18,7 @@ import (
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -36,6 +37,12 @@ type Config struct {
 	// Workers runs the actions of code-defined integrations (kind "code")
 	// on their connected SDK workers; the server sets it.
 	Workers Workers
+
+	// Budget keeps the rate-limit windows APIs announce, per connection;
+	// nil sends every call. BudgetWait bounds how long a call waits for a
+	// spent window to reset (DefaultBudgetWait when zero).
+	Budget     limit.Budget
+	BudgetWait time.Duration
 }
 
 // Workers hands an action of a code-defined integration to a worker and
@@ -106,6 +113,9 @@ type Result struct {
 	Attempts   int               `json:"attempts"`
 	LogID      string            `json:"log_id"`
 	Request    *SentRequest      `json:"request,omitempty"`
+	// RateLimit is what is left of the API's announced rate limit for
+	// the connection after this call, when the API announces one.
+	RateLimit *limit.Window `json:"rate_limit,omitempty"`
 
 	raw *outbound.Response
 }

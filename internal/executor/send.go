@@ -53,6 +53,11 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 			return nil
 		},
 	}
+	budget := budgetKey(t, conn, s.env)
+	ticket, err := e.reserve(ctx, t, budget)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	resp, err := e.Outbound.Do(ctx, req)
 	if err == nil && resp.Status == http.StatusUnauthorized && conn.ID != "" {
@@ -64,6 +69,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		}
 	}
 	elapsed := time.Since(start)
+	window := e.observe(ctx, budget, ticket, resp)
 
 	secrets := creds.Secrets()
 	logID := id.New("log")
@@ -87,7 +93,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		shown := withoutSecrets(resp, secrets)
 		result = &Result{
 			Status: shown.Status, Headers: firstValues(shown.Header), Body: decodeBody(shown.Header, shown.Body),
-			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID,
+			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID, RateLimit: window,
 			raw:     shown,
 			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
 		}

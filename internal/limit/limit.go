@@ -36,6 +36,7 @@ type Limiters struct {
 	Concurrency Concurrency
 	Rate        Rate
 	Backoff     Backoff
+	Budget      Budget
 	// Close releases the Redis connection pool; a no-op for local limiters.
 	Close func() error
 }
@@ -44,7 +45,7 @@ type Limiters struct {
 // through Redis otherwise, after checking that Redis answers.
 func New(redisURL string) (Limiters, error) {
 	if redisURL == "" {
-		return Limiters{NewLocalConcurrency(), NewLocalRate(), NewLocalBackoff(0), func() error { return nil }}, nil
+		return Limiters{NewLocalConcurrency(), NewLocalRate(), NewLocalBackoff(0), NewLocalBudget(), func() error { return nil }}, nil
 	}
 	opts, err := redis.ParseURL(redisURL)
 	if err != nil {
@@ -58,7 +59,7 @@ func New(redisURL string) (Limiters, error) {
 		return Limiters{}, fmt.Errorf("limit: reach redis at %s: %w", opts.Addr, err)
 	}
 	const prefix = "plugboard:limit:"
-	return Limiters{NewRedisConcurrency(client, prefix), NewRedisRate(client, prefix), NewRedisBackoff(client, prefix), client.Close}, nil
+	return Limiters{NewRedisConcurrency(client, prefix), NewRedisRate(client, prefix), NewRedisBackoff(client, prefix), NewRedisBudget(client, prefix), client.Close}, nil
 }
 
 func tooMany(key string, max int, wait time.Duration) error {

@@ -19,6 +19,7 @@ type backend struct {
 	concurrency func(prefix string) Concurrency
 	rate        func(prefix string) Rate
 	backoff     func(prefix string) Backoff
+	budget      func(prefix string) Budget
 }
 
 func backends(t *testing.T) []backend {
@@ -28,6 +29,7 @@ func backends(t *testing.T) []backend {
 		concurrency: func(string) Concurrency { return NewLocalConcurrency() },
 		rate:        func(string) Rate { return NewLocalRate() },
 		backoff:     func(string) Backoff { return NewLocalBackoff(0) },
+		budget:      func(string) Budget { return NewLocalBudget() },
 	}
 	client := testRedis(t)
 	if client == nil {
@@ -38,6 +40,7 @@ func backends(t *testing.T) []backend {
 		concurrency: func(p string) Concurrency { return NewRedisConcurrency(client, p) },
 		rate:        func(p string) Rate { return NewRedisRate(client, p) },
 		backoff:     func(p string) Backoff { return NewRedisBackoff(client, p) },
+		budget:      func(p string) Budget { return NewRedisBudget(client, p) },
 	}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -24,6 +25,10 @@ const MetaIdempotencyKey = "idempotency_key"
 // MetaReplayed is set to true in the _meta of a result replayed for a
 // repeated idempotency key.
 const MetaReplayed = "idempotent_replay"
+
+// MetaRateLimit carries, in a result's _meta, what is left of the API's
+// announced rate limit for the connection: remaining, limit, reset.
+const MetaRateLimit = "plugboard/rate_limit"
 
 // maxExcerpt bounds the part of an error body quoted to the model.
 const maxExcerpt = 2000
@@ -65,6 +70,12 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 		out := result(t, res)
 		if replayed {
 			out.Meta = sdk.Meta{MetaReplayed: true}
+		}
+		if w := res.RateLimit; w != nil {
+			if out.Meta == nil {
+				out.Meta = sdk.Meta{}
+			}
+			out.Meta[MetaRateLimit] = map[string]any{"remaining": w.Remaining, "limit": w.Limit, "reset": w.Reset.UTC().Format(time.RFC3339)}
 		}
 		return out, nil
 	}

@@ -11,6 +11,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/mcp"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
@@ -110,6 +111,14 @@ func TestAgentTools(t *testing.T) {
 				for _, w := range c.want {
 					if !strings.Contains(text(res), w) {
 						t.Errorf("%s %v: %q does not say %q", c.name, c.args, text(res), w)
+					}
+				}
+				if c.args["name"] == "flood" {
+					// The API's Retry-After is its budget: the result says
+					// none is left, and when it comes back.
+					rl, _ := res.Meta[mcp.MetaRateLimit].(map[string]any)
+					if rl == nil || rl["remaining"] != float64(0) || rl["reset"] == "" {
+						t.Errorf("the 429's _meta does not carry the spent budget: %v", res.Meta)
 					}
 				}
 			}

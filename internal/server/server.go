@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	s.Workers = worker.New(worker.Config{Store: s.Store, Rules: rules, Recorder: s.Recorder, Metrics: m, Logger: logger})
 	s.Executor = executor.New(executor.Config{
 		Store: s.Store, Auth: s.Auth, Outbound: out, Recorder: s.Recorder, Metrics: m, Logger: logger, Workers: s.Workers,
+		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
 	actions := action.New(action.Deps{
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,

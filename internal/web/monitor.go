@@ -65,9 +65,13 @@ func (wb *Web) monitor(w http.ResponseWriter, r *http.Request, v *visit) error {
 		chartSVG("Error rate", "%", starts, rg.step, series{Name: "error rate", Color: "#b42318", Values: errRate}),
 		chartSVG("Latency", "ms", starts, rg.step, series{Name: "p50", Color: "#3b5bdb", Values: p50}, series{Name: "p95", Color: "#e8590c", Values: p95}),
 	}
+	budgets, err := wb.Connections.Budgets(r.Context(), v.p, t.Integration.ID)
+	if err != nil {
+		return err
+	}
 	wb.render(w, r, v, http.StatusOK, "monitor", view{
 		Title: "Monitor · " + t.Integration.Name, Nav: "integrations",
-		Data: integrationData(t, "monitor", map[string]any{"Charts": charts, "Range": rangeName, "Label": rg.label, "Totals": sum}),
+		Data: integrationData(t, "monitor", map[string]any{"Charts": charts, "Range": rangeName, "Label": rg.label, "Totals": sum, "Budgets": budgets}),
 	})
 	return nil
 }

@@ -3,12 +3,8 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +13,6 @@ import (
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
-	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
 func TestOversizedBodiesAreRefusedUnread(t *testing.T) {
@@ -146,24 +141,8 @@ func burst(t *testing.T, urls []string, n int, secret string) (accepted, limited
 // one Redis: the webhook's bucket is shared.
 func TestRateLimitIsClusterWide(t *testing.T) {
 	t.Parallel()
-	redisURL := os.Getenv("PLUGBOARD_TEST_REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
-	if c, err := net.DialTimeout("tcp", strings.TrimSuffix(strings.TrimPrefix(redisURL, "redis://"), "/0"), time.Second); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis is required under CI: %v", err)
-		}
-		t.Skipf("Redis unreachable at %s: %v", redisURL, err)
-	} else {
-		c.Close()
-	}
-	dbURL := storetest.PostgresURL(t)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	withRedis := func(c *config.Config) { c.RedisURL, c.SecretKey = redisURL, base64.StdEncoding.EncodeToString(key) }
-	a := servertest.Start(t, servertest.Options{DatabaseURL: dbURL, Configure: withRedis})
-	b := servertest.Start(t, servertest.Options{DatabaseURL: dbURL, Configure: withRedis})
+	nodes := servertest.Cluster(t, 2, nil)
+	a, b := nodes[0], nodes[1]
 	wh := createWebhook(t, a.Client, client.WebhookInput{Name: "Shared", Source: "github", Secret: "s", RateLimitPerSecond: 5})
 	other := b.URL + "/hooks/" + wh.ID
 	accepted, limited := burst(t, []string{wh.URL, other}, 30, "s")

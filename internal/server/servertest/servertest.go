@@ -4,9 +4,12 @@ package servertest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -128,4 +131,29 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Cluster starts n nodes on one PostgreSQL database and one Redis, sharing
+// a secret key, as a deployment of several nodes runs; configure, if not
+// nil, changes each node's configuration further.
+func Cluster(t testing.TB, n int, configure func(*config.Config)) []*Instance {
+	t.Helper()
+	redisURL := os.Getenv("PLUGBOARD_TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	db := storetest.PostgresURL(t)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	shared := func(c *config.Config) {
+		c.RedisURL, c.SecretKey = redisURL, base64.StdEncoding.EncodeToString(key)
+		if configure != nil {
+			configure(c)
+		}
+	}
+	nodes := make([]*Instance, n)
+	for i := range nodes {
+		nodes[i] = Start(t, Options{DatabaseURL: db, Configure: shared})
+	}
+	return nodes
 }

@@ -108,3 +108,18 @@ func (b Bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+string(b))
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+var firstLinkRE = regexp.MustCompile(`http://[^\s"]+/signin/first\?token=[A-Za-z0-9_]+`)
+
+// SignInOwner signs the first owner in through the sign-in link the server
+// printed at its first start, as ada@example.com.
+func (in *Instance) SignInOwner(t testing.TB) *Site {
+	t.Helper()
+	link := firstLinkRE.FindString(in.Logs.String())
+	if link == "" {
+		t.Fatalf("the server printed no first sign-in link; output:\n%s", in.Logs.String())
+	}
+	s := NewSite(t, in.URL)
+	s.SetPassword(link, "ada@example.com", "a long enough password")
+	return s
+}
