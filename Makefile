@@ -4,7 +4,7 @@ GO       ?= go
 PKGS     ?= ./...
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: help run build test unit lint bench setup
+.PHONY: help run build test unit lint bench loadtest setup
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ unit: ## run the tests without the lint step
 
 bench: ## run the benchmarks recorded in docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+loadtest: build ## measure the built binary out of process (LOADTEST_FLAGS='-postgres postgres://postgres@127.0.0.1:5432/postgres -nodes 2')
+	$(GO) run ./cmd/loadtest -binary ./plugboard $(LOADTEST_FLAGS)
 
 setup: ## install what the tests need on a fresh machine (what .ci/run does)
 	bash .ci/setup

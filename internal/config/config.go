@@ -69,6 +69,9 @@ type Config struct {
 	// action keys, names tenants choose, which every reader of the metrics
 	// then sees. Defaults to false: series carry the integration's id.
 	MetricsTenantLabels bool
+	// Pprof serves Go's profiles (/debug/pprof/) on MetricsAddr, the
+	// private address; it needs MetricsAddr.
+	Pprof bool
 	// BodyTimeout is how long a request body may take to arrive (webhook
 	// deliveries, API and dashboard bodies, MCP messages); a slower one is
 	// answered 408 and its connection closed. The answer after the body
@@ -199,6 +202,9 @@ func (c Config) Validate() error {
 		} else if c.MetricsAddr == c.Addr {
 			errs = append(errs, fmt.Errorf("metrics-addr %q: must differ from addr, which serves metrics only with the token", c.MetricsAddr))
 		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		errs = append(errs, errors.New("pprof: profiles are served only on the private metrics address; set metrics-addr (PLUGBOARD_METRICS_ADDR) too"))
 	}
 	if c.RateLimitWait < 0 {
 		errs = append(errs, fmt.Errorf("rate-limit-wait %s: must be positive, e.g. 10s", c.RateLimitWait))

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -37,11 +38,18 @@ func (s *Server) metricsWithToken(next http.Handler) http.Handler {
 	})
 }
 
-// metricsServer serves /metrics alone, without a token, on the metrics
-// address: reaching that address is the operator's access control.
+// metricsServer serves /metrics, without a token, on the metrics address:
+// reaching that address is the operator's access control. With --pprof it
+// serves Go's profiles there too, and nowhere else.
 func (s *Server) metricsServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	if s.cfg.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -77,6 +77,23 @@ func TestMetricsAccess(t *testing.T) {
 			t.Fatalf("the metrics address serves the API: %d", code)
 		}
 	})
+
+	t.Run("profiles only when asked, and only on the metrics address", func(t *testing.T) {
+		t.Parallel()
+		for _, pprof := range []bool{false, true} {
+			srv := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.MetricsAddr, c.Pprof = "127.0.0.1:0", pprof }})
+			want := http.StatusNotFound
+			if pprof {
+				want = http.StatusOK
+			}
+			if code, body := scrape(t, srv.MetricsURL+"/debug/pprof/goroutine?debug=1", ""); code != want || (pprof && !strings.Contains(body, "goroutine profile")) {
+				t.Fatalf("pprof %v, on the metrics address: %d", pprof, code)
+			}
+			if code, _ := scrape(t, srv.URL+"/debug/pprof/goroutine?debug=1", ""); code == http.StatusOK {
+				t.Fatalf("pprof %v: profiles are served on the main address", pprof)
+			}
+		}
+	})
 }
 
 // TestMetricsLabelsHideTenantNames runs an action of an integration whose

@@ -1,0 +1,92 @@
+// Command loadtest measures Plugboard the way its users meet it: the built
+// binary in its own process, driven over HTTP by many concurrent clients
+// from this process, against a loopback upstream, a bare reverse proxy and
+// a bare sink that run in a third process. It prints one table whose
+// ratios compare rows of the same run.
+//
+//	go build -o plugboard ./cmd/plugboard
+//	go run ./cmd/loadtest -binary ./plugboard                     # SQLite
+//	go run ./cmd/loadtest -binary ./plugboard -postgres -nodes 2  # PostgreSQL, two nodes
+//
+// See docs/benchmarks.md for the figures and how to read them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+type options struct {
+	binary    string
+	clients   int
+	duration  time.Duration
+	warmup    time.Duration
+	postgres  string
+	redis     string
+	nodes     int
+	rows      string
+	profile   string
+	keepFiles bool
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-fixtures" {
+		serveFixtures()
+		return
+	}
+	var o options
+	flag.StringVar(&o.binary, "binary", "", "the plugboard binary to measure (default: build ./cmd/plugboard into a temporary folder)")
+	flag.IntVar(&o.clients, "clients", 50, "concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 8*time.Second, "how long each row is measured")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "how long each row runs before it is measured")
+	flag.StringVar(&o.postgres, "postgres", "", "measure on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (a fresh database is made on it and dropped after)")
+	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
+	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,ingest,triggered (all = every row)")
+	flag.StringVar(&o.profile, "profile", "", "write a 10-second CPU profile of node 1 during each Plugboard row into this folder (the nodes serve pprof on a private address)")
+	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
+	flag.Parse()
+	if o.nodes > 1 && o.postgres == "" {
+		fmt.Fprintln(os.Stderr, "loadtest: -nodes above 1 needs -postgres: nodes share one PostgreSQL database")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	env, err := setUp(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer env.tearDown()
+	want := map[string]bool{}
+	for _, r := range strings.Split(o.rows, ",") {
+		want[strings.TrimSpace(r)] = true
+	}
+	all := want["all"]
+	var results []result
+	for _, row := range env.rows() {
+		if !all && !want[row.name] {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "measuring %s…\n", row.name)
+		res, err := row.measure(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", row.name, err)
+		}
+		results = append(results, res)
+	}
+	report(out, o, results)
+	return nil
+}

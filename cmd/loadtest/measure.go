@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/webhook/signature"
+)
+
+// result is one measured row.
+type result struct {
+	name       string
+	perSecond  float64
+	p50, p99   time.Duration
+	errors     int64
+	lagP50     time.Duration // triggered only: acknowledged → upstream saw it
+	lagP99     time.Duration
+	unit       string
+	yardstick  string // the row this one is compared with
+	firstError string
+}
+
+type row struct {
+	name    string
+	measure func(context.Context) (result, error)
+}
+
+func (e *env) rows() []row {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}, Timeout: time.Minute}
+	get := func(u string, h http.Header) func(int) *http.Request {
+		return func(int) *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, u, nil)
+			r.Header = h.Clone()
+			return r
+		}
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + adminToken}, "X-Plugboard-Environment": {"sandbox"}}
+	runBody := []byte(`{"environment":"sandbox","params":{"id":"c1"}}`)
+	nodeURL := func(i int) string { return e.nodes[i%len(e.nodes)].url }
+	return []row{
+		{"direct", func(ctx context.Context) (result, error) {
+			return e.hammer(ctx, hc, "direct", "", get(e.fixtures.Upstream+"/contacts/c1", http.Header{"X-Api-Key": {upstreamKey}}))
+		}},
+		{"reverse_proxy", func(ctx context.Context) (result, error) {
+			return e.hammer(ctx, hc, "reverse_proxy", "", get(e.fixtures.Proxy+"/contacts/c1", nil))
+		}},
+		{"proxy", func(ctx context.Context) (result, error) {
+			return e.hammer(ctx, hc, "proxy", "reverse_proxy", func(i int) *http.Request {
+				r, _ := http.NewRequest(http.MethodGet, nodeURL(i)+"/v1/integrations/"+e.integration+"/proxy/contacts/c1", nil)
+				r.Header = bearer.Clone()
+				return r
+			})
+		}},
+		{"action_run", func(ctx context.Context) (result, error) {
+			return e.hammer(ctx, hc, "action_run", "reverse_proxy", func(i int) *http.Request {
+				r, _ := http.NewRequest(http.MethodPost, nodeURL(i)+"/v1/integrations/"+e.integration+"/actions/get_contact/run", bytes.NewReader(runBody))
+				r.Header = http.Header{"Authorization": {"Bearer " + adminToken}, "Content-Type": {"application/json"}}
+				return r
+			})
+		}},
+		{"sink", func(ctx context.Context) (result, error) {
+			return e.hammer(ctx, hc, "sink", "", func(i int) *http.Request {
+				r, _ := http.NewRequest(http.MethodPost, e.fixtures.Sink, bytes.NewReader(event(fmt.Sprintf("sink_%d", i))))
+				r.Header.Set("Content-Type", "application/json")
+				return r
+			})
+		}},
+		{"ingest", func(ctx context.Context) (result, error) {
+			var seq atomic.Int64
+			return e.hammer(ctx, hc, "ingest", "sink", func(i int) *http.Request {
+				return signed(e.ingestURLs[i%len(e.ingestURLs)], fmt.Sprintf("in_%d", seq.Add(1)))
+			})
+		}},
+		{"triggered", func(ctx context.Context) (result, error) { return e.triggered(ctx, hc) }},
+	}
+}
+
+// event is a 1 KB JSON event whose id is id.
+func event(id string) []byte {
+	b := fmt.Appendf(nil, `{"id":%q,"action":"opened","data":{"object":{"customer":"cus_1"}},"pad":"%01000d`, id, 0)[:1022]
+	return append(b, '"', '}')
+}
+
+var signer, _ = signature.New("github", signature.Options{})
+
+// signed is a 1 KB event posted to a webhook URL, signed as GitHub does.
+func signed(u, id string) *http.Request {
+	body := event(id)
+	key, _ := signature.DecodeSecret("github", webhookSecret)
+	r, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	r.Header = signer.Sign(body, key, time.Now())
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+// hammer sends requests from the clients for the warm-up and then the
+// measured duration, and reports the measured part.
+func (e *env) hammer(ctx context.Context, hc *http.Client, name, yardstick string, newReq func(int) *http.Request) (result, error) {
+	res := result{name: name, unit: "req/s", yardstick: yardstick}
+	if name == "ingest" || name == "sink" {
+		res.unit = "ev/s"
+	}
+	var (
+		measuring  atomic.Bool
+		done       atomic.Bool
+		count      atomic.Int64
+		errs       atomic.Int64
+		firstError atomic.Value
+		next       atomic.Int64
+		wg         sync.WaitGroup
+	)
+	lat := make([][]time.Duration, e.o.clients)
+	for g := range e.o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !done.Load() && ctx.Err() == nil {
+				req := newReq(int(next.Add(1)))
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				ok := err == nil && resp.StatusCode < 300
+				if err == nil {
+					if !ok && firstError.Load() == nil {
+						b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+						firstError.CompareAndSwap(nil, fmt.Sprintf("%d %s", resp.StatusCode, b))
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				} else {
+					firstError.CompareAndSwap(nil, err.Error())
+				}
+				if !measuring.Load() {
+					continue
+				}
+				if !ok {
+					errs.Add(1)
+					continue
+				}
+				count.Add(1)
+				lat[g] = append(lat[g], time.Since(t0))
+			}
+		}()
+	}
+	time.Sleep(e.o.warmup)
+	stopProfile := e.profile(name)
+	measuring.Store(true)
+	start := time.Now()
+	time.Sleep(e.o.duration)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	done.Store(true)
+	wg.Wait()
+	stopProfile()
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	res.perSecond = float64(count.Load()) / elapsed.Seconds()
+	res.p50, res.p99 = percentile(all, 50), percentile(all, 99)
+	res.errors = errs.Load()
+	if v, ok := firstError.Load().(string); ok {
+		res.firstError = v
+	}
+	if res.errors > count.Load()/100 {
+		return res, fmt.Errorf("%d of %d requests failed, the first: %s", res.errors, res.errors+count.Load(), res.firstError)
+	}
+	return res, ctx.Err()
+}
+
+// triggered sends signed events to the webhook whose trigger creates a
+// contact per event, for the measured duration, then waits until the
+// upstream has seen every acknowledged event. Throughput is events
+// delivered over the time from the first send to the last arrival; lag is
+// acknowledged → the upstream saw it.
+func (e *env) triggered(ctx context.Context, hc *http.Client) (result, error) {
+	res := result{name: "triggered", unit: "ev/s", yardstick: "pipeline"}
+	// Warm up: a few hundred events through the whole path, then forget them.
+	if _, err := e.sendEvents(ctx, hc, "warm", e.o.warmup); err != nil {
+		return res, err
+	}
+	if err := e.drain(ctx, -1); err != nil {
+		return res, err
+	}
+	var seen map[string]int64
+	if err := getJSON(http.MethodPost, e.fixtures.Upstream+"/_arrivals/take", &seen); err != nil {
+		return res, err
+	}
+	stopProfile := e.profile("triggered")
+	start := time.Now()
+	acked, err := e.sendEvents(ctx, hc, "evt", e.o.duration)
+	if err != nil {
+		stopProfile()
+		return res, err
+	}
+	err = e.drain(ctx, len(acked))
+	stopProfile()
+	if err != nil {
+		return res, err
+	}
+	if err := getJSON(http.MethodPost, e.fixtures.Upstream+"/_arrivals/take", &seen); err != nil {
+		return res, err
+	}
+	var last int64
+	lags := make([]time.Duration, 0, len(acked))
+	for id, at := range acked {
+		arrived, ok := seen[id]
+		if !ok {
+			return res, fmt.Errorf("event %s was acknowledged but never reached the upstream", id)
+		}
+		last = max(last, arrived)
+		lags = append(lags, time.Duration(arrived-at))
+	}
+	slices.Sort(lags)
+	res.perSecond = float64(len(acked)) / time.Unix(0, last).Sub(start).Seconds()
+	res.lagP50, res.lagP99 = percentile(lags, 50), percentile(lags, 99)
+	return res, nil
+}
+
+// sendEvents posts events for d from the clients and returns when each
+// acknowledged event was acknowledged (Unix nanoseconds), by id.
+func (e *env) sendEvents(ctx context.Context, hc *http.Client, prefix string, d time.Duration) (map[string]int64, error) {
+	var (
+		mu    sync.Mutex
+		acked = map[string]int64{}
+		seq   atomic.Int64
+		fail  atomic.Value
+		wg    sync.WaitGroup
+	)
+	end := time.Now().Add(d)
+	for range e.o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) && ctx.Err() == nil {
+				n := seq.Add(1)
+				id := prefix + "_" + strconv.FormatInt(n, 10)
+				resp, err := hc.Do(signed(e.triggerURLs[int(n)%len(e.triggerURLs)], id))
+				if err != nil {
+					fail.CompareAndSwap(nil, err.Error())
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					fail.CompareAndSwap(nil, fmt.Sprintf("event %s: status %d", id, resp.StatusCode))
+					return
+				}
+				at := time.Now().UnixNano()
+				mu.Lock()
+				acked[id] = at
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if v, ok := fail.Load().(string); ok {
+		return nil, fmt.Errorf("sending events: %s", v)
+	}
+	return acked, ctx.Err()
+}
+
+// drain waits until the upstream has seen want events (want < 0: until
+// the count stops growing for two seconds).
+func (e *env) drain(ctx context.Context, want int) error {
+	deadline := time.Now().Add(max(2*time.Minute, 20*e.o.duration))
+	last, still := -1, time.Now()
+	for time.Now().Before(deadline) {
+		var n int
+		if err := getJSON(http.MethodGet, e.fixtures.Upstream+"/_arrivals/count", &n); err != nil {
+			return err
+		}
+		if want >= 0 && n >= want {
+			return nil
+		}
+		if want < 0 {
+			if n != last {
+				last, still = n, time.Now()
+			} else if time.Since(still) > 2*time.Second {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the upstream saw too few of %d acknowledged events in time", want)
+}
+
+// profile takes a CPU profile of the first node while a row runs, when
+// asked to.
+func (e *env) profile(name string) (stop func()) {
+	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" {
+		return func() {}
+	}
+	secs := int(e.o.duration.Seconds())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", e.nodes[0].pprof, max(1, secs-1))
+		resp, err := http.Get(u)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		_ = os.MkdirAll(e.o.profile, 0o755)
+		f, err := os.Create(filepath.Join(e.o.profile, name+".pprof"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer f.Close()
+		_, _ = io.Copy(f, resp.Body)
+	}()
+	return func() { <-done }
+}
+
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/plugboard/plugboard/client"
+)
+
+const (
+	adminToken    = "pb_LoadTestOwnerKeyLoadTestOwnerKey0"
+	webhookSecret = "load-test-webhook-secret-0123456789abcdef"
+)
+
+// env is one run's world: the fixtures process, the Plugboard nodes, and
+// what was set up on them.
+type env struct {
+	o        options
+	dir      string
+	fixtures fixtureAddrs
+	stopFix  func()
+	nodes    []*node
+	database string // the PostgreSQL database made for this run
+	adminURL string // the PostgreSQL server URL it was made on
+
+	integration string // the integration every row calls
+	ingestURLs  []string
+	triggerURLs []string
+}
+
+type node struct {
+	url     string
+	pprof   string
+	cmd     *exec.Cmd
+	stopped chan struct{}
+}
+
+func setUp(ctx context.Context, o options) (_ *env, err error) {
+	e := &env{o: o}
+	defer func() {
+		if err != nil {
+			e.tearDown()
+		}
+	}()
+	if e.dir, err = os.MkdirTemp("", "plugboard-load-"); err != nil {
+		return nil, err
+	}
+	if o.binary == "" {
+		o.binary = filepath.Join(e.dir, "plugboard")
+		fmt.Fprintln(os.Stderr, "building ./cmd/plugboard…")
+		build := exec.CommandContext(ctx, "go", "build", "-o", o.binary, "./cmd/plugboard")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("build the binary (run from the repository root, or pass -binary): %w", err)
+		}
+		e.o.binary = o.binary
+	}
+	if err := e.startFixtures(ctx); err != nil {
+		return nil, err
+	}
+	databaseURL := ""
+	if o.postgres != "" {
+		if databaseURL, err = e.makeDatabase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	secretKey := base64.StdEncoding.EncodeToString(key)
+	for i := range o.nodes {
+		n, err := e.startNode(ctx, i, databaseURL, secretKey)
+		if err != nil {
+			return nil, err
+		}
+		e.nodes = append(e.nodes, n)
+	}
+	return e, e.provision(ctx)
+}
+
+func (e *env) startFixtures(ctx context.Context) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, self, "-fixtures")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the fixtures: %w", err)
+	}
+	e.stopFix = func() { stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("the fixtures did not start: %w", err)
+	}
+	return json.Unmarshal(line, &e.fixtures)
+}
+
+func (e *env) makeDatabase(ctx context.Context) (string, error) {
+	conn, err := pgx.Connect(ctx, e.o.postgres)
+	if err != nil {
+		return "", fmt.Errorf("connect to %s: %w", e.o.postgres, err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("plugboard_load_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	e.database, e.adminURL = name, e.o.postgres
+	u, err := url.Parse(e.o.postgres)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func (e *env) startNode(ctx context.Context, i int, databaseURL, secretKey string) (*node, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--addr", addr, "--data-dir", filepath.Join(e.dir, fmt.Sprintf("node%d", i+1)), "--log-level", "warn"}
+	n := &node{url: "http://" + addr, stopped: make(chan struct{})}
+	if e.o.profile != "" {
+		if n.pprof, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--metrics-addr", n.pprof, "--pprof")
+	}
+	cmd := exec.CommandContext(ctx, e.o.binary, args...)
+	cmd.Env = append(os.Environ(),
+		"PLUGBOARD_ADMIN_TOKEN="+adminToken,
+		"PLUGBOARD_ALLOW_PRIVATE_NETWORKS=true",
+		"PLUGBOARD_SECRET_KEY="+secretKey,
+		"PLUGBOARD_DATABASE_URL="+databaseURL,
+		"PLUGBOARD_REDIS_URL="+e.o.redis,
+	)
+	logFile, err := os.Create(filepath.Join(e.dir, fmt.Sprintf("node%d.log", i+1)))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", e.o.binary, err)
+	}
+	n.cmd = cmd
+	go func() { _ = cmd.Wait(); logFile.Close(); close(n.stopped) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-n.stopped:
+			return nil, fmt.Errorf("node %d stopped while starting; its log is %s", i+1, logFile.Name())
+		default:
+		}
+		if resp, err := http.Get(n.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return n, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("node %d did not answer /healthz within a minute; its log is %s", i+1, logFile.Name())
+}
+
+// provision creates, on the first node, the integration every row calls
+// (deployed, with a connection in each environment), a webhook without
+// triggers (ingest) and one whose trigger creates a contact per event.
+func (e *env) provision(ctx context.Context) error {
+	c := client.New(e.nodes[0].url, adminToken)
+	def := fmt.Sprintf(`{"name": "Load CRM", "baseUrl": %q,
+		"auth": {"type": "api_key", "location": "header", "key": "X-API-Key"},
+		"actions": [
+			{"name": "Get Contact", "method": "GET", "endpoint": "/contacts/{id}", "parameters": {"id": "string"}},
+			{"name": "Create Contact", "method": "POST", "endpoint": "/contacts", "parameters": {"name": "string"}}]}`, e.fixtures.Upstream)
+	in, err := c.CreateIntegration(ctx, json.RawMessage(def))
+	if err != nil {
+		return fmt.Errorf("create the integration: %w", err)
+	}
+	e.integration = in.ID
+	if _, err := c.Deploy(ctx, in.ID); err != nil {
+		return fmt.Errorf("deploy: %w", err)
+	}
+	for _, environment := range []string{"sandbox", "production"} {
+		if _, err := c.AddConnection(ctx, in.ID, client.ConnectionInput{Environment: environment,
+			Credentials: map[string]string{"api_key": upstreamKey}}); err != nil {
+			return fmt.Errorf("add the %s connection: %w", environment, err)
+		}
+	}
+	ingest, err := c.CreateWebhook(ctx, client.WebhookInput{Name: "Load ingest", Source: "github",
+		Secret: webhookSecret, RateLimitPerSecond: 1_000_000})
+	if err != nil {
+		return fmt.Errorf("create the ingest webhook: %w", err)
+	}
+	triggered, err := c.CreateWebhook(ctx, client.WebhookInput{Name: "Load trigger", Source: "github",
+		Secret: webhookSecret, RateLimitPerSecond: 1_000_000,
+		Triggers: []client.TriggerSpec{{Integration: in.ID, Action: "create_contact", Environment: "production",
+			Params: map[string]any{"name": "{{ event.id }}"}}}})
+	if err != nil {
+		return fmt.Errorf("create the triggered webhook: %w", err)
+	}
+	for _, n := range e.nodes {
+		e.ingestURLs = append(e.ingestURLs, n.url+hookPath(ingest.URL))
+		e.triggerURLs = append(e.triggerURLs, n.url+hookPath(triggered.URL))
+	}
+	return nil
+}
+
+// hookPath is the path of a webhook URL, so every node can be sent it.
+func hookPath(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Path
+	}
+	return u
+}
+
+func (e *env) tearDown() {
+	for _, n := range e.nodes {
+		_ = n.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-n.stopped:
+		case <-time.After(20 * time.Second):
+			_ = n.cmd.Process.Kill()
+			<-n.stopped
+		}
+	}
+	if e.stopFix != nil {
+		e.stopFix()
+	}
+	if e.o.keepFiles {
+		fmt.Fprintln(os.Stderr, "kept", e.dir, e.database)
+		return
+	}
+	if e.database != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, e.adminURL); err == nil {
+			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+e.database+" WITH (FORCE)")
+			conn.Close(ctx)
+		}
+	}
+	if e.dir != "" {
+		_ = os.RemoveAll(e.dir)
+	}
+}
+
+// getJSON reads a fixtures endpoint.
+func getJSON(method, u string, out any) error {
+	req, _ := http.NewRequest(method, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return errors.New(strings.TrimSpace(string(b)))
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
