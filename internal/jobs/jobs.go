@@ -31,7 +31,9 @@ type Config struct {
 	Workers *river.Workers
 	Logger  *slog.Logger
 
-	// Concurrency is how many jobs one node runs at once. Defaults to 50.
+	// Concurrency is how many jobs one node runs at once. Defaults to 200:
+	// jobs mostly wait (for an API, for a shared commit), and the more of
+	// them wait together, the more writes each SQLite commit carries.
 	Concurrency int
 	// PollInterval is how often a node looks for jobs that became due.
 	// Defaults to 100ms.
@@ -47,7 +49,7 @@ type Config struct {
 // WithDefaults returns a copy with every zero field set.
 func (c Config) WithDefaults() Config {
 	if c.Concurrency == 0 {
-		c.Concurrency = 50
+		c.Concurrency = 200
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 100 * time.Millisecond

@@ -26,7 +26,8 @@ type IdempotencyRecord struct {
 func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec IdempotencyRecord, expired, abandoned time.Time) (IdempotencyRecord, bool, error) {
 	var held IdempotencyRecord
 	reserved := false
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err := s.InGroupTx(ctx, func(tx *Tx) error {
+		held, reserved = IdempotencyRecord{}, false
 		if _, err := tx.tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE org_id = ? AND scope = ? AND idem_key = ?
 			AND (created_at < ? OR (result IS NULL AND created_at < ?))`),
 			rec.OrgID, rec.Scope, rec.Key, expired.UnixMilli(), abandoned.UnixMilli()); err != nil {
@@ -64,15 +65,19 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec IdempotencyRecord
 
 // CompleteIdempotencyKey stores the result of the call holding a key.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, orgID, scope, key string, result json.RawMessage) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE idempotency_keys SET result = ? WHERE org_id = ? AND scope = ? AND idem_key = ?`), string(result), orgID, scope, key)
-	return affected(res, err)
+	return s.InGroupTx(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, s.q(`UPDATE idempotency_keys SET result = ? WHERE org_id = ? AND scope = ? AND idem_key = ?`), string(result), orgID, scope, key)
+		return affected(res, err)
+	})
 }
 
 // ReleaseIdempotencyKey frees a key whose call ended without a result to
 // keep (it never reached the API), so that a retry runs it again.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, orgID, scope, key string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE org_id = ? AND scope = ? AND idem_key = ? AND result IS NULL`), orgID, scope, key)
-	return mapErr(err)
+	return s.InGroupTx(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE org_id = ? AND scope = ? AND idem_key = ? AND result IS NULL`), orgID, scope, key)
+		return mapErr(err)
+	})
 }
 
 // PurgeIdempotencyKeys deletes the records created before t and reports how

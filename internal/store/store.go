@@ -46,6 +46,8 @@ type Store struct {
 
 	gen   atomic.Uint64 // see cache.go
 	memos memos
+
+	group *groupCommitter // SQLite: writes that share commits; see group.go
 }
 
 // Open connects to databaseURL (empty = SQLite in dataDir) and applies the
@@ -80,10 +82,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 
 func openSQLite(path string) (*Store, error) {
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_txlock=immediate", drv: &sqlite.Driver{}})
 	// SQLite allows one writer; a single connection serializes writes in
 	// Go instead of in busy-wait loops, and is what River's driver needs.
 	w.SetMaxOpenConns(1)
@@ -99,7 +98,9 @@ func openSQLite(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &Store{engine: SQLite, w: w, r: r}, nil
+	s := &Store{engine: SQLite, w: w, r: r}
+	s.startGroupCommits()
+	return s, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*Store, error) {
@@ -137,6 +138,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.stop()
+	}
 	s.stmts.Range(func(k, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
