@@ -48,6 +48,9 @@ func (e *Executor) reserve(ctx context.Context, t *Target, key string) (limit.Ti
 		if ok {
 			return ticket, nil
 		}
+		if w.Probe && w.Reset.After(deadline) {
+			return 0, nil // waiting longer for the first answer would pass the bound
+		}
 		if w.Reset.After(deadline) {
 			wait := w.Reset.Sub(now)
 			return 0, &problem.Error{

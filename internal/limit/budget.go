@@ -15,6 +15,12 @@ type Window struct {
 	Limit     int       `json:"limit,omitempty"` // 0 when the API did not say
 	Remaining int       `json:"remaining"`
 	Reset     time.Time `json:"reset"`
+	// Probe is set when no window is known yet and the call waits, until
+	// Reset at most, for the first call's answer to tell one.
+	Probe bool `json:"-"`
+	// guess marks a window started by this side when the last one reset,
+	// before any answer said when the API's own window ends.
+	guess bool
 }
 
 // Budget keeps, per key (a connection), the window the API last announced,
@@ -43,7 +49,9 @@ type Budget interface {
 // and the others wait, up to probeFor, for its answer to say what the API
 // allows: a burst at the start cannot outrun a limit nobody has read yet.
 // A key whose API answered without announcing anything is silent for
-// silentFor, and its calls go out at once.
+// silentFor, and its calls go out at once; so is one whose probe took
+// longer than probeFor to answer (a slow API must not be called one at a
+// time until it does).
 const (
 	probeFor  = 2 * time.Second
 	probePoll = 50 * time.Millisecond
@@ -250,11 +258,17 @@ func firstInt(h http.Header, names ...string) (int, bool) {
 
 // merge is Observe's rule, shared by both stores: seen is already reduced
 // by the calls taken after the one it answers.
+// uncounted is how many calls an answer's remaining count may not include
+// yet: those taken after the answered call, and those still out (taken
+// before it, but perhaps slowed on the way and not yet at the API).
+func uncounted(takenSince, stillOut int) int { return max(takenSince, stillOut) }
+
 func merge(held Window, haveHeld bool, seen Window) Window {
 	if !haveHeld || seen.Reset.After(held.Reset.Add(sameWindow)) {
 		return seen
 	}
 	out := held
+	out.guess = false // an answer tells the API's own window
 	if seen.Remaining < out.Remaining {
 		out.Remaining = seen.Remaining
 	}

@@ -147,12 +147,71 @@ func TestBudgetProbesFirst(t *testing.T) {
 			if ok || w.Reset.After(now.Add(probePoll)) {
 				t.Fatalf("a second call went out before the first answer, or waits too long: %v %+v", ok, w)
 			}
+			if !w.Probe {
+				t.Fatalf("a call waiting for the first answer is not marked as such: %+v", w)
+			}
 			if _, _, err := bud.Observe(ctx, "quiet", Window{}, false, tk); err != nil {
 				t.Fatal(err)
 			}
 			for i := range 10 {
 				if _, ok, _, _ := bud.Take(ctx, "quiet", now); !ok {
 					t.Fatalf("call %d to an API that announces nothing was held back", i+1)
+				}
+			}
+		})
+	}
+}
+
+// A call taken before the one answered, and not answered itself, may not
+// have reached the API yet (it was slowed on the way): what the answer says
+// remains is taken to include it, so the window cannot be overrun when it
+// arrives late.
+func TestBudgetCountsCallsStillOut(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			bud := b.budget(testPrefix(t))
+			now := time.Now()
+			_, _, first, _ := bud.Take(ctx, "conn", now)
+			if _, _, err := bud.Observe(ctx, "conn", Window{Limit: 5, Remaining: 4, Reset: now.Add(time.Second)}, true, first); err != nil {
+				t.Fatal(err)
+			}
+			_, _, _, _ = bud.Take(ctx, "conn", now) // slowed on the way: it reaches the API in its next window
+			next := now.Add(1100 * time.Millisecond)
+			_, ok, answered, _ := bud.Take(ctx, "conn", next)
+			if !ok {
+				t.Fatal("the first call of the next window was held back")
+			}
+			held, _, err := bud.Observe(ctx, "conn", Window{Limit: 5, Remaining: 4, Reset: next.Add(3 * time.Second)}, true, answered)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held.Remaining != 3 {
+				t.Fatalf("remaining %d after an answer saying 4 with one call still out, want 3", held.Remaining)
+			}
+		})
+	}
+}
+
+// A first call that takes longer than probeFor to answer (a slow API)
+// stops holding the others back: they go out at once, and keep going.
+func TestBudgetReleasesASlowProbe(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			bud := b.budget(testPrefix(t))
+			now := time.Now()
+			if _, ok, _, err := bud.Take(ctx, "slow", now); err != nil || !ok {
+				t.Fatalf("the first call was refused: %v", err)
+			}
+			later := now.Add(probeFor + time.Millisecond)
+			for i := range 20 {
+				if _, ok, _, _ := bud.Take(ctx, "slow", later); !ok {
+					t.Fatalf("call %d was held back although the first call's answer is %s late", i+2, later.Sub(now))
 				}
 			}
 		})

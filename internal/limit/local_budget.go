@@ -11,6 +11,7 @@ type LocalBudget struct {
 	mu      sync.Mutex
 	windows map[string]Window
 	taken   map[string]Ticket    // calls taken per key, windows known or not
+	out     map[string]int       // calls taken and not yet answered
 	probe   map[string]time.Time // a probe is out until then
 	silent  map[string]time.Time // the API announced nothing; calls go out until then
 	sweep   time.Time
@@ -18,7 +19,7 @@ type LocalBudget struct {
 
 // NewLocalBudget returns an empty budget.
 func NewLocalBudget() *LocalBudget {
-	return &LocalBudget{windows: map[string]Window{}, taken: map[string]Ticket{},
+	return &LocalBudget{windows: map[string]Window{}, taken: map[string]Ticket{}, out: map[string]int{},
 		probe: map[string]time.Time{}, silent: map[string]time.Time{}}
 }
 
@@ -31,28 +32,43 @@ func (b *LocalBudget) Take(_ context.Context, key string, now time.Time) (Window
 	if held && now.Before(w.Reset) && w.Remaining <= 0 {
 		return w, false, 0, nil
 	}
+	if held && w.guess && w.Remaining <= 0 && b.out[key] > 0 {
+		// A window this side guessed is spent and, by this clock, over; but
+		// the API's own one began when the first of its calls arrived, and
+		// none has answered yet to say when it ends. Wait for one.
+		return Window{Reset: now.Add(probePoll), Probe: true}, false, 0, nil
+	}
 	if !held || (!now.Before(w.Reset) && w.Limit <= 0) {
 		delete(b.windows, key)
 		if now.Before(b.silent[key]) {
 			b.taken[key]++
+			b.out[key]++
 			return Window{}, true, b.taken[key], nil
 		}
-		if until := b.probe[key]; now.Before(until) {
+		until, out := b.probe[key]
+		switch {
+		case out && now.Before(until):
 			if poll := now.Add(probePoll); poll.Before(until) {
 				until = poll
 			}
-			return Window{Reset: until}, false, 0, nil
+			return Window{Reset: until, Probe: true}, false, 0, nil
+		case out:
+			delete(b.probe, key)
+			b.silent[key] = now.Add(silentFor)
+		default:
+			b.probe[key] = now.Add(probeFor)
 		}
-		b.probe[key] = now.Add(probeFor)
 		b.taken[key]++
+		b.out[key]++
 		return Window{}, true, b.taken[key], nil
 	}
 	b.taken[key]++
+	b.out[key]++
 	t := b.taken[key]
 	if !now.Before(w.Reset) {
 		// The window reset and the API's limit is known: until the first
 		// answer of the new window says more, send no more than that.
-		w = Window{Limit: w.Limit, Remaining: w.Limit, Reset: now.Add(provisional)}
+		w = Window{Limit: w.Limit, Remaining: w.Limit, Reset: now.Add(provisional), guess: true}
 	}
 	w.Remaining--
 	b.windows[key] = w
@@ -64,12 +80,15 @@ func (b *LocalBudget) Observe(_ context.Context, key string, seen Window, announ
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.probe, key)
+	if b.out[key] > 0 {
+		b.out[key]--
+	}
 	held, ok := b.windows[key]
 	if !announced {
 		b.silent[key] = time.Now().Add(silentFor)
 		return held, ok, nil
 	}
-	seen.Remaining = max(0, seen.Remaining-int(max(b.taken[key]-t, 0)))
+	seen.Remaining = max(0, seen.Remaining-uncounted(int(max(b.taken[key]-t, 0)), b.out[key]))
 	held = merge(held, ok, seen)
 	b.windows[key] = held
 	return held, true, nil
@@ -110,7 +129,8 @@ func (b *LocalBudget) forgetPast(now time.Time) {
 		}
 	}
 	for k := range b.taken {
-		if _, held := b.windows[k]; !held {
+		if _, held := b.windows[k]; !held && b.out[k] == 0 {
+			delete(b.out, k)
 			delete(b.taken, k) // tickets still out compare against a fresh count: pessimistic at worst
 		}
 	}

@@ -14,12 +14,15 @@ import (
 // its reset, so a missing key means "no window known".
 
 var takeScript = redis.NewScript(`
-local w = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'probe', 'silent')
+local w = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'probe', 'silent', 'guess', 'out')
 local now = tonumber(ARGV[1])
 local reset = tonumber(w[3])
 local limit = tonumber(w[1]) or 0
 if reset ~= nil and reset > now and tonumber(w[2]) <= 0 then
 	return {0, limit, 0, reset, 0}
+end
+if reset ~= nil and w[6] == '1' and tonumber(w[2]) <= 0 and (tonumber(w[7]) or 0) > 0 then
+	return {0, -1, 0, now + tonumber(ARGV[5]), 0}
 end
 if reset == nil or (reset <= now and limit <= 0) then
 	redis.call('HDEL', KEYS[1], 'limit', 'remaining', 'reset')
@@ -27,18 +30,24 @@ if reset == nil or (reset <= now and limit <= 0) then
 	if silent == nil or silent <= now then
 		local probe = tonumber(w[4])
 		if probe ~= nil and probe > now then
-			return {0, 0, 0, math.min(probe, now + tonumber(ARGV[5])), 0}
+			return {0, -1, 0, math.min(probe, now + tonumber(ARGV[5])), 0}
+		elseif probe ~= nil then
+			redis.call('HDEL', KEYS[1], 'probe')
+			redis.call('HSET', KEYS[1], 'silent', now + tonumber(ARGV[6]))
+		else
+			redis.call('HSET', KEYS[1], 'probe', now + tonumber(ARGV[4]))
 		end
-		redis.call('HSET', KEYS[1], 'probe', now + tonumber(ARGV[4]))
 	end
 	local t = redis.call('HINCRBY', KEYS[1], 'taken', 1)
+	redis.call('HINCRBY', KEYS[1], 'out', 1)
 	redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]))
 	return {1, 0, 0, 0, t}
 end
 local t = redis.call('HINCRBY', KEYS[1], 'taken', 1)
+redis.call('HINCRBY', KEYS[1], 'out', 1)
 if reset <= now then
 	reset = now + tonumber(ARGV[2])
-	redis.call('HSET', KEYS[1], 'remaining', limit, 'reset', reset)
+	redis.call('HSET', KEYS[1], 'remaining', limit, 'reset', reset, 'guess', 1)
 	redis.call('PEXPIREAT', KEYS[1], reset + tonumber(ARGV[3]))
 end
 local remaining = redis.call('HINCRBY', KEYS[1], 'remaining', -1)
@@ -47,6 +56,14 @@ return {1, limit, remaining, reset, t}
 
 var observeScript = redis.NewScript(`
 redis.call('HDEL', KEYS[1], 'probe')
+local out = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+	out = redis.call('HINCRBY', KEYS[1], 'out', -1)
+	if out < 0 then
+		redis.call('HSET', KEYS[1], 'out', 0)
+		out = 0
+	end
+end
 if tonumber(ARGV[7]) == 0 then
 	local now = redis.call('TIME')
 	local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -62,6 +79,7 @@ local w = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'taken')
 local limit, remaining, reset = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local same, ticket = tonumber(ARGV[4]), tonumber(ARGV[5])
 local since = (tonumber(w[4]) or 0) - ticket
+if since < out then since = out end
 if since > 0 then remaining = remaining - since end
 if remaining < 0 then remaining = 0 end
 local hreset = tonumber(w[3])
@@ -71,7 +89,7 @@ if hreset ~= nil and reset <= hreset + same then
 	if limit == 0 then limit = tonumber(w[1]) or 0 end
 	if hreset > reset then reset = hreset end
 end
-redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'reset', reset)
+redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'reset', reset, 'guess', 0)
 redis.call('PEXPIREAT', KEYS[1], reset + tonumber(ARGV[6]))
 return {limit, remaining, reset}
 `)
@@ -102,6 +120,9 @@ func (b *RedisBudget) Take(ctx context.Context, key string, now time.Time) (Wind
 	ok, t := res[0] == 1, Ticket(res[4])
 	if res[3] == 0 {
 		return Window{}, ok, t, nil
+	}
+	if res[1] == -1 {
+		return Window{Reset: time.UnixMilli(res[3]), Probe: true}, false, 0, nil
 	}
 	return Window{Limit: int(res[1]), Remaining: int(res[2]), Reset: time.UnixMilli(res[3])}, ok, t, nil
 }

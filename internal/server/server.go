@@ -214,6 +214,8 @@ func (s *Server) Start(ctx context.Context) {
 	// to another.
 	if s.Store.PgxPool() != nil {
 		s.goBackground(s.mcp.RelayChanges(bg))
+		// Other nodes' changes: memoized rows to forget, SDK work and results.
+		s.goBackground(func() { s.Store.Watch(bg, s.logger) })
 	}
 	s.Webhooks.Start(ctx)
 	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {

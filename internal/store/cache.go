@@ -1,6 +1,9 @@
 package store
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // The hot path of every action call reads a few rows: the caller's key (or
 // the member a trigger or an agent acts for, and the organization), the
@@ -8,8 +11,10 @@ import "sync"
 // writer, so those reads are memoized in memory and invalidated by a
 // generation counter that every write to the tables behind them bumps after
 // it commits (see bump and Tx.touch; TestEveryConfigWriteInvalidates
-// checks that no write forgets). On PostgreSQL other nodes write too, so
-// nothing is memoized there.
+// checks that no write forgets). On PostgreSQL other nodes write too: a
+// write there also announces itself (NOTIFY, see notify.go), every node
+// forgets its memoized rows when it hears of one, and nothing is memoized
+// while a node is not listening.
 //
 // Readers take the generation before they query and store the row under
 // it; a write that commits meanwhile bumps the generation, so a row read
@@ -60,7 +65,7 @@ type memos struct {
 
 // memoGen returns the current generation and whether memoizing is on.
 func (s *Store) memoGen() (uint64, bool) {
-	if s.engine != SQLite {
+	if s.engine != SQLite && !s.listening.Load() {
 		return 0, false
 	}
 	return s.gen.Load(), true
@@ -70,7 +75,15 @@ func (s *Store) memoGen() (uint64, bool) {
 // users, api_keys, integrations, integration_versions, connections, teams,
 // team_members or integration_teams has
 // committed.
-func (s *Store) bump() { s.gen.Add(1) }
+func (s *Store) bump() {
+	s.bumpLocal()
+	if s.pgPool != nil {
+		s.Notify(context.Background(), memoChannel, "")
+	}
+}
+
+// bumpLocal invalidates this node's memoized rows only.
+func (s *Store) bumpLocal() { s.gen.Add(1) }
 
 // touch marks the transaction as writing memoized tables; InTx bumps the
 // generation once it commits.

@@ -48,6 +48,9 @@ type Store struct {
 	memos memos
 
 	group *groupCommitter // SQLite: writes that share commits; see group.go
+
+	notes     notifier    // see notify.go
+	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
 }
 
 // Open connects to databaseURL (empty = SQLite in dataDir) and applies the
@@ -103,13 +106,17 @@ func openSQLite(path string) (*Store, error) {
 	return s, nil
 }
 
+// directConns is how many of the pool's connections database/sql leaves
+// for direct use; see openPostgres.
+const directConns = 6
+
 func openPostgres(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse PLUGBOARD_DATABASE_URL: %w", err)
 	}
-	if cfg.MaxConns < 20 {
-		cfg.MaxConns = 20
+	if cfg.MaxConns < 24 {
+		cfg.MaxConns = 24
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -120,6 +127,15 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("connect postgres %s: %w", redactURL(url), err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
+	// database/sql keeps 2 idle connections by default: under load it
+	// handed the others back to the pool after every query, and their
+	// prepared statements with them. It may keep all of its own, but not
+	// the few the pool must always have for what uses it directly: the
+	// LISTEN connections (other nodes' changes, MCP tool changes, the job
+	// queue) and NOTIFY, which a caller holding a row lock may be waiting on.
+	own := int(cfg.MaxConns) - directConns
+	db.SetMaxOpenConns(own)
+	db.SetMaxIdleConns(own)
 	return &Store{engine: Postgres, w: db, r: db, pgPool: pool}, nil
 }
 
@@ -204,6 +220,10 @@ func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // plain query and prepares the statement in the background, once the
 // connection is free again.
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.s.engine == Postgres {
+		// pgx prepares and keeps statements per connection by itself.
+		return t.tx.ExecContext(ctx, t.s.q(query), args...)
+	}
 	if st, ok := t.s.stmts.Load("write\x00" + query); ok {
 		return t.tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
 	}
@@ -219,6 +239,11 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // readRow runs a single-row read through a cached statement.
 func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScanner {
+	if s.engine == Postgres {
+		// pgx prepares and keeps statements per connection by itself; a
+		// database/sql statement would prepare and deallocate around it.
+		return s.r.QueryRowContext(ctx, s.q(query), args...)
+	}
 	st, err := s.readStmt(ctx, query)
 	if err != nil {
 		return errRow{err}

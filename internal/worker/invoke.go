@@ -61,7 +61,7 @@ func (s *Service) Invoke(ctx context.Context, t *executor.Target, action *connec
 	if err := s.Store.CreateInvocation(ctx, inv); err != nil {
 		return nil, err
 	}
-	s.work.fire(in.ID)
+	s.wakeWork(ctx, in.ID)
 	final, err := s.await(ctx, inv, done)
 	s.record(ctx, t, inv, final, err, time.Since(start))
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Service) await(ctx context.Context, inv store.Invocation, done <-chan s
 				continue
 			}
 			// Its worker died: wake the other workers' polls to take it over.
-			s.work.fire(inv.IntegrationID)
+			s.wakeWork(bg, inv.IntegrationID)
 		}
 	}
 }

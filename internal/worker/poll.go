@@ -83,7 +83,7 @@ func (s *Service) Poll(ctx context.Context, p access.Principal, workerID string,
 			if err := s.Store.ReleaseInvocations(context.WithoutCancel(ctx), orgID, w.ID, ids); err != nil {
 				return nil, err
 			}
-			s.work.fire(w.IntegrationID)
+			s.wakeWork(context.WithoutCancel(ctx), w.IntegrationID)
 			return nil, nil
 		}
 		if len(claimed) > 0 {
@@ -182,7 +182,7 @@ func (s *Service) Complete(ctx context.Context, p access.Principal, invocationID
 	if !decided {
 		return problem.Conflict("invocation %q already finished; this result was not used", invocationID)
 	}
-	s.results.fire(inv.ID)
+	s.Store.Notify(ctx, resultsChannel, inv.ID)
 	return nil
 }
 
@@ -197,7 +197,7 @@ func (s *Service) Deregister(ctx context.Context, p access.Principal, workerID s
 	if err := s.Store.StopWorker(ctx, p.Org.ID, w.ID, running); err != nil {
 		return err
 	}
-	s.work.fire(w.IntegrationID)
+	s.wakeWork(context.WithoutCancel(ctx), w.IntegrationID)
 	s.Logger.InfoContext(ctx, "worker stopped", "worker", w.ID, "integration", w.IntegrationID, "still_running", len(running))
 	return nil
 }

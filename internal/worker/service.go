@@ -77,7 +77,23 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{Config: cfg, stopping: make(chan struct{})}
 	s.lease.Store(int64(DefaultLease))
+	// Queued work and results reach the long polls and callers of every
+	// node sharing the database at once, not at their next re-read.
+	cfg.Store.Subscribe(workChannel, s.work.fire)
+	cfg.Store.Subscribe(resultsChannel, s.results.fire)
 	return s
+}
+
+// The notification channels of queued work (payload: the integration id)
+// and of results (payload: the invocation id).
+const (
+	workChannel    = "plugboard_worker_work"
+	resultsChannel = "plugboard_worker_results"
+)
+
+// wakeWork wakes the long polls of an integration's workers, on every node.
+func (s *Service) wakeWork(ctx context.Context, integrationID string) {
+	s.Store.Notify(ctx, workChannel, integrationID)
 }
 
 // SetLease changes the lease length (and with it the heartbeat interval
