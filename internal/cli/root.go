@@ -30,10 +30,17 @@ const (
 
 type usageError struct{ error }
 
-// Main runs the CLI and returns the process exit code.
+// Main runs the CLI and returns the process exit code; Ctrl-C or SIGTERM
+// stops a running command.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return Run(ctx, args, stdin, stdout, stderr)
+}
+
+// Run is Main with the context that stops a running command (a follow or
+// tail ends when it is done).
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
