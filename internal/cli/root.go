@@ -54,9 +54,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "plugboard:", err)
 		return exitUsage
 	case errors.As(err, &ae):
-		fmt.Fprintf(stderr, "plugboard: %s\n", ae.Detail)
+		fmt.Fprintf(stderr, "plugboard: %s\n", cliDetail(ae.Detail))
 		for _, fe := range ae.Errors {
-			fmt.Fprintf(stderr, "  %s: %s\n", fe.Field, fe.Message)
+			fmt.Fprintf(stderr, "  %s: %s\n", fe.Field, cliDetail(fe.Message))
 		}
 		if ae.Status == 404 {
 			return exitNotFound
@@ -87,7 +87,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", "http://127.0.0.1:8080", "Plugboard server URL")
-	pf.StringVar(&a.token, "token", "", "API key (PLUGBOARD_TOKEN)")
+	pf.StringVar(&a.token, "token", "", "your Plugboard API key (PLUGBOARD_TOKEN); an API's own credentials go in the credential flags of 'connections add'")
 	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if err := bindEnv(cmd.Flags()); err != nil {
@@ -99,7 +99,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd(),
-		a.agentsCmd(), a.webhooksCmd(), a.versionCmd())
+		a.agentsCmd(), a.webhooksCmd(), a.logsCmd(), a.signinLinkCmd(), a.versionCmd())
+	suggestSubcommands(root)
 	return root
 }
 
