@@ -267,11 +267,12 @@ func (s *Service) NewLink(ctx context.Context, tx *store.Tx, u store.User, purpo
 const FirstOwnerEmail = "owner@localhost"
 
 // FirstSignInLink makes the single-use link with which the owner of the
-// first organization sets a password. The server prints one at its first
-// start, and again at each start while that owner has no password.
-// Without an owner still waiting for one it is store.ErrNotFound.
-func (s *Service) FirstSignInLink(ctx context.Context) (link string, expires time.Time, err error) {
-	sp, err := s.cfg.Store.PrincipalByEmail(ctx, FirstOwnerEmail)
+// first organization, identified by email (FirstOwnerEmail), sets a
+// password. The server prints one at its first start, and again at each
+// start while that owner has no password. Without an owner still waiting
+// for one it is store.ErrNotFound.
+func (s *Service) FirstSignInLink(ctx context.Context, ownerEmail string) (link string, expires time.Time, err error) {
+	sp, err := s.cfg.Store.PrincipalByEmail(ctx, ownerEmail)
 	if err != nil {
 		return "", time.Time{}, err
 	}

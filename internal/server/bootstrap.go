@@ -50,7 +50,7 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 // printFirstSignIn prints a single-use dashboard link for the first owner
 // while they have no password, and logs that it exists without the token.
 func (s *Server) printFirstSignIn(ctx context.Context, console io.Writer) error {
-	link, expires, err := s.accounts.FirstSignInLink(ctx)
+	link, expires, err := s.accounts.FirstSignInLink(ctx, account.FirstOwnerEmail)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the owner has a password, or the first organization is gone
 	}
