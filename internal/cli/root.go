@@ -140,3 +140,6 @@ func (a *app) client() (*client.Client, error) {
 	}
 	return client.New(a.server, a.token), nil
 }
+
+// NewRoot is the command tree, for tools that read it (docs, tests).
+func NewRoot() *cobra.Command { return newRoot(strings.NewReader(""), io.Discard, io.Discard) }
