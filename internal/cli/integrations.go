@@ -151,10 +151,44 @@ func (a *app) integrationsCmd() *cobra.Command {
 			return nil
 		},
 	})
-	for _, c := range []*cobra.Command{update, get, deploy} {
+	var testEnv string
+	test := &cobra.Command{
+		Use:   "test <integration>",
+		Short: "Make a real call with an environment's connection: ok or why not, status and latency",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			res, err := c.Test(cmd.Context(), args[0], testEnv)
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, res)
+			}
+			verdict := "ok"
+			if !res.OK {
+				verdict = "failed"
+			}
+			fmt.Fprintf(a.stdout, "%s: %s %s, status %d in %.0f ms", verdict, res.Environment, res.Action, res.Status, res.LatencyMS)
+			if res.Reason != "" {
+				fmt.Fprintf(a.stdout, " (%s)", res.Reason)
+			}
+			fmt.Fprintln(a.stdout)
+			if !res.OK {
+				return errSilent
+			}
+			return nil
+		},
+	}
+	test.Flags().StringVar(&testEnv, "env", "sandbox", "sandbox or production")
+
+	for _, c := range []*cobra.Command{update, get, deploy, test} {
 		c.ValidArgsFunction = a.completeIntegrations
 	}
-	cmd.AddCommand(create, update, list, get, deploy, del, a.importCmd())
+	cmd.AddCommand(create, update, list, get, deploy, test, del, a.importCmd())
 	return cmd
 }
 

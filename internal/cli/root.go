@@ -30,6 +30,9 @@ const (
 
 type usageError struct{ error }
 
+// errSilent fails a command that has already said why.
+var errSilent = errors.New("failed")
+
 // Main runs the CLI and returns the process exit code; Ctrl-C or SIGTERM
 // stops a running command.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -50,6 +53,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue usageError
 	var ae *client.Error
 	switch {
+	case errors.Is(err, errSilent):
+		return exitError
 	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") || strings.Contains(err.Error(), "accepts") || strings.Contains(err.Error(), "required flag"):
 		fmt.Fprintln(stderr, "plugboard:", err)
 		return exitUsage
