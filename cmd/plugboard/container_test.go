@@ -318,4 +318,3 @@ func randomAlnum(n int) string {
 	}
 	return string(b)
 }
-

@@ -58,7 +58,9 @@ func TestServeStartsWithoutLibraryChatter(t *testing.T) {
 			done <- cli.Run(ctx, []string{"serve", "--addr", addr, "--data-dir", t.TempDir(), "--log-level", level}, strings.NewReader(""), &out, &errb)
 		}()
 		waitFor(t, &out, regexp.MustCompile(`/signin/first\?token=`))
-		waitUntil(t, func() bool { return strings.Contains(errb.String(), "River client started") || strings.Contains(errb.String(), "plugboard is serving") })
+		waitUntil(t, func() bool {
+			return strings.Contains(errb.String(), "River client started") || strings.Contains(errb.String(), "plugboard is serving")
+		})
 		stop()
 		if code := <-done; code != 0 {
 			t.Fatalf("serve exited %d: %s", code, errb.String())
