@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
 // `curl -d '{…}'` labels a JSON body as a form post. The trigger must see
@@ -14,42 +15,44 @@ import (
 // listed apart from those still waiting to run.
 func TestJSONBodyMatchesWhateverTheContentTypeAndUnmatchedEventsSaySo(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, "sqlite")
-	ctx := context.Background()
-	api := newContactsAPI(t)
-	integration := deployContacts(t, srv.Client, api)
-	wh := createWebhook(t, srv.Client, client.WebhookInput{Name: "Curl", Source: "stripe", Triggers: []client.TriggerSpec{{
-		When: `event.type == "customer.created"`, Integration: integration, Action: "create_contact",
-		Params: map[string]any{"name": "{{ event.data.name }}"},
-	}}})
-	sign := stripeSigner(t, wh.Secret)
-	form := func(body []byte) http.Header {
-		h := sign(body)
-		h.Set("Content-Type", "application/x-www-form-urlencoded") // what curl -d sends
-		return h
-	}
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		srv := startServer(t, engine)
+		ctx := context.Background()
+		api := newContactsAPI(t)
+		integration := deployContacts(t, srv.Client, api)
+		wh := createWebhook(t, srv.Client, client.WebhookInput{Name: "Curl", Source: "stripe", Triggers: []client.TriggerSpec{{
+			When: `event.type == "customer.created"`, Integration: integration, Action: "create_contact",
+			Params: map[string]any{"name": "{{ event.data.name }}"},
+		}}})
+		sign := stripeSigner(t, wh.Secret)
+		form := func(body []byte) http.Header {
+			h := sign(body)
+			h.Set("Content-Type", "application/x-www-form-urlencoded") // what curl -d sends
+			return h
+		}
 
-	body := []byte(`{"id": "evt_curl_1", "type": "customer.created", "data": {"name": "Ada"}}`)
-	matched := deliver(t, wh.URL, body, form(body))
-	e := waitEvent(t, srv.Client, matched.ID, settled)
-	if e.Status != "succeeded" || len(e.Runs) != 1 {
-		t.Fatalf("a JSON event sent as a form post did not run its trigger: %+v", e)
-	}
+		body := []byte(`{"id": "evt_curl_1", "type": "customer.created", "data": {"name": "Ada"}}`)
+		matched := deliver(t, wh.URL, body, form(body))
+		e := waitEvent(t, srv.Client, matched.ID, settled)
+		if e.Status != "succeeded" || len(e.Runs) != 1 {
+			t.Fatalf("a JSON event sent as a form post did not run its trigger: %+v", e)
+		}
 
-	other := []byte(`{"id": "evt_curl_2", "type": "customer.deleted", "data": {"name": "Bob"}}`)
-	unmatched := deliver(t, wh.URL, other, form(other))
-	e, err := srv.Client.GetEvent(ctx, unmatched.ID)
-	if err != nil || e.Status != "unmatched" || len(e.Runs) != 0 {
-		t.Fatalf("an event no trigger matched = %+v, %v; want status unmatched", e, err)
-	}
-	page, err := srv.Client.ListEvents(ctx, wh.ID, client.EventQuery{Status: "unmatched"})
-	if err != nil || len(page.Events) != 1 || page.Events[0].ID != unmatched.ID {
-		t.Fatalf("unmatched events = %+v, %v", page, err)
-	}
-	page, err = srv.Client.ListEvents(ctx, wh.ID, client.EventQuery{Status: "pending"})
-	if err != nil || len(page.Events) != 0 {
-		t.Fatalf("pending events = %+v, %v; the unmatched one is not pending", page, err)
-	}
+		other := []byte(`{"id": "evt_curl_2", "type": "customer.deleted", "data": {"name": "Bob"}}`)
+		unmatched := deliver(t, wh.URL, other, form(other))
+		e, err := srv.Client.GetEvent(ctx, unmatched.ID)
+		if err != nil || e.Status != "unmatched" || len(e.Runs) != 0 {
+			t.Fatalf("an event no trigger matched = %+v, %v; want status unmatched", e, err)
+		}
+		page, err := srv.Client.ListEvents(ctx, wh.ID, client.EventQuery{Status: "unmatched"})
+		if err != nil || len(page.Events) != 1 || page.Events[0].ID != unmatched.ID {
+			t.Fatalf("unmatched events = %+v, %v", page, err)
+		}
+		page, err = srv.Client.ListEvents(ctx, wh.ID, client.EventQuery{Status: "pending"})
+		if err != nil || len(page.Events) != 0 {
+			t.Fatalf("pending events = %+v, %v; the unmatched one is not pending", page, err)
+		}
+	})
 }
 
 // Slack's Events API sends a signed url_verification request when a URL is
