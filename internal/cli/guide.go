@@ -47,6 +47,7 @@ func suggestSubcommands(cmd *cobra.Command) {
 		return
 	}
 	cmd.Args = cobra.ArbitraryArgs
+	cmd.DisableFlagsInUseLine = true // a group runs nothing of its own
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2 // what cobra uses at the top level
 	}
