@@ -52,9 +52,9 @@ func (cf *credentialFlags) credentials() (map[string]string, error) {
 
 // tokenMistaken catches `--token <the API's token>` on a connection
 // command: that flag is the Plugboard API key, and the credential would
-// silently be missing.
-func tokenMistaken(cmd *cobra.Command, creds map[string]string) error {
-	if len(creds) == 0 && cmd.Flags().Changed("token") {
+// silently be missing. PLUGBOARD_TOKEN in the environment is no mistake.
+func (a *app) tokenMistaken(creds map[string]string) error {
+	if len(creds) == 0 && a.typed["token"] {
 		return usageError{errors.New("--token is your Plugboard API key (PLUGBOARD_TOKEN), not the API's credential; give the API's bearer token with --bearer-token, or its key with --api-key")}
 	}
 	return nil
@@ -78,7 +78,7 @@ func (a *app) connectionsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := tokenMistaken(cmd, creds); err != nil {
+			if err := a.tokenMistaken(creds); err != nil {
 				return err
 			}
 			in.Credentials = creds
@@ -119,7 +119,7 @@ func (a *app) connectionsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := tokenMistaken(cmd, creds); err != nil {
+			if err := a.tokenMistaken(creds); err != nil {
 				return err
 			}
 			changes := map[string]any{}

@@ -245,3 +245,19 @@ func TestCompletionOffersSlugsAndActionKeys(t *testing.T) {
 		t.Fatalf("completion bash: %+v", r)
 	}
 }
+
+// PLUGBOARD_TOKEN in the environment is the key the CLI signs in with, not
+// a mistaken credential: a connection without credentials is let through.
+func TestTokenFromTheEnvironmentIsNoMistake(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	t.Setenv("PLUGBOARD_TOKEN", srv.Token)
+	t.Setenv("PLUGBOARD_SERVER", srv.URL)
+	open := `{"name": "Open", "baseUrl": "https://open.example.com", "auth": {"type": "none"}, "actions": [{"name": "Ping", "endpoint": "/ping"}]}`
+	if r := run(t, nil, open, "integrations", "create", "-f", "-"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := run(t, nil, "", "connections", "add", "open", "--env", "sandbox")
+	if strings.Contains(r.stderr, "--bearer-token") {
+		t.Fatalf("a key from PLUGBOARD_TOKEN was taken for a mistaken --token: %+v", r)
+	}
+}

@@ -78,6 +78,9 @@ type app struct {
 	stdout, stderr io.Writer
 	server, token  string
 	output         string
+	// typed are the flags given on the command line, not read from
+	// PLUGBOARD_<FLAG>.
+	typed map[string]bool
 }
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -95,6 +98,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.StringVar(&a.token, "token", "", "your Plugboard API key (PLUGBOARD_TOKEN); an API's own credentials go in the credential flags of 'connections add'")
 	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.typed = map[string]bool{}
+		cmd.Flags().Visit(func(f *pflag.Flag) { a.typed[f.Name] = true })
 		if err := bindEnv(cmd.Flags()); err != nil {
 			return usageError{err}
 		}
