@@ -88,9 +88,19 @@ func TestCLIGuidesANewcomer(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "added sandbox connection") {
 		t.Fatalf("connections add --bearer-token: %+v", r)
 	}
+	conn := regexp.MustCompile(`connection (con_\w+)`).FindStringSubmatch(r.stdout)
 	r = run(t, srv, "", "run", "notes", "create_note", "--param", "text=hi", "-o", "json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"status": 201`) {
 		t.Fatalf("run after adding the connection: %+v", r)
+	}
+	if r = run(t, srv, "", "connections", "update", "notes", conn[1], "--bearer-token", "a-new-token"); r.code != 0 || !strings.Contains(r.stdout, "updated sandbox connection "+conn[1]) {
+		t.Fatalf("connections update: %+v", r)
+	}
+	if r = run(t, srv, "", "connections", "delete", "notes", conn[1], "--yes"); r.code != 0 || !strings.Contains(r.stdout, "deleted connection "+conn[1]) {
+		t.Fatalf("connections delete: %+v", r)
+	}
+	if r = run(t, srv, "", "connections", "list", "notes"); strings.Contains(r.stdout, conn[1]) {
+		t.Fatalf("the deleted connection is listed: %+v", r)
 	}
 }
 
