@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -122,11 +123,14 @@ func (r *Rules) SeesLog(ctx context.Context, p Principal, l store.CallLog) (bool
 	return r.MayUse(ctx, p, in)
 }
 
-// Member loads a member of org, for a principal that acts for them (a
-// trigger's creator, an agent's run-as member). A member of another
-// organization is not found.
+// Member loads a member of org by id or email address, for a principal
+// that acts for them (a trigger's creator, an agent's run-as member). A
+// member of another organization is not found.
 func (r *Rules) Member(ctx context.Context, orgID, userID string) (store.Principal, error) {
 	sp, err := r.store.PrincipalByUserID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) && strings.Contains(userID, "@") {
+		sp, err = r.store.PrincipalByEmail(ctx, userID)
+	}
 	if err == nil && sp.Org.ID != orgID {
 		err = store.ErrNotFound
 	}

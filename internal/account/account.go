@@ -262,13 +262,22 @@ func (s *Service) NewLink(ctx context.Context, tx *store.Tx, u store.User, purpo
 	return s.cfg.PublicURL + path + "?" + url.Values{"token": {token}}.Encode(), expires, nil
 }
 
+// FirstOwnerEmail is the placeholder address of the first organization's
+// owner, replaced when they first set a password.
+const FirstOwnerEmail = "owner@localhost"
+
 // FirstSignInLink makes the single-use link with which the owner of the
-// first organization, identified by email, sets a password. The server
-// prints it once at first start.
+// first organization, identified by email (FirstOwnerEmail), sets a
+// password. The server prints one at its first start, and again at each
+// start while that owner has no password. Without an owner still waiting
+// for one it is store.ErrNotFound.
 func (s *Service) FirstSignInLink(ctx context.Context, ownerEmail string) (link string, expires time.Time, err error) {
 	sp, err := s.cfg.Store.PrincipalByEmail(ctx, ownerEmail)
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	if sp.User.PasswordHash != "" {
+		return "", time.Time{}, store.ErrNotFound
 	}
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		link, expires, err = s.NewLink(ctx, tx, sp.User, store.LinkFirstSignIn, "", FirstSignInLinkTTL)

@@ -275,8 +275,8 @@ func (s *Service) ToolsOf(ctx context.Context, p access.Principal, id string) ([
 }
 
 // grants checks an agent's tools and resolves them to stored grants:
-// every integration exists and p may use it, every action exists in its
-// latest or deployed version, and a grant runs as a member only when that
+// every integration (by id, slug or name) exists, is deployed and p may use
+// it, every action exists in its deployed version, and a grant runs as a member only when that
 // member makes it or it already ran as them (before).
 func (s *Service) grants(ctx context.Context, p access.Principal, in []Grant, before []store.Grant) ([]store.Grant, error) {
 	var errs []problem.FieldError
@@ -290,13 +290,17 @@ func (s *Service) grants(ctx context.Context, p access.Principal, in []Grant, be
 			bad(i, "integration", "give the integration's id or slug")
 			continue
 		}
-		integ, err := s.Rules.Integration(ctx, p, gi.Integration)
+		integ, err := s.integration(ctx, p, gi.Integration)
 		if pe, ok := problem.As(err); ok && pe.Status == http.StatusNotFound {
 			bad(i, "integration", "no integration %q in this organization", gi.Integration)
 			continue
 		}
 		if err != nil {
 			return nil, err
+		}
+		if integ.DeployedVersion == 0 {
+			bad(i, "integration", "integration %q is not deployed; agents call deployed versions only, so deploy it first", gi.Integration)
+			continue
 		}
 		if seen[integ.ID] {
 			bad(i, "integration", "integration %q is granted twice; list its actions in one entry", gi.Integration)
@@ -334,7 +338,7 @@ func (s *Service) runAs(ctx context.Context, p access.Principal, integ store.Int
 	}
 	member, err := s.Rules.Member(ctx, p.Org.ID, who)
 	if err != nil {
-		return fmt.Sprintf("no member %q in this organization; give a member's id or \"shared\"", who)
+		return fmt.Sprintf("no member %q in this organization; give a member's id or email address, or \"shared\"", who)
 	}
 	kept := slices.ContainsFunc(before, func(b store.Grant) bool { return b.IntegrationID == integ.ID && b.RunAs == member.User.ID })
 	if member.User.ID != p.User.ID && !kept {
@@ -348,20 +352,33 @@ func (s *Service) runAs(ctx context.Context, p access.Principal, integ store.Int
 	return ""
 }
 
-// actions resolves action keys or names against the integration's latest
-// and deployed versions; nil means all actions.
+// integration finds the integration a grant names by id, slug or name.
+func (s *Service) integration(ctx context.Context, p access.Principal, ref string) (store.Integration, error) {
+	integ, err := s.Rules.Integration(ctx, p, ref)
+	if pe, ok := problem.As(err); !ok || pe.Status != http.StatusNotFound {
+		return integ, err
+	}
+	list, lerr := s.Store.ListIntegrations(ctx, p.Org.ID)
+	if lerr != nil {
+		return store.Integration{}, lerr
+	}
+	for _, in := range list {
+		if strings.EqualFold(in.Name, strings.TrimSpace(ref)) {
+			return s.Rules.Integration(ctx, p, in.ID)
+		}
+	}
+	return integ, err
+}
+
+// actions resolves action keys or names against the integration's
+// deployed version, the one agents call; nil means all actions.
 func (s *Service) actions(ctx context.Context, orgID string, integ store.Integration, actions []string) ([]string, string) {
 	if len(actions) == 0 || (len(actions) == 1 && actions[0] == "*") {
 		return nil, ""
 	}
 	var defs []*connector.Definition
-	for _, v := range []int{executor.VersionLatest, executor.VersionDeployed} {
-		if v == executor.VersionDeployed && integ.DeployedVersion == 0 {
-			continue
-		}
-		if t, err := s.Loader.Load(ctx, orgID, integ.ID, connector.Sandbox, v); err == nil {
-			defs = append(defs, t.Definition)
-		}
+	if t, err := s.Loader.Load(ctx, orgID, integ.ID, connector.Sandbox, executor.VersionDeployed); err == nil {
+		defs = append(defs, t.Definition)
 	}
 	var keys []string
 	for _, name := range actions {
@@ -381,7 +398,7 @@ func (s *Service) actions(ctx context.Context, orgID string, integ store.Integra
 					}
 				}
 			}
-			return nil, fmt.Sprintf("integration %q has no action %q; its actions are: %s (or \"*\" for all)", integ.Name, name, strings.Join(known, ", "))
+			return nil, fmt.Sprintf("the deployed version %d of integration %q has no action %q; its actions are: %s (or \"*\" for all); deploy the draft first if it adds the action", integ.DeployedVersion, integ.Name, name, strings.Join(known, ", "))
 		}
 		if !slices.Contains(keys, key) {
 			keys = append(keys, key)

@@ -74,6 +74,22 @@ func (a *API) inviteUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// signinLink gives a member without a password (the caller with "me") a
+// new single-use sign-in link, shown once.
+func (a *API) signinLink(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	id := r.PathValue("id")
+	if id == "me" {
+		id = p.User.ID
+	}
+	out, err := a.Org.NewSigninLink(r.Context(), p, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
 func (a *API) listTeams(w http.ResponseWriter, r *http.Request) {
 	teams, err := a.Org.Teams(r.Context(), principal(r))
 	if err != nil {

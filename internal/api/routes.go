@@ -12,6 +12,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /v1/orgs", a.createOrg)
 	h("GET /v1/users", a.listUsers)
 	h("POST /v1/users", a.inviteUser)
+	h("POST /v1/users/{id}/signin-link", a.signinLink)
 	h("GET /v1/teams", a.listTeams)
 	h("POST /v1/teams", a.createTeam)
 	h("DELETE /v1/teams/{id}", a.deleteTeam)

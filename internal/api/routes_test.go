@@ -33,7 +33,7 @@ func TestViewersGetNoWriteRoute(t *testing.T) {
 		"POST /v1/integrations", "POST /v1/integrations/import", "PUT /v1/integrations/" + id, "DELETE /v1/integrations/" + id,
 		"POST /v1/integrations/" + id + "/deploy", "POST /v1/integrations/" + id + "/test", "POST /v1/integrations/" + id + "/actions/get_contact/run",
 		"GET /v1/integrations/" + id + "/proxy/contacts", "POST /v1/integrations/" + id + "/connections", "PUT /v1/integrations/" + id + "/teams",
-		"POST /v1/integrations/" + id + "/submit", "POST /v1/webhooks", "POST /v1/agents", "POST /v1/teams", "POST /v1/users", "POST /v1/orgs",
+		"POST /v1/integrations/" + id + "/submit", "POST /v1/webhooks", "POST /v1/agents", "POST /v1/teams", "POST /v1/users", "POST /v1/users/me/signin-link", "POST /v1/orgs",
 		"POST /v1/workers/register", "GET /v1/audit", "GET /v1/reviews", "POST /v1/catalog/custom_crm/install",
 	}
 	for _, route := range routes {

@@ -38,9 +38,10 @@ func (a *app) agentsCmd() *cobra.Command {
 			return a.showAgent(ag, "created")
 		},
 	}
-	create.Flags().StringArrayVar(&tools, "tools", nil, "an integration (id or slug), optionally with ':' and its actions; repeatable")
+	create.Flags().StringArrayVar(&tools, "tools", nil, "a deployed integration (id, slug or name), optionally with ':' and its action keys or names; repeatable")
+	_ = create.RegisterFlagCompletionFunc("tools", a.completeTools)
 	create.Flags().StringVar(&env, "environment", "", "sandbox, production or auto (production once connected)")
-	create.Flags().StringVar(&runAs, "run-as", "", "user id whose own connections the agent uses (default: the shared ones)")
+	create.Flags().StringVar(&runAs, "run-as", "", "member (id or email) whose own connections the agent uses (default: the shared ones)")
 
 	list := &cobra.Command{
 		Use: "list", Short: "List agents", Args: cobra.NoArgs,
@@ -86,11 +87,14 @@ func (a *app) agentsCmd() *cobra.Command {
 	}
 	export.Flags().StringVar(&format, "format", "openai", "openai, anthropic or mcp")
 
-	rotate := &cobra.Command{
+	rotate := destructive(&cobra.Command{
 		Use: "rotate-key <agent>", Short: "Give an agent a new key; the old one stops working at once", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
+				return err
+			}
+			if err := a.confirm(cmd, fmt.Sprintf("Replace the key of agent %s; clients using the old key stop working at once", args[0])); err != nil {
 				return err
 			}
 			ag, err := c.RotateAgentKey(cmd.Context(), args[0])
@@ -99,13 +103,16 @@ func (a *app) agentsCmd() *cobra.Command {
 			}
 			return a.showAgent(ag, "rotated the key of")
 		},
-	}
+	})
 
-	revoke := &cobra.Command{
+	revoke := destructive(&cobra.Command{
 		Use: "revoke <agent>", Short: "Revoke an agent; its key stops working at once", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
+				return err
+			}
+			if err := a.confirm(cmd, fmt.Sprintf("Revoke agent %s; its key stops working at once", args[0])); err != nil {
 				return err
 			}
 			if err := c.RevokeAgent(cmd.Context(), args[0]); err != nil {
@@ -114,7 +121,7 @@ func (a *app) agentsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "revoked %s\n", args[0])
 			return nil
 		},
-	}
+	})
 
 	cmd.AddCommand(create, list, export, rotate, revoke)
 	return cmd

@@ -45,10 +45,10 @@ func TestCLIAgents(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "note reader") || !strings.Contains(r.stdout, "active") || strings.Contains(r.stdout, key[1]) {
 		t.Fatalf("list: %+v", r)
 	}
-	if r = run(t, srv, "", "agents", "revoke", id[1]); r.code != 0 {
+	if r = run(t, srv, "", "agents", "revoke", id[1], "--yes"); r.code != 0 {
 		t.Fatalf("revoke: %+v", r)
 	}
-	if r = run(t, srv, "", "agents", "rotate-key", id[1]); r.code != 1 || !strings.Contains(r.stderr, "revoked") {
+	if r = run(t, srv, "", "agents", "rotate-key", id[1], "--yes"); r.code != 1 || !strings.Contains(r.stderr, "revoked") {
 		t.Fatalf("rotate a revoked agent: %+v", r)
 	}
 	if r = run(t, srv, "", "agents", "create", "bad", "--tools", "nope"); r.code != 1 || !strings.Contains(r.stderr, `no integration "nope"`) {

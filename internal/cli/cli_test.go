@@ -60,7 +60,7 @@ func TestCLIBuildsConnectsDeploysAndRuns(t *testing.T) {
 		t.Fatalf("create: %+v", r)
 	}
 	r = run(t, srv, "", "integrations", "list")
-	if r.code != 0 || !strings.Contains(r.stdout, "custom_crm") || !strings.Contains(r.stdout, "draft") {
+	if r.code != 0 || !strings.Contains(r.stdout, "custom_crm") || !strings.Contains(r.stdout, "not deployed") {
 		t.Fatalf("list: %+v", r)
 	}
 	r = run(t, srv, "", "connections", "add", "custom_crm", "--env", "sandbox", "--api-key", "cli-secret")

@@ -55,9 +55,16 @@ func (a *app) integrationsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			before, err := c.GetIntegration(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
 			in, err := c.UpdateIntegration(cmd.Context(), args[0], def)
 			if err != nil {
 				return err
+			}
+			if in.Version == before.Version {
+				return a.showIntegration(in, "unchanged, no new version of")
 			}
 			return a.showIntegration(in, "updated")
 		},
@@ -83,9 +90,9 @@ func (a *app) integrationsCmd() *cobra.Command {
 			}
 			rows := [][]string{}
 			for _, in := range list {
-				rows = append(rows, []string{in.ID, in.Slug, in.Name, strconv.Itoa(in.Version), in.Status, strconv.Itoa(len(in.Actions))})
+				rows = append(rows, []string{in.ID, in.Slug, in.Name, strconv.Itoa(in.Version), deployedText(in), strconv.Itoa(len(in.Actions))})
 			}
-			table(a.stdout, []string{"ID", "SLUG", "NAME", "VERSION", "STATUS", "ACTIONS"}, rows)
+			table(a.stdout, []string{"ID", "SLUG", "NAME", "DRAFT", "DEPLOYED", "ACTIONS"}, rows)
 			return nil
 		},
 	}
@@ -124,13 +131,17 @@ func (a *app) integrationsCmd() *cobra.Command {
 		},
 	}
 
-	del := &cobra.Command{
-		Use:   "delete <integration>",
-		Short: "Delete an integration with its versions and connections",
-		Args:  cobra.ExactArgs(1),
+	del := destructive(&cobra.Command{
+		Use:               "delete <integration>",
+		Short:             "Delete an integration with its versions and connections",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeIntegrations,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
+				return err
+			}
+			if err := a.confirm(cmd, fmt.Sprintf("Delete integration %s with its versions, connections and call history", args[0])); err != nil {
 				return err
 			}
 			if err := c.DeleteIntegration(cmd.Context(), args[0]); err != nil {
@@ -139,8 +150,45 @@ func (a *app) integrationsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "deleted %s\n", args[0])
 			return nil
 		},
+	})
+	var testEnv string
+	test := &cobra.Command{
+		Use:   "test <integration>",
+		Short: "Make a real call with an environment's connection: ok or why not, status and latency",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			res, err := c.Test(cmd.Context(), args[0], testEnv)
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return printJSON(a.stdout, res)
+			}
+			verdict := "ok"
+			if !res.OK {
+				verdict = "failed"
+			}
+			fmt.Fprintf(a.stdout, "%s: %s %s, status %d in %.0f ms", verdict, res.Environment, res.Action, res.Status, res.LatencyMS)
+			if res.Reason != "" {
+				fmt.Fprintf(a.stdout, " (%s)", res.Reason)
+			}
+			fmt.Fprintln(a.stdout)
+			if !res.OK {
+				return errSilent
+			}
+			return nil
+		},
 	}
-	cmd.AddCommand(create, update, list, get, deploy, del, a.importCmd())
+	test.Flags().StringVar(&testEnv, "env", "sandbox", "sandbox or production")
+
+	for _, c := range []*cobra.Command{update, get, deploy, test} {
+		c.ValidArgsFunction = a.completeIntegrations
+	}
+	cmd.AddCommand(create, update, list, get, deploy, test, del, a.importCmd())
 	return cmd
 }
 
@@ -151,7 +199,7 @@ func (a *app) showIntegration(in *client.Integration, verb string) error {
 	if verb != "" {
 		fmt.Fprintf(a.stdout, "%s %s (%s), version %d, %s\n", verb, in.Name, in.ID, in.Version, in.Status)
 	} else {
-		fmt.Fprintf(a.stdout, "%s (%s)\n  slug: %s\n  version: %d (%s)\n  base url: %s\n  auth: %s\n", in.Name, in.ID, in.Slug, in.Version, in.Status, in.BaseURL, in.Auth)
+		fmt.Fprintf(a.stdout, "%s (%s)\n  slug: %s\n  draft: version %d\n  deployed: %s\n  base url: %s\n  auth: %s\n", in.Name, in.ID, in.Slug, in.Version, deployedText(*in), in.BaseURL, in.Auth)
 	}
 	rows := [][]string{}
 	for _, ac := range in.Actions {
@@ -168,6 +216,19 @@ func (a *app) showIntegration(in *client.Integration, verb string) error {
 		}
 	}
 	return nil
+}
+
+// deployedText says which version agents and production calls use, and
+// whether the draft is ahead of it.
+func deployedText(in client.Integration) string {
+	switch {
+	case in.DeployedVersion == 0:
+		return "not deployed"
+	case in.DeployedVersion == in.Version:
+		return "version " + strconv.Itoa(in.DeployedVersion)
+	default:
+		return fmt.Sprintf("version %d (the draft, version %d, is not deployed)", in.DeployedVersion, in.Version)
+	}
 }
 
 // readInput reads a file, or standard input for "-".

@@ -56,6 +56,7 @@ secret is re-encrypted under the new key and the old one can be dropped.`,
 			return nil
 		},
 	}
+	serverOnly(rotate)
 	f := rotate.Flags()
 	f.StringVar(&cfg.DataDir, "data-dir", "./data", "the server's data folder")
 	f.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… when the server uses PostgreSQL")

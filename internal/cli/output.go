@@ -36,3 +36,10 @@ func table(w io.Writer, header []string, rows [][]string) {
 	}
 	tw.Flush()
 }
+
+// printJSONLine writes v as one line, for streams of JSON values.
+func printJSONLine(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

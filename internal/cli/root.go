@@ -30,10 +30,20 @@ const (
 
 type usageError struct{ error }
 
-// Main runs the CLI and returns the process exit code.
+// errSilent fails a command that has already said why.
+var errSilent = errors.New("failed")
+
+// Main runs the CLI and returns the process exit code; Ctrl-C or SIGTERM
+// stops a running command.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return Run(ctx, args, stdin, stdout, stderr)
+}
+
+// Run is Main with the context that stops a running command (a follow or
+// tail ends when it is done).
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -43,13 +53,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ue usageError
 	var ae *client.Error
 	switch {
+	case errors.Is(err, errSilent):
+		return exitError
 	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") || strings.Contains(err.Error(), "accepts") || strings.Contains(err.Error(), "required flag"):
 		fmt.Fprintln(stderr, "plugboard:", err)
 		return exitUsage
 	case errors.As(err, &ae):
-		fmt.Fprintf(stderr, "plugboard: %s\n", ae.Detail)
+		fmt.Fprintf(stderr, "plugboard: %s\n", cliDetail(ae.Detail))
 		for _, fe := range ae.Errors {
-			fmt.Fprintf(stderr, "  %s: %s\n", fe.Field, fe.Message)
+			fmt.Fprintf(stderr, "  %s: %s\n", fe.Field, cliDetail(fe.Message))
 		}
 		if ae.Status == 404 {
 			return exitNotFound
@@ -66,6 +78,9 @@ type app struct {
 	stdout, stderr io.Writer
 	server, token  string
 	output         string
+	// typed are the flags given on the command line, not read from
+	// PLUGBOARD_<FLAG>.
+	typed map[string]bool
 }
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -80,9 +95,11 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", "http://127.0.0.1:8080", "Plugboard server URL")
-	pf.StringVar(&a.token, "token", "", "API key (PLUGBOARD_TOKEN)")
+	pf.StringVar(&a.token, "token", "", "your Plugboard API key (PLUGBOARD_TOKEN); an API's own credentials go in the credential flags of 'connections add'")
 	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.typed = map[string]bool{}
+		cmd.Flags().Visit(func(f *pflag.Flag) { a.typed[f.Name] = true })
 		if err := bindEnv(cmd.Flags()); err != nil {
 			return usageError{err}
 		}
@@ -92,7 +109,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd(),
-		a.agentsCmd(), a.webhooksCmd(), a.versionCmd())
+		a.agentsCmd(), a.webhooksCmd(), a.logsCmd(), a.signinLinkCmd(), a.versionCmd())
+	suggestSubcommands(root)
 	return root
 }
 
@@ -132,3 +150,6 @@ func (a *app) client() (*client.Client, error) {
 	}
 	return client.New(a.server, a.token), nil
 }
+
+// NewRoot is the command tree, for tools that read it (docs, tests).
+func NewRoot() *cobra.Command { return newRoot(strings.NewReader(""), io.Discard, io.Discard) }

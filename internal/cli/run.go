@@ -18,7 +18,8 @@ func (a *app) runCmd() *cobra.Command {
 		Short: "Run an action and print the API's answer",
 		Example: `  plugboard run custom_crm create_contact --param name=Ada --param email=ada@example.com
   plugboard run custom_crm get_contact --param id=42 --env production`,
-		Args: cobra.ExactArgs(2),
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: a.completeIntegrationAction,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := parseParams(params, nil); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/logging"
@@ -34,8 +35,9 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 			logger := logging.New(a.stderr, level, cfg.LogFormat)
 			// Libraries that log through slog's default (the OAuth
-			// provider library) go through the same redacting logger.
-			slog.SetDefault(logger)
+			// provider library) go through the same redacting logger,
+			// their informational lines at debug level.
+			slog.SetDefault(logging.Library(logger))
 			stopTracing, err := telemetry.Setup(cmd.Context(), cfg.OTLPEndpoint, version.String)
 			if err != nil {
 				return usageError{err}
@@ -48,6 +50,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 			return srv.Serve(cmd.Context())
 		},
 	}
+	serverOnly(cmd)
 	def := config.Config{}.WithDefaults()
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", def.Addr, "listen address")
@@ -86,4 +89,17 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// serverOnly keeps the client flags (--server, --token, --output), which a
+// command that runs the server itself does not read, out of its help.
+func serverOnly(cmd *cobra.Command) {
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) { f.Hidden = true })
+		c.Parent().HelpFunc()(c, args)
+	})
+	cmd.SetUsageFunc(func(c *cobra.Command) error {
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) { f.Hidden = true })
+		return c.Parent().UsageFunc()(c)
+	})
 }

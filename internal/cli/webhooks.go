@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -101,14 +104,14 @@ func (a *app) webhooksCmd() *cobra.Command {
 			if a.output == "json" {
 				return printJSON(a.stdout, page)
 			}
-			a.eventRows(page.Events, true)
+			a.eventRows(page.Events)
 			if page.NextCursor != "" {
 				fmt.Fprintf(a.stdout, "\nmore: --cursor %s\n", page.NextCursor)
 			}
 			return nil
 		},
 	}
-	events.Flags().StringVar(&q.Status, "status", "", "pending, retrying, succeeded or dead")
+	events.Flags().StringVar(&q.Status, "status", "", "unmatched, pending, retrying, succeeded or dead")
 	events.Flags().StringVar(&q.Trigger, "trigger", "", "only events with a run of this trigger id")
 	events.Flags().StringVar(&q.Cursor, "cursor", "", "continue after this event id (from the previous page)")
 	events.Flags().IntVar(&q.Limit, "limit", 50, "events per page, 1 to 500")
@@ -150,13 +153,14 @@ func (a *app) webhooksCmd() *cobra.Command {
 	return cmd
 }
 
-// tailCmd follows a webhook's events as they arrive, polling with the id of
-// the newest event seen as the cursor.
+// tailCmd follows a webhook's events: each new event as it arrives, and a
+// line again whenever the outcome of one still running changes, until it
+// has one (succeeded, dead or unmatched).
 func (a *app) tailCmd() *cobra.Command {
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "tail <webhook>",
-		Short: "Follow a webhook's events as they arrive (Ctrl-C stops)",
+		Short: "Follow a webhook's events and their outcomes as they change (Ctrl-C stops)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
@@ -168,31 +172,22 @@ func (a *app) tailCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			after := ""
+			t := &tail{a: a, c: c, webhook: args[0], open: map[string]string{}}
 			if len(page.Events) > 0 {
-				after = page.Events[0].ID
+				t.after = page.Events[0].ID
 			}
 			if a.output != "json" {
 				fmt.Fprintf(a.stderr, "following events of %s…\n", args[0])
+				fmt.Fprintf(a.stdout, tailFormat, "RECEIVED", "EVENT", "STATUS", "PROVIDER ID", "FROM", "RUNS (status/attempts)")
 			}
 			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			for {
-				page, err := c.ListEvents(ctx, args[0], client.EventQuery{After: after, Limit: 500})
-				if err != nil {
+				if err := t.poll(ctx); err != nil {
 					if ctx.Err() != nil {
 						return nil
 					}
 					return err
-				}
-				for _, e := range page.Events {
-					if a.output == "json" {
-						b, _ := json.Marshal(e)
-						fmt.Fprintln(a.stdout, string(b))
-					} else {
-						a.eventRows([]client.Event{e}, false)
-					}
-					after = e.ID
 				}
 				select {
 				case <-ctx.Done():
@@ -202,27 +197,100 @@ func (a *app) tailCmd() *cobra.Command {
 			}
 		},
 	}
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look for new events")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look for new events and changed outcomes")
 	return cmd
 }
 
-func (a *app) eventRows(events []client.Event, header bool) {
+const tailFormat = "%-12s  %-30s  %-9s  %-16s  %-15s  %s\n"
+
+// tailWatchLimit bounds how many unsettled events a tail keeps asking about.
+const tailWatchLimit = 200
+
+// tail is the state of one `webhooks tail`: the newest event seen, and the
+// last status printed of each event whose outcome may still change.
+type tail struct {
+	a       *app
+	c       *client.Client
+	webhook string
+	after   string
+	open    map[string]string
+	order   []string
+}
+
+func (t *tail) poll(ctx context.Context) error {
+	for _, id := range slices.Clone(t.order) {
+		e, err := t.c.GetEvent(ctx, id)
+		if err != nil {
+			var ce *client.Error
+			if errors.As(err, &ce) && ce.Status == 404 {
+				t.forget(id)
+				continue
+			}
+			return err
+		}
+		if e.Status != t.open[id] {
+			t.print(*e)
+		}
+	}
+	page, err := t.c.ListEvents(ctx, t.webhook, client.EventQuery{After: t.after, Limit: 500})
+	if err != nil {
+		return err
+	}
+	for _, e := range page.Events {
+		t.print(e)
+		t.after = e.ID
+	}
+	return nil
+}
+
+// print writes one line for e and keeps watching it while it may change.
+func (t *tail) print(e client.Event) {
+	if t.a.output == "json" {
+		e.Headers, e.Body = nil, nil
+		b, _ := json.Marshal(e)
+		fmt.Fprintln(t.a.stdout, string(b))
+	} else {
+		r := eventRow(e)
+		fmt.Fprintf(t.a.stdout, tailFormat, r[0], r[1], r[2], r[3], r[4], r[5])
+	}
+	switch e.Status {
+	case "pending", "retrying":
+		if _, ok := t.open[e.ID]; !ok {
+			if len(t.order) >= tailWatchLimit {
+				t.forget(t.order[0])
+			}
+			t.order = append(t.order, e.ID)
+		}
+		t.open[e.ID] = e.Status
+	default:
+		t.forget(e.ID)
+	}
+}
+
+func (t *tail) forget(id string) {
+	delete(t.open, id)
+	t.order = slices.DeleteFunc(t.order, func(s string) bool { return s == id })
+}
+
+func eventRow(e client.Event) []string {
+	runs := ""
+	for i, r := range e.Runs {
+		if i > 0 {
+			runs += " "
+		}
+		runs += r.Status + "/" + strconv.Itoa(r.Attempts)
+	}
+	provider := e.ProviderEventID
+	if provider == "" {
+		provider = "-"
+	}
+	return []string{e.ReceivedAt.Local().Format("15:04:05.000"), e.ID, e.Status, provider, e.SourceIP, runs}
+}
+
+func (a *app) eventRows(events []client.Event) {
 	rows := [][]string{}
 	for _, e := range events {
-		runs := ""
-		for i, r := range e.Runs {
-			if i > 0 {
-				runs += " "
-			}
-			runs += r.Status + "/" + strconv.Itoa(r.Attempts)
-		}
-		rows = append(rows, []string{e.ReceivedAt.Local().Format("15:04:05.000"), e.ID, e.Status, e.ProviderEventID, e.SourceIP, runs})
+		rows = append(rows, eventRow(e))
 	}
-	if header {
-		table(a.stdout, []string{"RECEIVED", "ID", "STATUS", "PROVIDER ID", "FROM", "RUNS (status/attempts)"}, rows)
-		return
-	}
-	for _, r := range rows {
-		fmt.Fprintf(a.stdout, "%s  %s  %-9s  %s  %s  %s\n", r[0], r[1], r[2], r[3], r[4], r[5])
-	}
+	table(a.stdout, []string{"RECEIVED", "ID", "STATUS", "PROVIDER ID", "FROM", "RUNS (status/attempts)"}, rows)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/plugboard/plugboard/internal/logging"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -109,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		Logger:               cfg.Logger.With("component", "jobs"),
+		Logger:               logging.Library(cfg.Logger.With("component", "jobs")),
 		ErrorHandler:         &errorHandler{logger: cfg.Logger},
 	})
 	if err != nil {
@@ -127,7 +128,7 @@ const lockMigrate = 7429002
 // advisory lock makes one of several starting nodes do it; River applies
 // each version in its own transaction (some cannot share one).
 func migrate(ctx context.Context, s *store.Store, driver riverdriver.Driver[*sql.Tx], logger *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger.With("component", "jobs")})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logging.Library(logger.With("component", "jobs"))})
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}

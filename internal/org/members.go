@@ -141,3 +141,55 @@ func (s *Service) RevokeKey(ctx context.Context, p access.Principal, id string) 
 	}
 	return err
 }
+
+// SigninLink is a new single-use link for a member who has not set a
+// password yet: the first owner who lost or let expire the link the server
+// printed, or an invited member whose invitation link is gone. Earlier
+// links keep working until they expire or one is used.
+type SigninLink struct {
+	User      store.User `json:"user"`
+	SigninURL string     `json:"signin_url"`
+	Expires   time.Time  `json:"signin_url_expires_at"`
+}
+
+// NewSigninLink makes a sign-in link for the member userID (p itself when
+// empty). Owners and admins may, for members they outrank or equal; a
+// member who has a password signs in with it instead.
+func (s *Service) NewSigninLink(ctx context.Context, p access.Principal, userID string) (*SigninLink, error) {
+	if err := p.May(access.ManageOrg); err != nil {
+		return nil, err
+	}
+	if userID == "" {
+		userID = p.User.ID
+	}
+	sp, err := s.Store.PrincipalByUserID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sp.Org.ID != p.Org.ID) {
+		return nil, problem.NotFound("no member %q in this organization", userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := sp.User
+	if !p.Outranks(u.Role) {
+		return nil, problem.Forbidden("only a member with the role %s or above may give %s a sign-in link", u.Role, u.Email)
+	}
+	if u.PasswordHash != "" {
+		return nil, problem.Conflict("%s has set a password; they sign in with it on the dashboard's sign-in page", u.Email)
+	}
+	purpose, ttl := store.LinkInvite, account.InviteLinkTTL
+	if u.Email == account.FirstOwnerEmail {
+		purpose, ttl = store.LinkFirstSignIn, account.FirstSignInLinkTTL
+	}
+	out := &SigninLink{User: u}
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if out.SigninURL, out.Expires, err = s.Accounts.NewLink(ctx, tx, u, purpose, p.User.ID, ttl); err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionSigninLink, "user", u.ID, map[string]any{"email": u.Email}))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -19,6 +19,7 @@ import (
 // Audit trail actions.
 const (
 	ActionInvite      = "member.invite"
+	ActionSigninLink  = "member.signin_link"
 	ActionKeyCreate   = "key.create"
 	ActionKeyRevoke   = "key.revoke"
 	ActionTeamCreate  = "team.create"

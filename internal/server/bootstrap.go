@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -12,11 +14,15 @@ import (
 
 // bootstrap creates the first organization and its owner on an empty
 // database. The owner key is PLUGBOARD_ADMIN_TOKEN when set, else generated
-// and printed once.
+// and printed once. While that owner has set no password, each start
+// prints a new sign-in link, so a lost or expired one is not a dead end.
 func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	n, err := s.Store.CountOrgs(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		return s.printFirstSignIn(ctx, console)
 	}
 	key, prefix, hash := org.NewAPIKey()
 	generated := true
@@ -26,7 +32,7 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	}
 	created, err := s.Store.CreateFirstOrg(ctx,
 		store.Org{Name: "My organization", Plan: "scale"},
-		store.User{Email: ownerEmail, Name: "Owner", PlatformAdmin: true},
+		store.User{Email: account.FirstOwnerEmail, Name: "Owner", PlatformAdmin: true},
 		"owner", prefix, hash)
 	if err != nil {
 		return fmt.Errorf("create the first organization: %w", err)
@@ -41,14 +47,13 @@ func (s *Server) bootstrap(ctx context.Context, console io.Writer) error {
 	return s.printFirstSignIn(ctx, console)
 }
 
-// ownerEmail is the placeholder address of the first organization's
-// owner, replaced when they first sign in.
-const ownerEmail = "owner@localhost"
-
-// printFirstSignIn prints the owner's single-use dashboard link once, and
-// logs that it exists without the token.
+// printFirstSignIn prints a single-use dashboard link for the first owner
+// while they have no password, and logs that it exists without the token.
 func (s *Server) printFirstSignIn(ctx context.Context, console io.Writer) error {
-	link, expires, err := s.accounts.FirstSignInLink(ctx, ownerEmail)
+	link, expires, err := s.accounts.FirstSignInLink(ctx, account.FirstOwnerEmail)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the owner has a password, or the first organization is gone
+	}
 	if err != nil {
 		return fmt.Errorf("first sign-in link: %w", err)
 	}

@@ -129,8 +129,12 @@ func (s *Store) GetEvent(ctx context.Context, orgID, eventID string) (Event, err
 	return e, nil
 }
 
+// EventUnmatched filters events that no trigger matched: they have no runs.
+const EventUnmatched = "unmatched"
+
 // EventFilter narrows an event listing. Status and TriggerID match events
-// with at least one run in that status or of that trigger. Before is a
+// with at least one run in that status or of that trigger; Status
+// EventUnmatched matches events without runs. Before is a
 // cursor: the id of the last event of the previous page.
 type EventFilter struct {
 	Status       string
@@ -148,6 +152,8 @@ func (s *Store) ListEvents(ctx context.Context, orgID, webhookID string, f Event
 	args := []any{orgID, webhookID}
 	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
 	switch {
+	case f.Status == EventUnmatched:
+		add("NOT EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = e.id)")
 	case f.Status != "" && f.TriggerID != "":
 		add("EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = e.id AND r.status = ? AND r.trigger_id = ?)", f.Status, f.TriggerID)
 	case f.Status != "":

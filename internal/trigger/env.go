@@ -33,8 +33,16 @@ func Env(w Webhook, h http.Header, body []byte) map[string]any {
 }
 
 // ParseBody reads a body as JSON, or as form fields for form posts (a field
-// holding JSON, like Slack's "payload", is parsed too), else as text.
+// holding JSON, like Slack's "payload", is parsed too), else as text. A body
+// that is a JSON object or array is JSON whatever its Content-Type says:
+// `curl -d '{…}'` labels JSON as a form post, and read as a form it would be
+// one field named after the whole document.
 func ParseBody(contentType string, body []byte) any {
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		if v, err := decodeJSON(trimmed); err == nil {
+			return v
+		}
+	}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/x-www-form-urlencoded" {
 		if vals, err := url.ParseQuery(string(body)); err == nil {

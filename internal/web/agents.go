@@ -102,13 +102,19 @@ func (wb *Web) agentCreate(w http.ResponseWriter, r *http.Request, v *visit) err
 	return nil
 }
 
-// mcpConfig is the settings block most MCP clients accept.
+// mcpConfig is the settings block most MCP clients accept, as a person
+// copies it: "<the agent key>" stays as written (the page's template
+// escapes it for HTML, not the JSON encoder as \u003c).
 func mcpConfig(url, name, key string) string {
 	cfg := map[string]any{"mcpServers": map[string]any{connector.Slug(name): map[string]any{
 		"type": "http", "url": url, "headers": map[string]string{"Authorization": "Bearer " + key},
 	}}}
-	b, _ := json.MarshalIndent(cfg, "", "  ")
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(cfg)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (wb *Web) agentDetail(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -118,7 +118,15 @@ func TestBrowserBuildsTheSeedCRM(t *testing.T) {
 	b.waitText("#conn-sandbox-shared", "set")
 	b.shot("connections")
 
-	// Step 3: run Create Contact and see the request and the answer.
+	// Step 3: run Create Contact and see the request and the answer. The
+	// step names the connection a run uses, now that there is one.
+	b.open("/integrations/" + id + "/test?action=create_contact")
+	b.waitText("#test-connection", "Runs use the sandbox connection: con_")
+	if got := b.text("#test-connection"); strings.Contains(got, "add one") {
+		t.Fatalf("the test step asks for a connection that exists: %q", got)
+	}
+	b.open("/integrations/" + id + "/test?action=create_contact&environment=production")
+	b.waitText("#test-connection", "There is no production connection yet; add one under Connections.")
 	b.open("/integrations/" + id + "/test?action=create_contact")
 	b.do("fill the generated form", fill("#param-name", "Ada Lovelace"), fill("#param-email", "ada@example.com"), fill("#param-phone", "+44 20 7946 0000"), click("#run"))
 	b.waitText("#test-status", "HTTP 201")
@@ -161,6 +169,8 @@ func TestBrowserBuildsTheSeedCRM(t *testing.T) {
 	}
 	b.open("/integrations/" + id + "/test")
 	b.shot("phone-test")
+	b.open("/")
+	b.shot("phone-integrations")
 	b.phone(false)
 
 	// An agent gets the deployed tools; its key and MCP settings show once.
@@ -175,6 +185,19 @@ func TestBrowserBuildsTheSeedCRM(t *testing.T) {
 		t.Fatalf("agent key %q, MCP settings:\n%s", key, settings)
 	}
 	b.shot("agent-created")
+	// The agent's page shows the settings as a person copies them: the
+	// placeholder for the key reads <the agent key>, not \u003c….
+	b.do("open the agent's page", click("main a.button[href^='/agents/']"))
+	b.waitText("main h1", "Support bot")
+	page, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#mcp-config")))
+	if !strings.Contains(page, `"Authorization": "Bearer <the agent key>"`) || strings.Contains(page, `\u003c`) {
+		t.Fatalf("the agent page's client settings read:\n%s", page)
+	}
+	b.shot("agent")
+	b.phone(true)
+	b.fitsWidth(b.location())
+	b.shot("phone-agent")
+	b.phone(false)
 
 	// Form and JSON round-trip: saving any of them unchanged adds nothing.
 	for _, page := range []struct{ path, button string }{

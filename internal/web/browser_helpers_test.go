@@ -255,7 +255,9 @@ func (b *browser) phone(on bool) {
 }
 
 // fitsWidth fails when the page scrolls sideways: everything must fit the
-// viewport (tables scroll inside their own box).
+// viewport (tables scroll inside their own box). Every link of the main
+// navigation and of an integration's step tabs must show whole, not be
+// clipped by its menu or hidden in a sideways scroll.
 func (b *browser) fitsWidth(path string) {
 	b.t.Helper()
 	b.open(path)
@@ -266,6 +268,28 @@ func (b *browser) fitsWidth(path string) {
 	if over {
 		b.t.Errorf("%s is wider than the viewport", path)
 	}
+	hidden, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](offScreenLinks))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if len(hidden) > 0 {
+		b.t.Errorf("%s: these menu links do not show whole at this width: %q", path, hidden)
+	}
+}
+
+const offScreenLinks = `Array.from(document.querySelectorAll(".main-nav a, .steps a")).filter(a => {
+  const r = a.getBoundingClientRect(), box = a.parentElement.getBoundingClientRect();
+  return r.left < -1 || r.right > window.innerWidth + 1 || r.left < box.left - 1 || r.right > box.right + 1 || r.width === 0;
+}).map(a => a.textContent.trim())`
+
+// location is the path of the page open now.
+func (b *browser) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return strings.TrimPrefix(loc, b.base)
 }
 
 // unlabelled lists the form controls of the current page that have no

@@ -13,6 +13,7 @@ import (
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
 )
 
 // testInput is one input of the form generated from an action's input
@@ -86,8 +87,25 @@ func (wb *Web) renderTest(w http.ResponseWriter, r *http.Request, v *visit, stat
 		Data: integrationData(t, "test", map[string]any{
 			"Action": a, "Env": env, "Inputs": testInputs(a, values, errs), "Result": res,
 			"CanRun": v.may(access.Run), "Tool": connector.ToolName(t.Integration.Slug, a.Key),
+			"NoAuth": t.Definition.Auth.Type == connector.AuthNone, "Connections": wb.envConnections(r, v, t, env),
 		}),
 	})
+}
+
+// envConnections are the connections of env that v may use: the test step
+// says which one a run uses, or that one is missing.
+func (wb *Web) envConnections(r *http.Request, v *visit, t *integration.Target, env string) []store.Connection {
+	all, err := wb.Connections.List(r.Context(), v.p, t.Integration.ID)
+	if err != nil {
+		return nil
+	}
+	var out []store.Connection
+	for _, c := range all {
+		if c.Environment == env {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (wb *Web) testRun(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -15,10 +15,12 @@ import (
 	"github.com/plugboard/plugboard/internal/webhook/signature"
 )
 
-// Receipt is the answer to an accepted delivery.
+// Receipt is the answer to an accepted delivery. The answer to Slack's
+// url_verification request is its challenge alone: nothing is stored.
 type Receipt struct {
-	ID        string `json:"id"`
+	ID        string `json:"id,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
+	Challenge string `json:"challenge,omitempty"`
 }
 
 type internalKey struct{}
@@ -90,6 +92,11 @@ func (s *Service) ingest(r *http.Request) (int, Receipt, error) {
 	if err := ep.verifier.Verify(r.Header, body, ep.secrets(now), now); err != nil {
 		return http.StatusUnauthorized, Receipt{}, problem.New(http.StatusUnauthorized, "the %s signature does not verify: %s", ep.webhook.Source, reason(err))
 	}
+	if ep.webhook.Source == signature.SourceSlack {
+		if challenge, ok := slackChallenge(body); ok {
+			return http.StatusOK, Receipt{Challenge: challenge}, nil
+		}
+	}
 	return s.accept(ctx, ep, r.Header, body, ip.String(), now)
 }
 
@@ -132,6 +139,20 @@ func (s *Service) accept(ctx context.Context, ep *endpoint, h http.Header, body 
 		return http.StatusAccepted, Receipt{ID: id, Duplicate: true}, nil
 	}
 	return http.StatusOK, Receipt{ID: a.event.ID}, nil
+}
+
+// slackChallenge reads Slack's url_verification handshake, sent (signed)
+// when a URL is registered in the Events API; Slack expects the challenge
+// back before it sends any event there.
+func slackChallenge(body []byte) (string, bool) {
+	var msg struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+	}
+	if json.Unmarshal(body, &msg) != nil || msg.Type != "url_verification" || msg.Challenge == "" {
+		return "", false
+	}
+	return msg.Challenge, true
 }
 
 func tooLarge() error {

@@ -16,8 +16,9 @@ import (
 )
 
 // EventView is an event as the API shows it. Status sums up its runs:
-// "received" (no trigger matched), "pending", "retrying", "dead" (at least
-// one run is dead) or "succeeded" (all runs are).
+// "unmatched" (no trigger's condition held, so nothing will run),
+// "pending", "retrying", "dead" (at least one run is dead) or "succeeded"
+// (all runs are).
 type EventView struct {
 	ID              string            `json:"id"`
 	WebhookID       string            `json:"webhook_id"`
@@ -54,6 +55,9 @@ type AttemptView struct {
 	StartedAt  time.Time `json:"started_at"`
 }
 
+// EventUnmatched is the status of an event no trigger matched.
+const EventUnmatched = store.EventUnmatched
+
 // EventPage is one page of events; NextCursor fetches the next (older) one.
 type EventPage struct {
 	Events     []EventView `json:"events"`
@@ -64,13 +68,13 @@ type EventPage struct {
 func eventView(e store.Event, full bool, hidden map[string]bool) EventView {
 	v := EventView{ID: e.ID, WebhookID: e.WebhookID, ProviderEventID: e.ProviderEventID, ReceivedAt: e.ReceivedAt,
 		SourceIP: e.SourceIP, Runs: make([]RunView, 0, len(e.Runs))}
-	v.Status = "received"
+	v.Status = EventUnmatched
 	rank := map[string]int{store.RunSucceeded: 1, store.RunPending: 2, store.RunRetrying: 3, store.RunDead: 4}
 	for _, r := range e.Runs {
 		if hidden[r.TriggerID] {
 			continue
 		}
-		if v.Status == "received" || rank[r.Status] > rank[v.Status] {
+		if v.Status == EventUnmatched || rank[r.Status] > rank[v.Status] {
 			v.Status = r.Status
 		}
 		rv := RunView{ID: r.ID, TriggerID: r.TriggerID, Status: r.Status, Attempts: r.Attempts, Replays: r.Replays,
@@ -125,9 +129,9 @@ func (s *Service) Events(ctx context.Context, p access.Principal, webhookID stri
 		return EventPage{}, err
 	}
 	switch f.Status {
-	case "", store.RunPending, store.RunRetrying, store.RunSucceeded, store.RunDead:
+	case "", store.RunPending, store.RunRetrying, store.RunSucceeded, store.RunDead, store.EventUnmatched:
 	default:
-		return EventPage{}, problem.BadRequest("status must be pending, retrying, succeeded or dead, got %q", f.Status)
+		return EventPage{}, problem.BadRequest("status must be unmatched, pending, retrying, succeeded or dead, got %q", f.Status)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100

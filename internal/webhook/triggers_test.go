@@ -86,7 +86,7 @@ func TestTriggerRunsActionOncePerEvent(t *testing.T) {
 		other := paymentEvent("evt_2", "charge.refunded", "cus_9")
 		skipped := deliver(t, wh.URL, other, sign(other))
 		se, err := srv.Client.GetEvent(ctx, skipped.ID)
-		if err != nil || se.Status != "received" || len(se.Runs) != 0 || string(se.Body) != string(other) {
+		if err != nil || se.Status != "unmatched" || len(se.Runs) != 0 || string(se.Body) != string(other) {
 			t.Fatalf("skipped event = %+v, %v", se, err)
 		}
 		if api.count(key) != 1 {
@@ -134,7 +134,7 @@ func TestHostileConditionsCannotHurtTheIntake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Status != "received" || len(e.Runs) != 0 {
+		if e.Status != "unmatched" || len(e.Runs) != 0 {
 			t.Fatalf("event %d matched a condition over its budget: %+v", i, e)
 		}
 	}

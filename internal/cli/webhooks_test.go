@@ -1,0 +1,90 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/cli"
+	"github.com/plugboard/plugboard/internal/server/servertest"
+)
+
+// tail follows a webhook: a header row, each event as it arrives, and a new
+// line each time the outcome of one still running changes.
+func TestWebhooksTailShowsOutcomesAsTheyChange(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id": "c1"}`))
+	}))
+	defer up.Close()
+	srv := servertest.Start(t, servertest.Options{})
+	ctx := context.Background()
+	in, err := srv.Client.CreateIntegration(ctx, json.RawMessage(`{"name": "Contacts", "baseUrl": "`+up.URL+`", "auth": {"type": "none"},
+		"actions": [{"name": "Create Contact", "method": "POST", "endpoint": "/contacts", "parameters": {"name": "string"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.Deploy(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wh, err := srv.Client.CreateWebhook(ctx, client.WebhookInput{Name: "Signups", Source: "standard", Triggers: []client.TriggerSpec{{
+		When: `event.type == "signup"`, Integration: in.ID, Action: "create_contact", Params: map[string]any{"name": "{{ event.name }}"},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tailCtx, stop := context.WithCancel(ctx)
+	var out, errb servertest.SyncBuffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(tailCtx, []string{"webhooks", "tail", wh.ID, "--interval", "50ms", "--server", srv.URL, "--token", srv.Token}, strings.NewReader(""), &out, &errb)
+	}()
+	waitFor(t, &out, regexp.MustCompile(`(?m)^RECEIVED\s+EVENT\s+STATUS\s+PROVIDER ID\s+FROM\s+RUNS`))
+
+	matched, err := srv.Client.TestWebhook(ctx, wh.ID, json.RawMessage(`{"type": "signup", "name": "Ada"}`))
+	if err != nil || matched.EventID == "" {
+		t.Fatalf("send an event: %+v, %v", matched, err)
+	}
+	waitFor(t, &out, regexp.MustCompile(`(?m)^\S+\s+`+matched.EventID+`\s+pending\s`))
+	close(release)
+	waitFor(t, &out, regexp.MustCompile(`(?m)^\S+\s+`+matched.EventID+`\s+succeeded\s.*succeeded/1$`))
+
+	other, err := srv.Client.TestWebhook(ctx, wh.ID, json.RawMessage(`{"type": "login"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &out, regexp.MustCompile(`(?m)^\S+\s+`+other.EventID+`\s+unmatched\s`))
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("tail exited %d: %s", code, errb.String())
+	}
+	if n := strings.Count(out.String(), matched.EventID); n != 2 {
+		t.Fatalf("the matched event was shown %d times, want once pending and once succeeded:\n%s", n, out.String())
+	}
+}
+
+// waitFor polls out until re matches; the deadline only stops a hung test.
+func waitFor(t *testing.T, out *servertest.SyncBuffer, re *regexp.Regexp) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !re.MatchString(out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line matching %s in:\n%s", re, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
