@@ -60,6 +60,9 @@ func toolNames(t *testing.T, cs *sdk.ClientSession) []string {
 	}
 	var names []string
 	for _, tool := range res.Tools {
+		if tool.Name == "read_result" {
+			continue // every agent has it, for results too large to send whole
+		}
 		names = append(names, tool.Name)
 	}
 	slices.Sort(names)

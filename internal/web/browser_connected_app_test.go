@@ -96,12 +96,21 @@ func TestBrowserConnectAnApp(t *testing.T) {
 	}
 	defer cs.Close()
 	tools, err := cs.ListTools(ctx, nil)
-	if err != nil || len(tools.Tools) != 1 || !strings.HasSuffix(tools.Tools[0].Name, "__create_contact") {
-		t.Fatalf("the app's tools = %+v, %v; want the one approved", tools, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approved []string
+	for _, tl := range tools.Tools {
+		if tl.Name != "read_result" { // an agent's own tool for results too large to send whole
+			approved = append(approved, tl.Name)
+		}
+	}
+	if len(approved) != 1 || !strings.HasSuffix(approved[0], "__create_contact") {
+		t.Fatalf("the app's tools = %v; want the one approved", approved)
 	}
 
 	b.open("/apps")
 	b.waitText("main .list", "Acme Desktop")
-	b.waitText("main .list", tools.Tools[0].Name)
+	b.waitText("main .list", approved[0])
 	b.shot("connected-apps")
 }
