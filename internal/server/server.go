@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	verifier := connectedapp.NewVerifier(s.Store, rules, nil, logger)
 	s.mcp = mcp.New(mcp.Config{
 		Store: s.Store, Accounts: s.accounts, Apps: verifier, PublicURL: cfg.PublicURL,
-		Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		Catalog: tools, Search: agent.NewSearch(s.Store, tools, cfg.ToolSearchThreshold), Actions: actions, Clients: clients, Logger: logger,
 		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
 	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
