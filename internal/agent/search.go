@@ -54,8 +54,11 @@ func (s *Search) Threshold(ag store.Agent) int {
 }
 
 // Searching reports whether ag, granted tools tools, is shown the search
-// tools rather than every tool.
+// tools rather than every tool. A nil Search never searches.
 func (s *Search) Searching(ag store.Agent, tools int) bool {
+	if s == nil {
+		return false
+	}
 	switch ag.ToolMode {
 	case store.ToolModeAll:
 		return false

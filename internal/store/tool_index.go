@@ -101,13 +101,13 @@ func (s *Store) SearchToolIndex(ctx context.Context, agentID string, query []str
 		// ts_rank knows nothing of how rare a word is among the agent's
 		// tools, which bm25 does; each word's rank is weighted by its
 		// inverse document frequency, as bm25's is.
-		hits, err = queryAll(ctx, s.r, s.q(fmt.Sprintf(`WITH docs AS (SELECT name, search FROM agent_tool_index WHERE agent_id = ?),
-			terms AS (SELECT q, ln((1 + (SELECT count(*) FROM docs)) / (1.0 + (SELECT count(*) FROM docs WHERE search @@ q))) AS idf
-				FROM unnest(string_to_array(?, ' ')) AS w, to_tsquery('english', w) AS q)
-			SELECT d.name, sum(t.idf * ts_rank('{0, %g, %g, %g}', d.search, t.q)) AS score
-			FROM docs d JOIN terms t ON d.search @@ t.q
-			GROUP BY d.name ORDER BY score DESC, d.name LIMIT ?`, weightParams/weightHeading, weightDescription/weightHeading, 1.0)),
-			scan, agentID, strings.Join(words, " "), limit)
+		hits, err = queryAll(ctx, s.r, s.q(fmt.Sprintf(`WITH n AS MATERIALIZED (SELECT count(*) + 1.0 AS docs FROM agent_tool_index WHERE agent_id = ?),
+			terms AS MATERIALIZED (SELECT q, ln((SELECT docs FROM n) / (1 + (SELECT count(*) FROM agent_tool_index WHERE agent_id = ? AND search @@ q))) AS idf
+				FROM unnest(string_to_array(?, ' ')) AS w, to_tsquery('english', w) AS q WHERE numnode(q) > 0)
+			SELECT d.name, (SELECT sum(t.idf * ts_rank('{0, %g, %g, %g}', d.search, t.q)) FROM terms t) AS score
+			FROM agent_tool_index d WHERE d.agent_id = ? AND d.search @@ to_tsquery('english', ?)
+			ORDER BY score DESC, d.name LIMIT ?`, weightParams/weightHeading, weightDescription/weightHeading, 1.0)),
+			scan, agentID, agentID, strings.Join(words, " "), agentID, strings.Join(words, " | "), limit)
 	} else {
 		// bm25 is lower for a better match; its weights follow the
 		// columns: agent_id (only a filter), heading, description, params.
