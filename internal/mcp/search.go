@@ -183,6 +183,9 @@ func (s *Server) describeHandler(ctx context.Context, req *sdk.CallToolRequest) 
 	if res := toolArgs(req, &in); res != nil {
 		return res, nil
 	}
+	if strings.TrimSpace(in.Name) == "" {
+		return toolError(`Give the tool's name as "name", as ` + ToolSearch + ` returned it.`), nil
+	}
 	t, err := s.cfg.Catalog.Find(ctx, ag, strings.TrimSpace(in.Name))
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "describe an MCP tool", "agent", ag.ID, "tool", in.Name, "error", err)
@@ -220,6 +223,14 @@ func (s *Server) callToolHandler(ctx context.Context, req *sdk.CallToolRequest) 
 		return res, nil
 	}
 	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return toolError(`Give the tool to call as "name" (from ` + ToolSearch + `) and its arguments as "arguments".`), nil
+	}
+	// Models often send the arguments object as a string of JSON.
+	var quoted string
+	if json.Unmarshal(in.Arguments, &quoted) == nil && strings.HasPrefix(strings.TrimSpace(quoted), "{") {
+		in.Arguments = json.RawMessage(quoted)
+	}
 	t, err := s.cfg.Catalog.Find(ctx, ag, name)
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool", "agent", ag.ID, "tool", name, "error", err)

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
@@ -63,14 +64,18 @@ func TestToolSearch(t *testing.T) {
 
 		for _, revision := range []string{"", "2025-11-25"} {
 			cs := e.mustConnectAt(t, searcher.Key, revision, nil)
+			label := revision
+			if label == "" {
+				label = "2026-07-28"
+			}
 
-			t.Run(revision+" above the threshold the agent lists search, describe and call", func(t *testing.T) {
+			t.Run(label+" above the threshold the agent lists search, describe and call", func(t *testing.T) {
 				if got := names(listTools(t, cs)); !slices.Equal(got, []string{"call_tool", "describe_tool", "search_tools"}) {
 					t.Fatalf("tools = %v", got)
 				}
 			})
 
-			t.Run(revision+" search finds the tool a request needs first", func(t *testing.T) {
+			t.Run(label+" search finds the tool a request needs first", func(t *testing.T) {
 				for query, want := range map[string]string{
 					"add a new contact to the CRM": "test_crm__create_contact",
 					"tag a contact":                "test_crm__tag_contact",
@@ -82,7 +87,7 @@ func TestToolSearch(t *testing.T) {
 				}
 			})
 
-			t.Run(revision+" describe gives the tool's input schema", func(t *testing.T) {
+			t.Run(label+" describe gives the tool's input schema", func(t *testing.T) {
 				res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "describe_tool", Arguments: map[string]any{"name": "test_crm__create_contact"}})
 				if err != nil || res.IsError {
 					t.Fatalf("describe: %v %s", err, text(res))
@@ -97,7 +102,7 @@ func TestToolSearch(t *testing.T) {
 				}
 			})
 
-			t.Run(revision+" call runs the tool as a direct call would, and so does a direct call", func(t *testing.T) {
+			t.Run(label+" call runs the tool as a direct call would, and so does a direct call", func(t *testing.T) {
 				before := e.up.calls.Load()
 				res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "call_tool", Arguments: map[string]any{
 					"name": "test_crm__create_contact", "arguments": map[string]any{"name": "Ada", "email": "ada@example.com"}}})
@@ -109,13 +114,18 @@ func TestToolSearch(t *testing.T) {
 				if err != nil || !res.IsError || !strings.Contains(text(res), "email") || e.up.calls.Load() != before+1 {
 					t.Fatalf("call_tool without a required argument: %v %s", err, text(res))
 				}
+				res, err = cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "call_tool", Arguments: map[string]any{
+					"name": "test_crm__get_contact", "arguments": `{"id": "c1"}`}})
+				if err != nil || res.IsError || !strings.Contains(text(res), `"status":200`) || !strings.Contains(text(res), "ada@example.com") {
+					t.Fatalf("call_tool with the arguments as a string of JSON: %v %s", err, text(res))
+				}
 				res, err = cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "test_crm__list_contacts", Arguments: map[string]any{"limit": 5}})
 				if err != nil || res.IsError || !strings.Contains(text(res), `"limit":"5"`) {
 					t.Fatalf("direct call: %v %s", err, text(res))
 				}
 			})
 
-			t.Run(revision+" an idempotency key given to call is honoured", func(t *testing.T) {
+			t.Run(label+" an idempotency key given to call is honoured", func(t *testing.T) {
 				before := e.up.calls.Load()
 				params := &sdk.CallToolParams{Name: "call_tool", Meta: sdk.Meta{"idempotency_key": "search-" + revision + engine},
 					Arguments: map[string]any{"name": "test_crm__create_contact", "arguments": map[string]any{"name": "Bob", "email": "bob@example.com"}}}
@@ -158,6 +168,22 @@ func TestToolSearch(t *testing.T) {
 			if e.up.calls.Load() != before {
 				t.Fatal("a refused call reached the API")
 			}
+
+			t.Run("an index entry of a tool the agent lost is never found", func(t *testing.T) {
+				// As if the grant had changed while nothing re-synced the
+				// index: search brings it up to date first.
+				ghost := store.ToolIndexEntry{Name: "test_crm__delete_contact", Revision: "stale", Heading: "test crm delete contact purge", Description: "Purge a contact.", Params: "id"}
+				if err := e.srv.Server.Store.UpdateToolIndex(e.ctx, reader.ID, []store.ToolIndexEntry{ghost}, nil); err != nil {
+					t.Fatal(err)
+				}
+				if got := searchNames(t, cs, "purge delete contact"); slices.Contains(got, "test_crm__delete_contact") {
+					t.Fatalf("search found a tool outside the grant: %v", got)
+				}
+				revs, err := e.srv.Server.Store.ToolIndexRevisions(e.ctx, reader.ID)
+				if err != nil || len(revs) != 2 || revs["test_crm__delete_contact"] != "" {
+					t.Fatalf("index after the search = %v, %v", revs, err)
+				}
+			})
 
 			t.Run("a changed grant changes what search finds", func(t *testing.T) {
 				if _, err := e.srv.Client.UpdateAgent(e.ctx, reader.ID, client.AgentInput{Tools: &[]client.AgentGrant{{Integration: e.crm.Slug, Actions: []string{"delete_contact"}}}}); err != nil {

@@ -142,3 +142,51 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 		t.Errorf("calls of a deleted integration reached the API")
 	}
 }
+
+// Tool search knows what tools/list knows, no more: an agent in the search
+// mode acting for a member finds, describes and calls no tool of an
+// integration the member may not use.
+func TestToolSearchRevealsOnlyWhatTheMemberMayUse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, store.SQLite)
+	search := "search"
+	ag, err := w.owner.api.CreateAgentWith(w.ctx, client.AgentInput{Name: &search, ToolMode: &search, Tools: &[]client.AgentGrant{{Integration: w.open.ID}}})
+	w.must(err)
+	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
+	w.must(err)
+	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
+	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
+	w.must(err)
+
+	cs, err := w.mcpSession(ag.Key)
+	w.must(err)
+	defer cs.Close()
+	if tools := toolNames(t, cs); !slices.Equal(tools, []string{"call_tool", "describe_tool", "search_tools"}) {
+		t.Fatalf("tools = %v", tools)
+	}
+	found := callTool(t, cs, "search_tools", map[string]any{"query": "ping ledger open"})
+	if found.status != 200 || !strings.Contains(found.text, "open__ping") || strings.Contains(found.text, "ledger__ping") {
+		t.Fatalf("search: %+v", found)
+	}
+	calls := len(w.up.seen())
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"describe_tool", map[string]any{"name": "ledger__ping"}},
+		{"call_tool", map[string]any{"name": "ledger__ping"}},
+	} {
+		if got := callTool(t, cs, c.tool, c.args); got.status != 0 || !strings.Contains(got.text, `Unknown tool "ledger__ping"`) {
+			t.Errorf("%s of Ledger's tool: %+v", c.tool, got)
+		}
+	}
+	if got := callTool(t, cs, "ledger__ping", nil); got.status != 0 || !strings.Contains(got.text, `Unknown tool "ledger__ping"`) {
+		t.Errorf("a direct call of Ledger's tool: %+v", got)
+	}
+	if n := len(w.up.seen()); n != calls {
+		t.Errorf("a refused call reached the API")
+	}
+	if got := callTool(t, cs, "call_tool", map[string]any{"name": "open__ping"}); got.status != 200 {
+		t.Errorf("call of Open's tool: %+v", got)
+	}
+}
