@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
@@ -100,20 +102,8 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, store.SQLite)
 
-	// A grant that runs as bob on Ledger, as stored before the rules: bob
-	// consented (the grant is his), but Ledger is now restricted to a team
-	// he is not in.
-	ag, err := w.owner.api.CreateAgent(w.ctx, "for bob", []client.AgentGrant{{Integration: w.open.ID}})
-	w.must(err)
-	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
-	w.must(err)
-	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
-	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
-	w.must(err)
-
-	cs, err := w.mcpSession(ag.Key)
-	w.must(err)
-	defer cs.Close()
+	name := "for bob"
+	cs := w.agentForBobOnLedger(client.AgentInput{Name: &name})
 	tools := toolNames(t, cs)
 	if slices.Contains(tools, "ledger__ping") || !slices.Contains(tools, "open__ping") {
 		t.Fatalf("tools = %v, want Open's and none of Ledger's", tools)
@@ -150,17 +140,7 @@ func TestToolSearchRevealsOnlyWhatTheMemberMayUse(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, store.SQLite)
 	search := "search"
-	ag, err := w.owner.api.CreateAgentWith(w.ctx, client.AgentInput{Name: &search, ToolMode: &search, Tools: &[]client.AgentGrant{{Integration: w.open.ID}}})
-	w.must(err)
-	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
-	w.must(err)
-	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
-	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
-	w.must(err)
-
-	cs, err := w.mcpSession(ag.Key)
-	w.must(err)
-	defer cs.Close()
+	cs := w.agentForBobOnLedger(client.AgentInput{Name: &search, ToolMode: &search})
 	if tools := toolNames(t, cs); !slices.Equal(tools, []string{"call_tool", "describe_tool", "search_tools"}) {
 		t.Fatalf("tools = %v", tools)
 	}
@@ -189,4 +169,24 @@ func TestToolSearchRevealsOnlyWhatTheMemberMayUse(t *testing.T) {
 	if got := callTool(t, cs, "call_tool", map[string]any{"name": "open__ping"}); got.status != 200 {
 		t.Errorf("call of Open's tool: %+v", got)
 	}
+}
+
+// agentForBobOnLedger creates an agent from in with a grant on Open, adds a
+// grant that runs as bob on Ledger, as stored before the rules (bob
+// consented, the grant is his, but Ledger is now restricted to a team he
+// is not in), and connects it over MCP until the test ends.
+func (w *world) agentForBobOnLedger(in client.AgentInput) *sdk.ClientSession {
+	w.t.Helper()
+	in.Tools = &[]client.AgentGrant{{Integration: w.open.ID}}
+	ag, err := w.owner.api.CreateAgentWith(w.ctx, in)
+	w.must(err)
+	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
+	w.must(err)
+	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
+	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
+	w.must(err)
+	cs, err := w.mcpSession(ag.Key)
+	w.must(err)
+	w.t.Cleanup(func() { cs.Close() })
+	return cs
 }
