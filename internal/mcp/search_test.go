@@ -237,3 +237,36 @@ func TestToolSearch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTypeScriptClientSearchMode has the official TypeScript SDK list an
+// agent's search tools (it refuses a page with a schema it cannot read)
+// and call a tool through call_tool, idempotently.
+func TestTypeScriptClientSearchMode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	search := "search"
+	a, err := e.srv.Client.CreateAgentWith(e.ctx, client.AgentInput{Name: ptr("typescript search"), ToolMode: &search,
+		Tools: &[]client.AgentGrant{{Integration: e.crm.Slug}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.up.calls.Load()
+	seen := typescriptCheck(t, e, a.Key, "call_tool", `{"name": "test_crm__create_contact", "arguments": {"name": "Tess", "email": "tess@example.com"}}`)
+	var listed []string
+	for _, tl := range seen.Tools {
+		listed = append(listed, tl.Name)
+	}
+	slices.Sort(listed)
+	if !slices.Equal(listed, []string{"call_tool", "describe_tool", "search_tools"}) {
+		t.Fatalf("tools = %v", listed)
+	}
+	if seen.First.IsError || seen.First.StructuredContent["status"] != float64(201) {
+		t.Errorf("first call = %+v", seen.First)
+	}
+	if seen.Repeat.Meta["idempotent_replay"] != true || e.up.calls.Load()-before != 1 {
+		t.Errorf("repeat = %+v after %d API calls", seen.Repeat, e.up.calls.Load()-before)
+	}
+	if !seen.Missing.IsError || len(seen.Missing.Content) == 0 || !strings.Contains(seen.Missing.Content[0].Text, `"name"`) {
+		t.Errorf("call_tool without arguments = %+v", seen.Missing)
+	}
+}
