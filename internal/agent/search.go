@@ -16,8 +16,9 @@ import (
 // describe and call; the MCP server names them) and finds the others by
 // searching an index of its own tools. The index holds exactly the tools
 // the agent may call now: it is brought up to date from the catalog before
-// every search, and when integrations, grants or teams change, so that a
-// search never reveals a tool the agent may not use.
+// every search, and whenever the MCP server syncs the agent's tool list
+// (its clients list tools, or hear that integrations, grants or teams
+// changed), so that a search never reveals a tool the agent may not use.
 
 // DefaultSearchThreshold is the number of tools above which an agent in
 // the auto tool mode gets the search tools, unless the server or the agent
@@ -80,7 +81,7 @@ func (s *Search) Index(ctx context.Context, ag store.Agent, tools []Tool) error 
 	for i := range tools {
 		t := &tools[i]
 		want[t.Name] = true
-		if have[t.Name] != t.Revision() {
+		if have[t.Name] != indexRevision(t) {
 			put = append(put, t.indexEntry())
 		}
 	}
@@ -190,6 +191,13 @@ func stem(w string) string {
 // index.
 const maxIndexedDescription = 4096
 
+// indexFormat changes when indexEntry makes other text of the same tool,
+// so that entries written before are rewritten.
+const indexFormat = "1"
+
+// indexRevision says what t's index entry is built from.
+func indexRevision(t *Tool) string { return indexFormat + ":" + t.Revision() }
+
 // indexEntry is the text the index holds of t.
 func (t *Tool) indexEntry() store.ToolIndexEntry {
 	a := t.Action
@@ -203,7 +211,7 @@ func (t *Tool) indexEntry() store.ToolIndexEntry {
 		desc = strings.ToValidUTF8(desc[:maxIndexedDescription], "")
 	}
 	return store.ToolIndexEntry{
-		Name: t.Name, Revision: t.Revision(),
+		Name: t.Name, Revision: indexRevision(t),
 		Heading:     words(t.Name) + " " + words(a.Name),
 		Description: words(desc),
 		Params:      strings.Join(params, " "),
