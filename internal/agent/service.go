@@ -50,6 +50,9 @@ type Deps struct {
 	Catalog *Catalog
 	Tools   ToolWatcher
 	Logger  *slog.Logger
+	// Search decides whether MCP lists an agent's tools or the search
+	// tools. Optional: without it, every tool is listed.
+	Search *Search
 }
 
 // Service runs the agent operations. It is safe for concurrent use.
@@ -306,6 +309,22 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id string) (store
 		return store.Agent{}, access.NotFound("agent", id)
 	}
 	return ag, err
+}
+
+// Listing is how MCP lists an agent's tools now.
+type Listing struct {
+	Tools     int  // the tools the agent may call
+	Threshold int  // the number above which the auto mode searches
+	Search    bool // whether the search tools are listed instead
+}
+
+// ListingOf says how MCP lists ag's tools, given the tools it has now.
+func (s *Service) ListingOf(ag store.Agent, tools []Tool) Listing {
+	l := Listing{Tools: len(tools), Threshold: DefaultSearchThreshold}
+	if s.Search != nil {
+		l.Threshold, l.Search = s.Search.Threshold(ag), s.Search.Searching(ag, len(tools))
+	}
+	return l
 }
 
 // ToolsOf lists the tools an agent calls now; a revoked agent has none.

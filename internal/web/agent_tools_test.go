@@ -61,7 +61,8 @@ func TestChoosingAnAgentsToolListingInThePage(t *testing.T) {
 	}
 	s := servertest.NewSite(t, in.URL)
 	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
-	if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, `<option value="auto" selected>`) || !strings.Contains(page, `placeholder="server default"`) {
+	if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, `<option value="auto" selected>`) || !strings.Contains(page, `placeholder="server default"`) ||
+		!strings.Contains(page, "MCP lists its 0 tools.") {
 		t.Fatal("the page does not show the agent's tool listing as auto with the server's threshold")
 	}
 	if code, _, _ := s.Post("/agents/"+agent.ID+"/tool-mode", url.Values{"tool_mode": {"search"}, "tool_search_threshold": {"25"}}); code != http.StatusSeeOther {
@@ -78,7 +79,7 @@ func TestChoosingAnAgentsToolListingInThePage(t *testing.T) {
 		t.Fatalf("after saving: %+v", got)
 	}
 	_, page := s.Get("/agents/" + agent.ID)
-	if !strings.Contains(page, `<option value="search" selected>`) || !strings.Contains(page, `value="25"`) {
+	if !strings.Contains(page, `<option value="search" selected>`) || !strings.Contains(page, `value="25"`) || !strings.Contains(page, "MCP lists the three search tools for its 0 tools.") {
 		t.Fatal("the page does not show the saved listing")
 	}
 	if code, _, _ := s.Post("/agents/"+agent.ID+"/tool-mode", url.Values{"tool_mode": {"everything"}}); code != http.StatusSeeOther {
