@@ -25,6 +25,13 @@ type AgentGrant struct {
 type AgentInput struct {
 	Name  *string       `json:"name,omitempty"`
 	Tools *[]AgentGrant `json:"tools,omitempty"`
+	// ToolMode is how MCP lists the agent's tools: "auto" (the default:
+	// every tool up to the search threshold, tools to search, describe
+	// and call them above it), "all" or "search".
+	ToolMode *string `json:"tool_mode,omitempty"`
+	// ToolSearchThreshold is the agent's own threshold of the auto mode;
+	// 0 takes the server's.
+	ToolSearchThreshold *int `json:"tool_search_threshold,omitempty"`
 }
 
 // Agent is an AI agent with its grants. Key is set only when the agent is
@@ -40,6 +47,10 @@ type Agent struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 	KeyRotatedAt time.Time `json:"key_rotated_at"`
 	RevokedAt    time.Time `json:"revoked_at"`
+	ToolMode     string    `json:"tool_mode"`
+	// ToolSearchThreshold is the agent's own threshold; 0 takes the
+	// server's.
+	ToolSearchThreshold int `json:"tool_search_threshold"`
 }
 
 // Grant is a stored grant as the API shows it.
@@ -55,6 +66,12 @@ type Grant struct {
 func (c *Client) CreateAgent(ctx context.Context, name string, tools []AgentGrant) (*Agent, error) {
 	var out Agent
 	return &out, c.Do(ctx, "POST", "/v1/agents", AgentInput{Name: &name, Tools: &tools}, &out)
+}
+
+// CreateAgentWith creates an agent from in; the result holds its key.
+func (c *Client) CreateAgentWith(ctx context.Context, in AgentInput) (*Agent, error) {
+	var out Agent
+	return &out, c.Do(ctx, "POST", "/v1/agents", in, &out)
 }
 
 // ListAgents lists the organization's agents, revoked ones included.

@@ -50,6 +50,9 @@ type Deps struct {
 	Catalog *Catalog
 	Tools   ToolWatcher
 	Logger  *slog.Logger
+	// Search decides whether MCP lists an agent's tools or the search
+	// tools. Optional: without it, every tool is listed.
+	Search *Search
 }
 
 // Service runs the agent operations. It is safe for concurrent use.
@@ -80,6 +83,43 @@ type Grant struct {
 type Input struct {
 	Name  *string  `json:"name"`
 	Tools *[]Grant `json:"tools"`
+	// ToolMode is how MCP lists the agent's tools: "auto" (the default:
+	// every tool up to the search threshold, search, describe and call
+	// above it), "all" or "search".
+	ToolMode *string `json:"tool_mode"`
+	// ToolSearchThreshold is the agent's own threshold of the auto mode;
+	// 0 takes the server's.
+	ToolSearchThreshold *int `json:"tool_search_threshold"`
+}
+
+// maxSearchThreshold bounds an agent's own search threshold.
+const maxSearchThreshold = 100_000
+
+// applyToolMode sets the tool mode and threshold in puts on ag.
+func applyToolMode(ag *store.Agent, in Input) error {
+	var errs []problem.FieldError
+	if in.ToolMode != nil {
+		mode := strings.TrimSpace(*in.ToolMode)
+		if mode == "" {
+			mode = store.ToolModeAuto
+		}
+		if !slices.Contains(ToolModes, mode) {
+			errs = append(errs, problem.FieldError{Field: "tool_mode", Message: fmt.Sprintf("must be %q (search above the threshold), %q or %q, got %q", store.ToolModeAuto, store.ToolModeAll, store.ToolModeSearch, *in.ToolMode)})
+		} else {
+			ag.ToolMode = mode
+		}
+	}
+	if in.ToolSearchThreshold != nil {
+		if n := *in.ToolSearchThreshold; n < 0 || n > maxSearchThreshold {
+			errs = append(errs, problem.FieldError{Field: "tool_search_threshold", Message: fmt.Sprintf("must be a number of tools from 1 to %d, or 0 for the server's default, got %d", maxSearchThreshold, n)})
+		} else {
+			ag.ToolSearchThreshold = n
+		}
+	}
+	if len(errs) > 0 {
+		return problem.Invalid("the agent's tool mode is not valid", errs)
+	}
+	return nil
 }
 
 // NewKey makes an agent key to show once, its prefix and its hash.
@@ -108,13 +148,16 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 		}
 	}
 	key, prefix, hash := NewKey()
-	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID}
+	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID, ToolMode: store.ToolModeAuto}
+	if err := applyToolMode(&ag, in); err != nil {
+		return store.Agent{}, "", err
+	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if ag, err = tx.CreateAgent(ctx, ag, hash); err != nil {
 			return err
 		}
-		_, err = tx.AppendAudit(ctx, p.Audit(ActionCreate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants)}))
+		_, err = tx.AppendAudit(ctx, p.Audit(ActionCreate, "agent", ag.ID, auditDetail(ag)))
 		return err
 	})
 	if err != nil {
@@ -146,11 +189,14 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id string, in 
 			return store.Agent{}, err
 		}
 	}
+	if err := applyToolMode(&ag, in); err != nil {
+		return store.Agent{}, err
+	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateAgent(ctx, ag); err != nil {
 			return err
 		}
-		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants)}))
+		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, auditDetail(ag)))
 		return err
 	})
 	if err != nil {
@@ -263,6 +309,22 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id string) (store
 		return store.Agent{}, access.NotFound("agent", id)
 	}
 	return ag, err
+}
+
+// Listing is how MCP lists an agent's tools now.
+type Listing struct {
+	Tools     int  // the tools the agent may call
+	Threshold int  // the number above which the auto mode searches
+	Search    bool // whether the search tools are listed instead
+}
+
+// ListingOf says how MCP lists ag's tools, given the tools it has now.
+func (s *Service) ListingOf(ag store.Agent, tools []Tool) Listing {
+	l := Listing{Tools: len(tools), Threshold: DefaultSearchThreshold}
+	if s.Search != nil {
+		l.Threshold, l.Search = s.Search.Threshold(ag), s.Search.Searching(ag, len(tools))
+	}
+	return l
 }
 
 // ToolsOf lists the tools an agent calls now; a revoked agent has none.
@@ -405,6 +467,15 @@ func (s *Service) actions(ctx context.Context, orgID string, integ store.Integra
 		}
 	}
 	return keys, ""
+}
+
+// auditDetail is what the audit trail keeps of an agent's settings.
+func auditDetail(ag store.Agent) map[string]any {
+	d := map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants), "tool_mode": ag.ToolMode}
+	if ag.ToolSearchThreshold > 0 {
+		d["tool_search_threshold"] = ag.ToolSearchThreshold
+	}
+	return d
 }
 
 // GrantSummary is what the audit trail keeps of grants.

@@ -16,6 +16,7 @@ func (a *app) agentsCmd() *cobra.Command {
 
 	var tools []string
 	var env, runAs string
+	var mode toolModeFlags
 	create := &cobra.Command{
 		Use:   "create <name> --tools <integration>[:<action>,<action>…]",
 		Short: "Create an agent; its key is shown once",
@@ -31,7 +32,9 @@ func (a *app) agentsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ag, err := c.CreateAgent(cmd.Context(), args[0], grants)
+			in := client.AgentInput{Name: &args[0], Tools: &grants}
+			mode.apply(cmd, &in)
+			ag, err := c.CreateAgentWith(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
@@ -42,6 +45,46 @@ func (a *app) agentsCmd() *cobra.Command {
 	_ = create.RegisterFlagCompletionFunc("tools", a.completeTools)
 	create.Flags().StringVar(&env, "environment", "", "sandbox, production or auto (production once connected)")
 	create.Flags().StringVar(&runAs, "run-as", "", "member (id or email) whose own connections the agent uses (default: the shared ones)")
+	mode.register(create)
+
+	var newName string
+	var updateMode toolModeFlags
+	update := &cobra.Command{
+		Use:   "update <agent> [--name <name>] [--tools …] [--tool-mode auto|all|search] [--tool-search-threshold N]",
+		Short: "Rename an agent, replace its tools (when --tools is given) or change how MCP lists them",
+		Example: `  plugboard agents update agt_123 --tool-mode search
+  plugboard agents update agt_123 --tools github --tool-search-threshold 100`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in client.AgentInput
+			if cmd.Flags().Changed("name") {
+				in.Name = &newName
+			}
+			if cmd.Flags().Changed("tools") {
+				grants, err := parseGrants(tools, env, runAs)
+				if err != nil {
+					return err
+				}
+				in.Tools = &grants
+			}
+			updateMode.apply(cmd, &in)
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ag, err := c.UpdateAgent(cmd.Context(), args[0], in)
+			if err != nil {
+				return err
+			}
+			return a.showAgent(ag, "updated")
+		},
+	}
+	update.Flags().StringVar(&newName, "name", "", "the agent's new name")
+	update.Flags().StringArrayVar(&tools, "tools", nil, "replace the agent's tools: a deployed integration (id, slug or name), optionally with ':' and its action keys or names; repeatable")
+	update.Flags().StringVar(&env, "environment", "", "with --tools: sandbox, production or auto (production once connected)")
+	update.Flags().StringVar(&runAs, "run-as", "", "with --tools: member (id or email) whose own connections the agent uses (default: the shared ones)")
+	_ = update.RegisterFlagCompletionFunc("tools", a.completeTools)
+	updateMode.register(update)
 
 	list := &cobra.Command{
 		Use: "list", Short: "List agents", Args: cobra.NoArgs,
@@ -123,8 +166,29 @@ func (a *app) agentsCmd() *cobra.Command {
 		},
 	})
 
-	cmd.AddCommand(create, list, export, rotate, revoke)
+	cmd.AddCommand(create, update, list, export, rotate, revoke)
 	return cmd
+}
+
+// toolModeFlags are the flags of how MCP lists an agent's tools.
+type toolModeFlags struct {
+	mode      string
+	threshold int
+}
+
+func (f *toolModeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.mode, "tool-mode", "auto", "how MCP lists the agent's tools: auto (search, describe and call tools above the threshold), all, or search")
+	cmd.Flags().IntVar(&f.threshold, "tool-search-threshold", 0, "the number of tools above which auto lists the search tools (0: the server's default)")
+}
+
+// apply puts the flags given on cmd into in.
+func (f *toolModeFlags) apply(cmd *cobra.Command, in *client.AgentInput) {
+	if cmd.Flags().Changed("tool-mode") {
+		in.ToolMode = &f.mode
+	}
+	if cmd.Flags().Changed("tool-search-threshold") {
+		in.ToolSearchThreshold = &f.threshold
+	}
 }
 
 // parseGrants reads --tools values: "crm" grants every action of crm,
@@ -168,6 +232,18 @@ func (a *app) showAgent(ag *client.Agent, verb string) error {
 		fmt.Fprintf(a.stdout, "\nkey (shown only this once): %s\n", ag.Key)
 	}
 	fmt.Fprintf(a.stdout, "MCP endpoint: %s (Authorization: Bearer <key>)\n", ag.MCPURL)
+	switch ag.ToolMode {
+	case "all":
+		fmt.Fprintln(a.stdout, "tool mode: all (MCP lists every tool)")
+	case "search":
+		fmt.Fprintln(a.stdout, "tool mode: search (MCP lists search_tools, describe_tool and call_tool)")
+	case "auto":
+		threshold := "the server's threshold"
+		if ag.ToolSearchThreshold > 0 {
+			threshold = fmt.Sprintf("%d tools", ag.ToolSearchThreshold)
+		}
+		fmt.Fprintf(a.stdout, "tool mode: auto (MCP lists every tool up to %s, then search_tools, describe_tool and call_tool)\n", threshold)
+	}
 	if len(ag.Tools) > 0 {
 		fmt.Fprintf(a.stdout, "tools: %s\n", grantsText(ag.Tools))
 	}

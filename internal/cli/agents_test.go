@@ -41,8 +41,24 @@ func TestCLIAgents(t *testing.T) {
 		t.Fatalf("tools: %+v", r)
 	}
 
+	r = run(t, srv, "", "agents", "update", id[1], "--tool-mode", "search")
+	if r.code != 0 || !strings.Contains(r.stdout, "updated agent note reader") || !strings.Contains(r.stdout, "tool mode: search") || !strings.Contains(r.stdout, "notes:get_note") {
+		t.Fatalf("update the tool mode: %+v", r)
+	}
+	r = run(t, srv, "", "agents", "update", id[1], "--tool-mode", "auto", "--tool-search-threshold", "12", "--name", "notes")
+	if r.code != 0 || !strings.Contains(r.stdout, "updated agent notes") || !strings.Contains(r.stdout, "every tool up to 12 tools") {
+		t.Fatalf("update the threshold: %+v", r)
+	}
+	if r = run(t, srv, "", "agents", "update", id[1], "--tool-mode", "some"); r.code != 1 || !strings.Contains(r.stderr, "tool_mode") {
+		t.Fatalf("a bad mode: %+v", r)
+	}
+	r = run(t, srv, "", "agents", "create", "searcher", "--tools", "notes", "--tool-mode", "search")
+	if r.code != 0 || !strings.Contains(r.stdout, "tool mode: search") {
+		t.Fatalf("create in search mode: %+v", r)
+	}
+
 	r = run(t, srv, "", "agents", "list")
-	if r.code != 0 || !strings.Contains(r.stdout, "note reader") || !strings.Contains(r.stdout, "active") || strings.Contains(r.stdout, key[1]) {
+	if r.code != 0 || !strings.Contains(r.stdout, "notes") || !strings.Contains(r.stdout, "active") || strings.Contains(r.stdout, key[1]) {
 		t.Fatalf("list: %+v", r)
 	}
 	if r = run(t, srv, "", "agents", "revoke", id[1], "--yes"); r.code != 0 {

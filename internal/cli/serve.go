@@ -76,6 +76,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.DurationVar(&cfg.MCPSessionIdle, "mcp-session-idle", def.MCPSessionIdle, "close an agent's MCP session after this long without a request")
 	f.IntVar(&cfg.MCPSessionsPerAgent, "mcp-sessions-per-agent", def.MCPSessionsPerAgent, "open MCP sessions per agent on a node; one more closes the agent's oldest")
 	f.DurationVar(&cfg.MCPTokenLifetime, "mcp-token-lifetime", def.MCPTokenLifetime, "how long an access token of an MCP client signed in with OAuth works before it must be refreshed")
+	f.IntVar(&cfg.ToolSearchThreshold, "tool-search-threshold", def.ToolSearchThreshold, "an agent granted more tools than this is shown search, describe and call tools instead (unless it chose all or search)")
 	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for outbound https calls (APIs, MCP client metadata documents)")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
 	return cmd

@@ -90,6 +90,10 @@ type Config struct {
 	// MCP client a person signed in with OAuth) works before the app must
 	// refresh it. Defaults to 1 hour.
 	MCPTokenLifetime time.Duration
+	// ToolSearchThreshold is the number of tools above which an agent in
+	// the auto tool mode is shown the search tools (search, describe, call)
+	// instead of every tool; an agent may set its own. Defaults to 40.
+	ToolSearchThreshold int
 	// CAFile is a PEM file of certificate authorities that outbound https
 	// calls trust besides the system's: for an on-premises API, or an MCP
 	// client's metadata document, served with a certificate of a private
@@ -138,6 +142,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MCPTokenLifetime == 0 {
 		c.MCPTokenLifetime = time.Hour
+	}
+	if c.ToolSearchThreshold == 0 {
+		c.ToolSearchThreshold = 40
 	}
 	if c.OAuthRefreshSkew == 0 {
 		c.OAuthRefreshSkew = 60 * time.Second
@@ -217,6 +224,9 @@ func (c Config) Validate() error {
 	}
 	if c.MCPSessionsPerAgent < 0 {
 		errs = append(errs, fmt.Errorf("mcp-sessions-per-agent %d: must be at least 1", c.MCPSessionsPerAgent))
+	}
+	if c.ToolSearchThreshold < 1 {
+		errs = append(errs, fmt.Errorf("tool-search-threshold %d: must be at least 1, e.g. 40", c.ToolSearchThreshold))
 	}
 	if c.MCPTokenLifetime < time.Second || c.MCPTokenLifetime > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("mcp-token-lifetime %s: must be between 1s and 24h, e.g. 1h", c.MCPTokenLifetime))

@@ -81,3 +81,24 @@ func TestMCPTokenLifetime(t *testing.T) {
 		t.Errorf("default = %s, want 1h", got)
 	}
 }
+
+func TestToolSearchThreshold(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		threshold int
+		problem   string
+	}{
+		{0, ""}, // the default, 40
+		{1, ""},
+		{5000, ""},
+		{-3, "tool-search-threshold"},
+	} {
+		err := Config{ToolSearchThreshold: tc.threshold}.WithDefaults().Validate()
+		if tc.problem == "" && err != nil || tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)) {
+			t.Errorf("%d: %v, want %q", tc.threshold, err, tc.problem)
+		}
+	}
+	if got := (Config{}).WithDefaults().ToolSearchThreshold; got != 40 {
+		t.Errorf("default = %d, want 40", got)
+	}
+}

@@ -30,6 +30,7 @@ type Config struct {
 	Store    *store.Store
 	Accounts *account.Service // resolves agent keys, locking out guessers
 	Catalog  *agent.Catalog   // the tools each agent's grants make
+	Search   *agent.Search    // finds tools for agents with too many to list; nil lists every tool
 	Actions  *action.Service  // runs the calls
 	Logger   *slog.Logger
 	// Clients finds an agent's address behind trusted proxies. Defaults to

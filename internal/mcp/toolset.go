@@ -8,7 +8,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -23,6 +22,9 @@ type toolSet struct {
 	mu    sync.Mutex
 	tools map[string]string   // name → Tool.Revision of the registered copy
 	gone  map[string]struct{} // names removed while this set lived
+	// hidden are the agent's tools while it is shown the search tools
+	// instead: not listed, but called directly by name all the same.
+	hidden map[string]struct{}
 }
 
 // newToolSet makes the server of a tool set of ag with opts, and has it
@@ -44,6 +46,9 @@ func (s *Server) newToolSet(ag store.Agent, opts *sdk.ServerOptions) *toolSet {
 				if r.Params != nil && !ts.holds(r.Params.Name) {
 					if err := s.syncFor(ctx, ts, req); err != nil {
 						return nil, err
+					}
+					if ts.hides(r.Params.Name) {
+						return s.callHandler(r.Params.Name)(ctx, r)
 					}
 					if !ts.holds(r.Params.Name) {
 						return nil, ts.unknown(r.Params.Name)
@@ -69,18 +74,33 @@ func (s *Server) syncFor(ctx context.Context, ts *toolSet, req sdk.Request) erro
 	return s.sync(ctx, ts, ag)
 }
 
-// sync makes the set's registered tools the agent's current ones.
+// sync makes the set's registered tools the agent's current ones: its
+// tools, or the search tools when it has too many (whose index it then
+// brings up to date).
 func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
 	tools, err := s.cfg.Catalog.Tools(ctx, ag)
 	if err != nil {
 		return err
 	}
+	want := make(map[string]registered, len(tools))
+	hidden := map[string]struct{}{}
+	if s.cfg.Search.Searching(ag, len(tools)) {
+		if err := s.cfg.Search.Index(ctx, ag, tools); err != nil {
+			return err
+		}
+		for i := range tools {
+			hidden[tools[i].Name] = struct{}{}
+		}
+		want = s.searchTools()
+	} else {
+		for i := range tools {
+			t := &tools[i]
+			want[t.Name] = registered{tool: t.MCP, revision: t.Revision(), handler: s.callHandler(t.Name)}
+		}
+	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	want := make(map[string]*agent.Tool, len(tools))
-	for i := range tools {
-		want[tools[i].Name] = &tools[i]
-	}
+	ts.hidden = hidden
 	var gone []string
 	for name := range ts.tools {
 		if _, ok := want[name]; !ok {
@@ -92,15 +112,33 @@ func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
 	if len(gone) > 0 {
 		ts.srv.RemoveTools(gone...)
 	}
-	for name, t := range want {
-		if ts.tools[name] == t.Revision() {
+	for name, r := range want {
+		if ts.tools[name] == r.revision {
 			continue
 		}
-		ts.srv.AddTool(t.MCP(), s.callHandler(name))
-		ts.tools[name] = t.Revision()
+		ts.srv.AddTool(r.tool(), r.handler)
+		ts.tools[name] = r.revision
 		delete(ts.gone, name)
 	}
 	return nil
+}
+
+// registered is a tool as sync registers it: what makes its definition
+// (called only when the registered copy is out of date), the revision it
+// is built from and its handler.
+type registered struct {
+	tool     func() *sdk.Tool
+	revision string
+	handler  sdk.ToolHandler
+}
+
+// hides reports whether name is one of the agent's tools while the search
+// tools are listed instead.
+func (ts *toolSet) hides(name string) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	_, ok := ts.hidden[name]
+	return ok
 }
 
 func (ts *toolSet) holds(name string) bool {

@@ -137,7 +137,12 @@ func TestTypeScriptClientLargeAPI(t *testing.T) {
 	if _, err := e.srv.Client.Deploy(e.ctx, gh.ID); err != nil {
 		t.Fatal(err)
 	}
-	a := e.agent(t, "octocat", client.AgentGrant{Integration: gh.Slug})
+	// Listing every tool of so large a grant is what the all mode is for.
+	all := "all"
+	a, err := e.srv.Client.CreateAgentWith(e.ctx, client.AgentInput{Name: ptr("octocat"), ToolMode: &all, Tools: &[]client.AgentGrant{{Integration: gh.Slug}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tool := gh.Slug + "__repos_get"
 	seen := typescriptCheck(t, e, a.Key, tool, `{"owner": "plugboard", "repo": "plugboard"}`)
 

@@ -142,6 +142,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
+	search := agent.NewSearch(s.Store, tools, cfg.ToolSearchThreshold)
 	// One resolver of client addresses for every per-address limit.
 	clients, err := clientip.New(cfg.TrustedProxies)
 	if err != nil {
@@ -154,12 +155,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	verifier := connectedapp.NewVerifier(s.Store, rules, nil, logger)
 	s.mcp = mcp.New(mcp.Config{
 		Store: s.Store, Accounts: s.accounts, Apps: verifier, PublicURL: cfg.PublicURL,
-		Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		Catalog: tools, Search: search, Actions: actions, Clients: clients, Logger: logger,
 		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
 	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
 	connections := connection.New(connection.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Auth: s.Auth, PublicURL: cfg.PublicURL, Logger: logger})
-	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Logger: logger})
+	agents := agent.New(agent.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Catalog: tools, Tools: s.mcp, Search: search, Logger: logger})
 	orgs := org.New(org.Deps{Store: s.Store, Accounts: s.accounts, Tools: s.mcp, Logger: logger})
 	published := catalog.New(catalog.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Integrations: integrations, Logger: logger})
 	logs := calllog.NewReader(s.Store, rules)

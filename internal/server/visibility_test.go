@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
@@ -100,20 +102,8 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, store.SQLite)
 
-	// A grant that runs as bob on Ledger, as stored before the rules: bob
-	// consented (the grant is his), but Ledger is now restricted to a team
-	// he is not in.
-	ag, err := w.owner.api.CreateAgent(w.ctx, "for bob", []client.AgentGrant{{Integration: w.open.ID}})
-	w.must(err)
-	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
-	w.must(err)
-	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
-	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
-	w.must(err)
-
-	cs, err := w.mcpSession(ag.Key)
-	w.must(err)
-	defer cs.Close()
+	name := "for bob"
+	cs := w.agentForBobOnLedger(client.AgentInput{Name: &name})
 	tools := toolNames(t, cs)
 	if slices.Contains(tools, "ledger__ping") || !slices.Contains(tools, "open__ping") {
 		t.Fatalf("tools = %v, want Open's and none of Ledger's", tools)
@@ -141,4 +131,62 @@ func TestAgentsAndTriggersLoseWhatTheirMemberMayNotUse(t *testing.T) {
 	if n := len(w.up.seen()); n != calls {
 		t.Errorf("calls of a deleted integration reached the API")
 	}
+}
+
+// Tool search knows what tools/list knows, no more: an agent in the search
+// mode acting for a member finds, describes and calls no tool of an
+// integration the member may not use.
+func TestToolSearchRevealsOnlyWhatTheMemberMayUse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, store.SQLite)
+	search := "search"
+	cs := w.agentForBobOnLedger(client.AgentInput{Name: &search, ToolMode: &search})
+	if tools := toolNames(t, cs); !slices.Equal(tools, []string{"call_tool", "describe_tool", "search_tools"}) {
+		t.Fatalf("tools = %v", tools)
+	}
+	found := callTool(t, cs, "search_tools", map[string]any{"query": "ping ledger open"})
+	if found.status != 200 || !strings.Contains(found.text, "open__ping") || strings.Contains(found.text, "ledger__ping") {
+		t.Fatalf("search: %+v", found)
+	}
+	calls := len(w.up.seen())
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"describe_tool", map[string]any{"name": "ledger__ping"}},
+		{"call_tool", map[string]any{"name": "ledger__ping"}},
+	} {
+		if got := callTool(t, cs, c.tool, c.args); got.status != 0 || !strings.Contains(got.text, `Unknown tool "ledger__ping"`) {
+			t.Errorf("%s of Ledger's tool: %+v", c.tool, got)
+		}
+	}
+	if got := callTool(t, cs, "ledger__ping", nil); got.status != 0 || !strings.Contains(got.text, `Unknown tool "ledger__ping"`) {
+		t.Errorf("a direct call of Ledger's tool: %+v", got)
+	}
+	if n := len(w.up.seen()); n != calls {
+		t.Errorf("a refused call reached the API")
+	}
+	if got := callTool(t, cs, "call_tool", map[string]any{"name": "open__ping"}); got.status != 200 {
+		t.Errorf("call of Open's tool: %+v", got)
+	}
+}
+
+// agentForBobOnLedger creates an agent from in with a grant on Open, adds a
+// grant that runs as bob on Ledger, as stored before the rules (bob
+// consented, the grant is his, but Ledger is now restricted to a team he
+// is not in), and connects it over MCP until the test ends.
+func (w *world) agentForBobOnLedger(in client.AgentInput) *sdk.ClientSession {
+	w.t.Helper()
+	in.Tools = &[]client.AgentGrant{{Integration: w.open.ID}}
+	ag, err := w.owner.api.CreateAgentWith(w.ctx, in)
+	w.must(err)
+	stored, err := w.srv.Server.Store.GetAgent(w.ctx, w.orgID, ag.ID)
+	w.must(err)
+	stored.Grants = append(stored.Grants, store.Grant{IntegrationID: w.ledger.ID, RunAs: w.bob.id})
+	_, err = w.srv.Server.Store.UpdateAgent(w.ctx, stored)
+	w.must(err)
+	cs, err := w.mcpSession(ag.Key)
+	w.must(err)
+	w.t.Cleanup(func() { cs.Close() })
+	return cs
 }

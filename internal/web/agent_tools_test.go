@@ -50,3 +50,42 @@ func TestEditingAnAgentsToolsInThePage(t *testing.T) {
 		t.Fatalf("grants after the edit: %+v", got.Tools)
 	}
 }
+
+func TestChoosingAnAgentsToolListingInThePage(t *testing.T) {
+	t.Parallel()
+	in := servertest.Start(t, servertest.Options{})
+	ctx := context.Background()
+	var agent struct{ ID string }
+	if err := in.Client.Do(ctx, "POST", "/v1/agents", map[string]any{"name": "Bot"}, &agent); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, `<option value="auto" selected>`) || !strings.Contains(page, `placeholder="server default"`) ||
+		!strings.Contains(page, "MCP lists its 0 tools.") {
+		t.Fatal("the page does not show the agent's tool listing as auto with the server's threshold")
+	}
+	if code, _, _ := s.Post("/agents/"+agent.ID+"/tool-mode", url.Values{"tool_mode": {"search"}, "tool_search_threshold": {"25"}}); code != http.StatusSeeOther {
+		t.Fatalf("save: %d", code)
+	}
+	var got struct {
+		ToolMode  string `json:"tool_mode"`
+		Threshold int    `json:"tool_search_threshold"`
+	}
+	if err := in.Client.Do(ctx, "GET", "/v1/agents/"+agent.ID, nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ToolMode != "search" || got.Threshold != 25 {
+		t.Fatalf("after saving: %+v", got)
+	}
+	_, page := s.Get("/agents/" + agent.ID)
+	if !strings.Contains(page, `<option value="search" selected>`) || !strings.Contains(page, `value="25"`) || !strings.Contains(page, "MCP lists the three search tools for its 0 tools.") {
+		t.Fatal("the page does not show the saved listing")
+	}
+	if code, _, _ := s.Post("/agents/"+agent.ID+"/tool-mode", url.Values{"tool_mode": {"everything"}}); code != http.StatusSeeOther {
+		t.Fatalf("save a bad mode: %d", code)
+	}
+	if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, "The tool listing was not changed: tool mode must be") {
+		t.Fatal("a bad mode is not explained")
+	}
+}

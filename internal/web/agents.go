@@ -57,15 +57,22 @@ func (wb *Web) renderAgents(w http.ResponseWriter, r *http.Request, v *visit, st
 }
 
 func (wb *Web) agentToolNames(r *http.Request, v *visit, ag store.Agent) []string {
+	names, _ := wb.agentTools(r, v, ag)
+	return names
+}
+
+// agentTools lists the names of the tools an agent calls now, and how MCP
+// lists them.
+func (wb *Web) agentTools(r *http.Request, v *visit, ag store.Agent) ([]string, agent.Listing) {
 	tools, err := wb.Agents.ToolsOf(r.Context(), v.p, ag.ID)
 	if err != nil {
-		return nil
+		return nil, agent.Listing{}
 	}
 	names := make([]string, len(tools))
 	for i, t := range tools {
 		names[i] = t.Name
 	}
-	return names
+	return names, wb.Agents.ListingOf(ag, tools)
 }
 
 // grantables lists the deployed integrations the member may see, and their
@@ -126,8 +133,9 @@ func (wb *Web) agentDetail(w http.ResponseWriter, r *http.Request, v *visit) err
 	if err != nil {
 		return err
 	}
+	names, listing := wb.agentTools(r, v, ag)
 	wb.render(w, r, v, http.StatusOK, "agent", view{Title: ag.Name, Nav: "agents", Data: map[string]any{
-		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": wb.agentToolNames(r, v, ag), "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
+		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": names, "Listing": listing, "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
 		"CanManage": v.may(access.ManageOrg), "Grantable": grantable, "Checked": grantChecks(ag),
 	}})
 	return nil
