@@ -1,25 +1,17 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/server/servertest"
-	"github.com/plugboard/plugboard/internal/webhook/signature"
 )
 
 // TestBackupUnderWriteLoadAndRestore backs the SQLite database up while
@@ -39,30 +31,14 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var mu sync.Mutex
-	var acked []string
-	var sent atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			sendEvents(t, wh.URL, g, stop, &sent, func(id string) { mu.Lock(); acked = append(acked, id); mu.Unlock() })
-		})
-	}
-	for sent.Load() < 300 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	mu.Lock()
-	before := append([]string(nil), acked...)
-	mu.Unlock()
+	sender := servertest.Send(t, wh.URL, "github", "s3cret", 4)
+	sender.WaitFor(300)
+	before := sender.IDs()
 	file := filepath.Join(t.TempDir(), "plugboard-backup.db")
 	r := run(t, nil, "", "backup", file, "--data-dir", srv.DataDir)
-	afterBackup := sent.Load()
-	for sent.Load() < afterBackup+100 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(stop)
-	wg.Wait()
+	sender.WaitFor(sender.Acked.Load() + 100)
+	sender.Stop()
+	acked := sender.IDs()
 	if r.code != 0 || !strings.Contains(r.stdout, "backed up") || !strings.Contains(r.stderr, "secret.key") {
 		t.Fatalf("backup: %+v", r)
 	}
@@ -121,44 +97,6 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 	}
 	if r := run(t, nil, "", "backup", filepath.Join(dir, "b.db"), "--database-url", "postgres://db/plugboard"); r.code == 0 || !strings.Contains(r.stderr, "pg_dump") {
 		t.Fatalf("backup with PostgreSQL: %+v", r)
-	}
-}
-
-// sendEvents delivers signed events until stop closes, calling ack with
-// the id of each one the server acknowledged.
-func sendEvents(t *testing.T, url string, g int, stop chan struct{}, sent *atomic.Int64, ack func(string)) {
-	v, err := signature.New("github", signature.Options{})
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	hc := &http.Client{Timeout: 10 * time.Second}
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		body := fmt.Appendf(nil, `{"n":"%d-%d","pad":"%0900d"}`, g, i, 0)
-		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		req.Header = v.Sign(body, []byte("s3cret"), time.Now())
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Errorf("deliver: %v", err)
-			return
-		}
-		var receipt struct {
-			ID string `json:"id"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&receipt)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || receipt.ID == "" {
-			t.Errorf("deliver: %d", resp.StatusCode)
-			return
-		}
-		ack(receipt.ID)
-		sent.Add(1)
 	}
 }
 
