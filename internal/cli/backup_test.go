@@ -102,19 +102,10 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 
 func eventIDs(t *testing.T, c *client.Client, webhookID string) map[string]bool {
 	t.Helper()
-	out := map[string]bool{}
-	cursor := ""
-	for {
-		page, err := c.ListEvents(context.Background(), webhookID, client.EventQuery{Cursor: cursor, Limit: 500})
-		if err != nil {
-			t.Fatalf("list events: %v", err)
-		}
-		for _, e := range page.Events {
-			out[e.ID] = true
-		}
-		if page.NextCursor == "" {
-			return out
-		}
-		cursor = page.NextCursor
+	all, _ := servertest.Events(t, c, webhookID)
+	out := make(map[string]bool, len(all))
+	for id := range all {
+		out[id] = true
 	}
+	return out
 }

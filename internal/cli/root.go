@@ -92,7 +92,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd(),
-		a.agentsCmd(), a.webhooksCmd(), a.versionCmd(), a.backupCmd(), a.restoreCmd(), a.retentionCmd())
+		a.agentsCmd(), a.webhooksCmd(), a.versionCmd(), a.backupCmd(), a.restoreCmd(), a.retentionCmd(), a.auditCmd())
 	return root
 }
 

@@ -16,14 +16,15 @@ import (
 // Sender delivers signed 1 KB events to one webhook from several
 // goroutines until stopped, and keeps the id of each event the server
 // acknowledged, in order. A delivery that fails or is refused fails the
-// test, unless Stop has begun.
+// test, unless Stop has begun or ExpectFailures was called.
 type Sender struct {
 	Acked atomic.Int64
 
-	mu   sync.Mutex
-	ids  []string
-	stop chan struct{}
-	wg   sync.WaitGroup
+	failures atomic.Bool
+	mu       sync.Mutex
+	ids      []string
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // Send starts senders goroutines delivering to url, signed as source with
@@ -49,7 +50,7 @@ func Send(t testing.TB, url, source, secret string, senders int) *Sender {
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := hc.Do(req)
 				if err != nil {
-					if !s.stopped() {
+					if !s.stopped() && !s.failures.Load() {
 						t.Errorf("deliver: %v", err)
 					}
 					return
@@ -60,7 +61,9 @@ func Send(t testing.TB, url, source, secret string, senders int) *Sender {
 				_ = json.NewDecoder(resp.Body).Decode(&receipt)
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK || receipt.ID == "" {
-					t.Errorf("deliver: %d", resp.StatusCode)
+					if !s.failures.Load() {
+						t.Errorf("deliver: %d", resp.StatusCode)
+					}
 					return
 				}
 				s.mu.Lock()
@@ -72,6 +75,10 @@ func Send(t testing.TB, url, source, secret string, senders int) *Sender {
 	}
 	return s
 }
+
+// ExpectFailures lets deliveries fail from now on (the server is about to
+// be killed); a sender whose delivery fails stops.
+func (s *Sender) ExpectFailures() { s.failures.Store(true) }
 
 func (s *Sender) stopped() bool {
 	select {

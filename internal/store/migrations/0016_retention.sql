@@ -12,3 +12,13 @@ CREATE TABLE retention_overrides (
 
 CREATE INDEX webhook_events_org_time ON webhook_events (org_id, received_at);
 CREATE INDEX idempotency_keys_org_created ON idempotency_keys (org_id, created_at);
+
+-- Where an organization's audit trail starts after the operator exported
+-- and removed its oldest entries: the last removed entry's seq and hash,
+-- which the first kept entry links to.
+CREATE TABLE audit_anchors (
+    org_id TEXT PRIMARY KEY REFERENCES orgs(id) ON DELETE CASCADE,
+    through_seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    truncated_at BIGINT NOT NULL
+);
