@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -77,7 +78,11 @@ func (p *Pruner) Register(w *river.Workers) { river.AddWorker(w, p) }
 // Periodic is the schedule the queue runs the pruner on, starting at once.
 func (p *Pruner) Periodic() *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(p.cfg.Interval), func() (river.JobArgs, *river.InsertOpts) {
-		return PruneArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		// One prune job at a time: a run still working off a backlog
+		// (snoozed between its runs) keeps the next from being added.
+		return PruneArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+		}}}
 	}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 

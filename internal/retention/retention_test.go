@@ -288,3 +288,22 @@ func TestServerPrunesOnItsOwn(t *testing.T) {
 		t.Fatalf("a recent event went too: %v", err)
 	}
 }
+
+// TestPruningStopsAtItsBudgetAndSaysWhatIsLeft: a run that runs out of
+// time reports rows left, so the job runs again at once.
+func TestPruningStopsAtItsBudgetAndSaysWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, store.SQLite)
+	for range 10 {
+		f.event(4*day, store.RunSucceeded)
+	}
+	p := retention.NewPruner(retention.PrunerConfig{Store: f.st, BatchSize: 2, Pause: 50 * time.Millisecond})
+	report, more, err := p.Run(context.Background(), 80*time.Millisecond)
+	if err != nil || !more || report["events"] == 0 || report["events"] >= 10 {
+		t.Fatalf("a short run: %v, more %v, %v", report, more, err)
+	}
+	report2, more, err := p.Run(context.Background(), time.Minute)
+	if err != nil || more || report["events"]+report2["events"] != 10 {
+		t.Fatalf("the next run: %v, more %v, %v", report2, more, err)
+	}
+}
