@@ -26,14 +26,14 @@ type PrunerConfig struct {
 	// Interval is how often the job runs (on one node of a cluster: the
 	// queue's leader enqueues it). Defaults to 10m.
 	Interval time.Duration
-	// BatchSize is how many rows one transaction removes. Defaults to 500.
+	// BatchSize is how many rows one transaction removes. Defaults to 250.
 	BatchSize int
 	// Pause is the rest between two batches, in which intake has the
 	// database's writer. Defaults to 50ms.
 	Pause time.Duration
-	// Budget is the longest one run prunes; what is left waits for the
-	// next. Defaults to 30s, and to half the job's timeout when that is
-	// shorter.
+	// Budget is the longest one run prunes; when rows are left, the job
+	// runs again after a Pause. Defaults to 30s, and to half the job's
+	// timeout when that is shorter.
 	Budget time.Duration
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
