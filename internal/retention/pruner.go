@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -23,6 +25,8 @@ func (PruneArgs) Kind() string { return "retention.prune" }
 type PrunerConfig struct {
 	Store  *store.Store
 	Logger *slog.Logger
+	// Metrics, when set, counts the rows pruned.
+	Metrics *metrics.Metrics
 	// Interval is how often the job runs (on one node of a cluster: the
 	// queue's leader enqueues it). Defaults to 10m.
 	Interval time.Duration
@@ -135,8 +139,11 @@ func (p *Pruner) Run(ctx context.Context, budget time.Duration) (Report, bool, e
 		}
 	}
 	total := int64(0)
-	for _, n := range report {
+	for name, n := range report {
 		total += n
+		if p.cfg.Metrics != nil && n > 0 {
+			p.cfg.Metrics.Pruned.WithLabelValues(strings.ReplaceAll(name, " ", "_")).Add(float64(n))
+		}
 	}
 	if total > 0 {
 		attrs := []any{"rows", total, "duration_ms", time.Since(began).Milliseconds()}

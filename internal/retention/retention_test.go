@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -273,7 +274,8 @@ func TestServerPrunesOnItsOwn(t *testing.T) {
 	f := newFixture(t, store.SQLite)
 	old, recent := f.event(4*day, store.RunSucceeded), f.event(time.Hour, store.RunSucceeded)
 	f.srv.Stop()
-	srv := servertest.Start(t, servertest.Options{DataDir: f.srv.DataDir, Quiet: true})
+	const metricsToken = "metrics-token-of-at-least-32-characters"
+	srv := servertest.Start(t, servertest.Options{DataDir: f.srv.DataDir, Quiet: true, Configure: func(c *config.Config) { c.MetricsToken = metricsToken }})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := srv.Client.GetEvent(context.Background(), old); err != nil {
@@ -286,6 +288,24 @@ func TestServerPrunesOnItsOwn(t *testing.T) {
 	}
 	if _, err := srv.Client.GetEvent(context.Background(), recent); err != nil {
 		t.Fatalf("a recent event went too: %v", err)
+	}
+	// The run counts what it pruned when it ends.
+	for {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+metricsToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `plugboard_pruned_rows_total{kind="events"} 1`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics does not count the pruned event:\n%s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -172,7 +172,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 
 	runs := river.NewWorkers()
 	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
-	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Logger: logger})
+	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Metrics: m, Logger: logger})
 	pruner.Register(runs)
 	var periodic []*river.PeriodicJob
 	if cfg.PruneInterval > 0 {
