@@ -26,6 +26,7 @@ import (
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/retention"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/webhook"
 	"github.com/plugboard/plugboard/internal/worker"
@@ -47,6 +48,7 @@ type Deps struct {
 	Workers      *worker.Service
 	Actions      *action.Service
 	Logs         *calllog.Reader
+	Retention    *retention.Service
 	Logger       *slog.Logger
 	PublicURL    string
 	// Clients finds a caller's address behind trusted proxies. Defaults to

@@ -8,8 +8,12 @@ func (a *API) Register(mux *http.ServeMux) {
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, a.authenticate(fn)) }
 
 	h("GET /v1/me", a.me)
+	h("GET /v1/org", a.getOrg)
 	h("PATCH /v1/org", a.updateOrg)
 	h("POST /v1/orgs", a.createOrg)
+	h("GET /v1/orgs/{id}/retention", a.getRetention)
+	h("PUT /v1/orgs/{id}/retention", a.setRetention)
+	h("DELETE /v1/orgs/{id}/retention", a.resetRetention)
 	h("GET /v1/users", a.listUsers)
 	h("POST /v1/users", a.inviteUser)
 	h("POST /v1/users/{id}/signin-link", a.signinLink)

@@ -35,6 +35,7 @@ func TestViewersGetNoWriteRoute(t *testing.T) {
 		"GET /v1/integrations/" + id + "/proxy/contacts", "POST /v1/integrations/" + id + "/connections", "PUT /v1/integrations/" + id + "/teams",
 		"POST /v1/integrations/" + id + "/submit", "POST /v1/webhooks", "POST /v1/agents", "POST /v1/teams", "POST /v1/users", "POST /v1/users/me/signin-link", "POST /v1/orgs",
 		"POST /v1/workers/register", "GET /v1/audit", "GET /v1/reviews", "POST /v1/catalog/custom_crm/install",
+		"GET /v1/orgs/x/retention", "PUT /v1/orgs/x/retention", "DELETE /v1/orgs/x/retention",
 	}
 	for _, route := range routes {
 		method, path, _ := strings.Cut(route, " ")

@@ -109,7 +109,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.serveCmd(), a.integrationsCmd(), a.connectionsCmd(), a.runCmd(), a.keysCmd(),
-		a.agentsCmd(), a.webhooksCmd(), a.logsCmd(), a.signinLinkCmd(), a.versionCmd())
+		a.agentsCmd(), a.webhooksCmd(), a.logsCmd(), a.signinLinkCmd(), a.versionCmd(), a.backupCmd(), a.restoreCmd(), a.retentionCmd(), a.auditCmd())
 	suggestSubcommands(root)
 	return root
 }

@@ -79,6 +79,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.IntVar(&cfg.ToolSearchThreshold, "tool-search-threshold", def.ToolSearchThreshold, "an agent granted more tools than this is shown search, describe and call tools instead (unless it chose all or search)")
 	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for outbound https calls (APIs, MCP client metadata documents)")
 	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "longest a background job (a webhook trigger run) may take; a job interrupted by a crash is retried a little after it (default: 2 × call timeout + 15s)")
+	f.DurationVar(&cfg.PruneInterval, "prune-interval", def.PruneInterval, "how often rows past their organization's retention are pruned; negative turns pruning off")
 	return cmd
 }
 

@@ -103,6 +103,11 @@ type Config struct {
 	// A job still marked running a while after it (because its node died)
 	// is run again. Defaults to 2 × CallTimeout + 15s.
 	JobTimeout time.Duration
+	// PruneInterval is how often rows past their organization's retention
+	// (events, call logs, idempotency records, expired sessions and OAuth
+	// states) are pruned, on one node of a cluster. Defaults to 10m; a
+	// negative value turns pruning off and storage grows without bound.
+	PruneInterval time.Duration
 }
 
 // WithDefaults returns a copy with every zero field set to its default.
@@ -127,6 +132,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2*c.CallTimeout + 15*time.Second
+	}
+	if c.PruneInterval == 0 {
+		c.PruneInterval = 10 * time.Minute
 	}
 	if c.RateLimitWait == 0 {
 		c.RateLimitWait = 10 * time.Second

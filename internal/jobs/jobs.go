@@ -30,7 +30,10 @@ type Config struct {
 	Store *store.Store
 	// Workers work the jobs this node runs.
 	Workers *river.Workers
-	Logger  *slog.Logger
+	// Periodic are jobs the queue enqueues on a schedule (on one node of
+	// a cluster, its leader). Defaults to none.
+	Periodic []*river.PeriodicJob
+	Logger   *slog.Logger
 
 	// Concurrency is how many jobs one node runs at once. Defaults to 200:
 	// jobs mostly wait (for an API, for a shared commit), and the more of
@@ -106,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
 		Workers:              cfg.Workers,
+		PeriodicJobs:         cfg.Periodic,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
 		JobTimeout:           cfg.JobTimeout,

@@ -27,6 +27,9 @@ type Metrics struct {
 	TriggerRuns *prometheus.CounterVec
 	// MCPSessions is the number of open MCP sessions on this node.
 	MCPSessions prometheus.Gauge
+	// Pruned counts rows the retention job removed (or, for call log
+	// bodies, emptied), by kind.
+	Pruned *prometheus.CounterVec
 }
 
 // Options tune what the metrics show.
@@ -64,7 +67,10 @@ func New(opts Options) *Metrics {
 	m.MCPSessions = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "plugboard_mcp_sessions", Help: "Open MCP sessions on this node.",
 	})
-	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.MCPSessions,
+	m.Pruned = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "plugboard_pruned_rows_total", Help: "Rows past their retention that the retention job removed (call log bodies: emptied), by kind.",
+	}, []string{"kind"})
+	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.MCPSessions, m.Pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

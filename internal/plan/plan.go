@@ -15,14 +15,20 @@ type Limits struct {
 	Name         string `json:"name"`
 	Integrations int    `json:"integrations"` // custom integrations; Unlimited = no cap
 	WhiteLabel   bool   `json:"white_label"`
+	// RetentionDays is how long events (with their trigger runs) and call
+	// log entries are kept; CallLogBodiesDays how long the call log keeps
+	// request and response bodies and headers, the bulk of it and the part
+	// most likely to hold personal data.
+	RetentionDays     int `json:"retention_days"`
+	CallLogBodiesDays int `json:"call_log_bodies_days"`
 }
 
 var plans = map[string]Limits{
-	"free":    {Name: "free", Integrations: 2},
-	"starter": {Name: "starter", Integrations: 5},
-	"growth":  {Name: "growth", Integrations: 20},
-	"scale":   {Name: "scale", Integrations: Unlimited},
-	"agency":  {Name: "agency", Integrations: Unlimited, WhiteLabel: true},
+	"free":    {Name: "free", Integrations: 2, RetentionDays: 3, CallLogBodiesDays: 1},
+	"starter": {Name: "starter", Integrations: 5, RetentionDays: 7, CallLogBodiesDays: 3},
+	"growth":  {Name: "growth", Integrations: 20, RetentionDays: 30, CallLogBodiesDays: 7},
+	"scale":   {Name: "scale", Integrations: Unlimited, RetentionDays: 90, CallLogBodiesDays: 30},
+	"agency":  {Name: "agency", Integrations: Unlimited, WhiteLabel: true, RetentionDays: 365, CallLogBodiesDays: 90},
 }
 
 // Get returns a plan's limits.

@@ -38,6 +38,7 @@ import (
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/outbound"
+	"github.com/plugboard/plugboard/internal/retention"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/vault"
@@ -164,6 +165,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	orgs := org.New(org.Deps{Store: s.Store, Accounts: s.accounts, Tools: s.mcp, Logger: logger})
 	published := catalog.New(catalog.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Integrations: integrations, Logger: logger})
 	logs := calllog.NewReader(s.Store, rules)
+	kept := retention.New(retention.Deps{Store: s.Store, Logger: logger})
 	apps, err := s.connectedApps(cfg, rules, agents, limits, roots, logger)
 	if err != nil {
 		return nil, err
@@ -171,8 +173,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 
 	runs := river.NewWorkers()
 	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
+	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Metrics: m, Logger: logger})
+	pruner.Register(runs)
+	var periodic []*river.PeriodicJob
+	if cfg.PruneInterval > 0 {
+		periodic = append(periodic, pruner.Periodic())
+	}
 	if s.jobs, err = jobs.New(ctx, jobs.Config{
-		Store: s.Store, Workers: runs, Logger: logger,
+		Store: s.Store, Workers: runs, Periodic: periodic, Logger: logger,
 		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobTimeout + max(5*time.Second, cfg.JobTimeout/2),
 	}); err != nil {
 		return nil, err
@@ -186,11 +194,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 
 	s.api = api.New(api.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
-		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Apps: apps, Org: orgs,
-		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}

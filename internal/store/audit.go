@@ -70,6 +70,10 @@ func (t *Tx) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error) 
 	var seq int64
 	prev := genesisHash
 	err := t.tx.QueryRowContext(ctx, t.s.q(`SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1`), e.OrgID).Scan(&seq, &prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A trail truncated to nothing goes on from its anchor.
+		err = t.tx.QueryRowContext(ctx, t.s.q(`SELECT through_seq, hash FROM audit_anchors WHERE org_id = ?`), e.OrgID).Scan(&seq, &prev)
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return AuditEvent{}, fmt.Errorf("append audit event: %w", err)
 	}
@@ -138,15 +142,22 @@ type AuditVerification struct {
 	Reason   string `json:"reason,omitempty"`
 }
 
-// VerifyAudit recomputes every link of an organization's trail.
+// VerifyAudit recomputes every link of an organization's trail, from its
+// first entry or, after a truncation, from the anchor the truncation left
+// (which the trail's own record of the truncation must match).
 func (s *Store) VerifyAudit(ctx context.Context, orgID string) (AuditVerification, error) {
+	anchor, err := s.auditStart(ctx, orgID)
+	if err != nil {
+		return AuditVerification{}, err
+	}
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+auditCols+` FROM audit_events WHERE org_id = ? ORDER BY seq`), orgID)
 	if err != nil {
 		return AuditVerification{}, err
 	}
 	defer rows.Close()
 	v := AuditVerification{OK: true}
-	prev, want := genesisHash, int64(1)
+	prev, want := anchor.Hash, anchor.ThroughSeq+1
+	var truncation *AuditEvent
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
@@ -161,7 +172,16 @@ func (s *Store) VerifyAudit(ctx context.Context, orgID string) (AuditVerificatio
 		case e.digest() != e.Hash:
 			return AuditVerification{Entries: v.Entries, BrokenAt: e.Seq, Reason: "the entry was changed after it was written"}, nil
 		}
+		if e.Action == AuditTruncate {
+			truncation = &e
+		}
 		prev, want = e.Hash, want+1
 	}
-	return v, rows.Err()
+	if err := rows.Err(); err != nil {
+		return AuditVerification{}, err
+	}
+	if reason := checkAnchor(anchor, truncation); reason != "" {
+		return AuditVerification{Entries: v.Entries, BrokenAt: anchor.ThroughSeq + 1, Reason: reason}, nil
+	}
+	return v, nil
 }

@@ -51,6 +51,8 @@ type Store struct {
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
+
+	lock *dataLock // SQLite: held shared while open; see Restore
 }
 
 // Open connects to databaseURL (empty = SQLite in dataDir) and applies the
@@ -58,14 +60,10 @@ type Store struct {
 func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	var s *Store
 	var err error
-	switch {
-	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:") || strings.HasPrefix(databaseURL, "file:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:")
-		if path == "" {
-			if err := os.MkdirAll(dataDir, 0o700); err != nil {
-				return nil, fmt.Errorf("create data dir %s: %w", dataDir, err)
-			}
-			path = filepath.Join(dataDir, "plugboard.db")
+	switch path, isSQLite := SQLitePath(databaseURL, dataDir); {
+	case isSQLite:
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir %s: %w", filepath.Dir(path), err)
 		}
 		s, err = openSQLite(path)
 	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
@@ -83,7 +81,36 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	return s, nil
 }
 
+// SQLitePath is the SQLite database file that databaseURL and dataDir
+// name, and false when databaseURL names another engine.
+func SQLitePath(databaseURL, dataDir string) (string, bool) {
+	if databaseURL != "" && !strings.HasPrefix(databaseURL, "sqlite:") && !strings.HasPrefix(databaseURL, "file:") {
+		return "", false
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:")
+	if path == "" {
+		path = filepath.Join(dataDir, "plugboard.db")
+	}
+	return path, true
+}
+
 func openSQLite(path string) (*Store, error) {
+	lock, err := lockData(path, false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("open sqlite %s: a restore is replacing this database; start the server when it has finished", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s, err := openSQLiteFile(path)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func openSQLiteFile(path string) (*Store, error) {
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
 	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_txlock=immediate", drv: &sqlite.Driver{}})
 	// SQLite allows one writer; a single connection serializes writes in
@@ -168,6 +195,7 @@ func (s *Store) Close() error {
 	if s.pgPool != nil {
 		s.pgPool.Close()
 	}
+	s.lock.release()
 	return err
 }
 

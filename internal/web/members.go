@@ -21,10 +21,15 @@ func (wb *Web) renderMembers(w http.ResponseWriter, r *http.Request, v *visit, s
 	if err != nil {
 		return err
 	}
+	kept, err := wb.Retention.Get(r.Context(), v.p)
+	if err != nil {
+		return err
+	}
 	limits, _ := plan.Get(v.p.Org.Plan)
 	wb.render(w, r, v, status, "members", view{Title: "Members", Nav: "members", Errors: errs, Data: map[string]any{
 		"Users": users, "Roles": roles, "CanInvite": v.may(access.ManageOrg), "Invited": invited,
 		"Form": typed(r, "/members"), "OrgForm": typed(r, "/settings"), "Org": v.p.Org, "CanBrand": v.may(access.OwnOrg), "WhiteLabel": limits.WhiteLabel,
+		"Retention": kept,
 	}})
 	return nil
 }

@@ -17,6 +17,9 @@ func TestOrganizationSettingsAndWhiteLabel(t *testing.T) {
 	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
 
 	_, page := s.Get("/members")
+	if !strings.Contains(page, "Data kept") || !strings.Contains(page, "<td>90 days</td>") || !strings.Contains(page, "defaults of the scale plan") {
+		t.Fatal("the settings do not show what is kept for how long")
+	}
 	if !strings.Contains(page, "comes with the agency plan") || strings.Contains(page, `name="product_name"`) {
 		t.Fatal("branding fields are offered on a plan without white-label")
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
 	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/retention"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/webhook"
 )
@@ -43,6 +44,7 @@ type Deps struct {
 	Webhooks     *webhook.Service
 	Actions      *action.Service
 	Logs         *calllog.Reader
+	Retention    *retention.Service
 	Logger       *slog.Logger
 	// PublicURL prefixes links shown to copy (webhook URLs, sign-in
 	// links); https also makes cookies Secure.

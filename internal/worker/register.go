@@ -96,7 +96,7 @@ func (s *Service) Register(ctx context.Context, p access.Principal, req wire.Reg
 	var in store.Integration
 	var changed bool
 	var w store.Worker
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	register := func(tx *store.Tx) error {
 		var err error
 		if in, changed, err = tx.RegisterCode(ctx, reg); err != nil {
 			return err
@@ -113,7 +113,13 @@ func (s *Service) Register(ctx context.Context, p access.Principal, req wire.Reg
 			"worker": w.ID, "version": in.LatestVersion, "changed": changed,
 		}))
 		return err
-	})
+	}
+	err = s.Store.InTx(ctx, register)
+	if errors.Is(err, store.ErrConflict) {
+		// Workers starting together through several nodes race to create
+		// the integration; the loser's second try finds the winner's.
+		err = s.Store.InTx(ctx, register)
+	}
 	if pe, ok := problem.As(err); ok {
 		return nil, pe
 	}

@@ -1,0 +1,111 @@
+package cli_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/server/servertest"
+)
+
+// TestBackupUnderWriteLoadAndRestore backs the SQLite database up while
+// senders keep delivering events, then restores the copy, once into a new
+// data folder and once over the original database, and starts a server on
+// each: every event acknowledged before the backup began is there.
+func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
+	t.Parallel()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	withKey := func(c *config.Config) { c.SecretKey = base64.StdEncoding.EncodeToString(key) }
+	srv := servertest.Start(t, servertest.Options{Configure: withKey})
+	wh, err := srv.Client.CreateWebhook(context.Background(), client.WebhookInput{
+		Name: "Backup", Source: "github", Secret: "s3cret", RateLimitPerSecond: 1_000_000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sender := servertest.Send(t, wh.URL, "github", "s3cret", 4)
+	sender.WaitFor(300)
+	before := sender.IDs()
+	file := filepath.Join(t.TempDir(), "plugboard-backup.db")
+	r := run(t, nil, "", "backup", file, "--data-dir", srv.DataDir)
+	sender.WaitFor(sender.Acked.Load() + 100)
+	sender.Stop()
+	acked := sender.IDs()
+	if r.code != 0 || !strings.Contains(r.stdout, "backed up") || !strings.Contains(r.stderr, "secret.key") {
+		t.Fatalf("backup: %+v", r)
+	}
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v %v", info, err)
+	}
+	t.Logf("%d events acknowledged before the backup began, %d in all", len(before), len(acked))
+
+	if r := run(t, nil, "", "backup", file, "--data-dir", srv.DataDir); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("a second backup over the first: %+v", r)
+	}
+	if r := run(t, nil, "", "restore", file, "--data-dir", srv.DataDir); r.code == 0 || !strings.Contains(r.stderr, "server is using this database") {
+		t.Fatalf("restore under a running server: %+v", r)
+	}
+
+	fresh := t.TempDir()
+	if r := run(t, nil, "", "restore", file, "--data-dir", fresh); r.code != 0 || strings.Contains(r.stdout, "kept as") {
+		t.Fatalf("restore into a new folder: %+v", r)
+	}
+	restored := servertest.Start(t, servertest.Options{DataDir: fresh, Configure: withKey})
+	have := eventIDs(t, restored.Client, wh.ID)
+	for _, id := range before {
+		if !have[id] {
+			t.Fatalf("event %s was acknowledged before the backup began and is not in it", id)
+		}
+	}
+	restored.Stop()
+
+	srv.Stop()
+	r = run(t, nil, "", "restore", file, "--data-dir", srv.DataDir)
+	if r.code != 0 || !strings.Contains(r.stdout, "kept as") {
+		t.Fatalf("restore over the stopped server's database: %+v", r)
+	}
+	again := servertest.Start(t, servertest.Options{DataDir: srv.DataDir, Configure: withKey})
+	back := eventIDs(t, again.Client, wh.ID)
+	if len(back) != len(have) {
+		t.Fatalf("restored over the original: %d events, the copy holds %d", len(back), len(have))
+	}
+	if len(back) >= len(acked) {
+		t.Fatalf("the restored database holds %d events, as many as were sent (%d): it was not replaced", len(back), len(acked))
+	}
+}
+
+func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(bad, []byte("not a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if r := run(t, nil, "", "restore", bad, "--data-dir", dir); r.code == 0 || !strings.Contains(r.stderr, "not a") {
+		t.Fatalf("restore of a text file: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plugboard.db")); err == nil {
+		t.Fatal("a refused restore left a database behind")
+	}
+	if r := run(t, nil, "", "backup", filepath.Join(dir, "b.db"), "--database-url", "postgres://db/plugboard"); r.code == 0 || !strings.Contains(r.stderr, "pg_dump") {
+		t.Fatalf("backup with PostgreSQL: %+v", r)
+	}
+}
+
+func eventIDs(t *testing.T, c *client.Client, webhookID string) map[string]bool {
+	t.Helper()
+	all, _ := servertest.Events(t, c, webhookID)
+	out := make(map[string]bool, len(all))
+	for id := range all {
+		out[id] = true
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Backup writes a consistent copy of the SQLite database at dbPath to dest
+// while servers keep using it. SQLite's VACUUM INTO reads the database in
+// one read transaction: in WAL mode writers go on meanwhile, and the copy
+// holds exactly what was committed when it began, so every write a server
+// acknowledged before the backup started is in it. The copy is written
+// beside dest and renamed into place once complete; dest must not exist.
+func Backup(ctx context.Context, dbPath, dest string) error {
+	if _, err := os.Stat(dbPath); err != nil {
+		return fmt.Errorf("backup: no database at %s: %w", dbPath, err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
+	}
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("backup: open %s: %w", dbPath, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	tmp := dest + ".partial"
+	_ = os.Remove(tmp)
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: copy %s: %w", dbPath, err)
+	}
+	// The copy holds everything the database does: readable by its owner
+	// only, like the database.
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// ErrServerRunning is returned by Restore while a server has the database
+// open.
+var ErrServerRunning = errors.New("a plugboard server is using this database")
+
+// Restore puts the backup src in place of the SQLite database at dbPath. It
+// refuses while a server has the database open (the lock every server holds
+// shared) and keeps no server from starting until it is done. src is checked
+// first (SQLite's integrity check, and Plugboard's tables); the database it
+// replaces, with its write-ahead log, is kept beside it under a name with
+// the time, and that name is returned ("" when there was none).
+func Restore(ctx context.Context, src, dbPath string) (string, error) {
+	if err := checkBackup(ctx, src); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return "", fmt.Errorf("restore: %w", err)
+	}
+	lock, err := lockData(dbPath, true)
+	if errors.Is(err, errLocked) {
+		return "", fmt.Errorf("restore: %w (%s); stop it first", ErrServerRunning, dbPath)
+	} else if err != nil {
+		return "", fmt.Errorf("restore: %w", err)
+	}
+	defer lock.release()
+
+	tmp := dbPath + ".restoring"
+	if err := copyFile(src, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("restore: %w", err)
+	}
+	kept := ""
+	if _, err := os.Stat(dbPath); err == nil {
+		kept = dbPath + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+		// The log of a server that was killed holds committed writes of the
+		// old database: it moves with it, so the kept copy stays whole.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Rename(dbPath+suffix, kept+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				_ = os.Remove(tmp)
+				return "", fmt.Errorf("restore: set the current database aside: %w", err)
+			}
+		}
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	return kept, nil
+}
+
+// checkBackup opens src read-only and makes sure it is a sound SQLite
+// database with Plugboard's tables.
+func checkBackup(ctx context.Context, src string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro&_pragma=query_only(1)")
+	if err != nil {
+		return fmt.Errorf("restore: open %s: %w", src, err)
+	}
+	defer db.Close()
+	var result string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
+		return fmt.Errorf("restore: %s is not a SQLite database: %w", src, err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("restore: %s is damaged: %s", src, result)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+		return fmt.Errorf("restore: %s is not a Plugboard database (no migrations recorded)", src)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
