@@ -196,12 +196,8 @@ func schemaOf(m map[string]any) (*jsonschema.Resolved, error) {
 	if key := referenceKeyword(m); key != "" {
 		return nil, fmt.Errorf("%s is not supported; write the schema inline", key)
 	}
-	raw, err := json.Marshal(m)
+	s, err := schemaFromMap(m)
 	if err != nil {
-		return nil, err
-	}
-	var s jsonschema.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, err
 	}
 	return s.Resolve(nil)
