@@ -33,6 +33,7 @@ type Stored struct {
 	Bytes     int       `json:"bytes"`           // the whole body's size
 	Items     int       `json:"items,omitempty"` // the number of items of a list body
 	Shown     int       `json:"shown"`           // items (of a list) or bytes shown inline
+	Budget    int       `json:"budget"`          // the budget it was over
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -140,9 +141,17 @@ func Cut(body json.RawMessage, budget int) (part json.RawMessage, shown, items i
 		part, shown = ItemsWithin(list, budget)
 		return part, shown, len(list)
 	}
-	text := Prefix(string(body), budget)
-	part, _ = json.Marshal(text)
-	return part, len(text), -1
+	// The start is shown as a JSON string, whose escapes take room too.
+	limit := budget
+	for {
+		text := Prefix(string(body), limit)
+		part, _ = json.Marshal(text)
+		if len(part) <= budget || limit <= 0 {
+			return part, len(text), -1
+		}
+		// Shrink in proportion to the escapes seen, by at least a byte.
+		limit = min(limit-1, limit*budget/len(part))
+	}
 }
 
 // ItemsWithin returns as many of items, from the first, as fit in budget
@@ -175,6 +184,9 @@ func ItemsWithin(items []json.RawMessage, budget int) (json.RawMessage, int) {
 func Prefix(s string, max int) string {
 	if len(s) <= max {
 		return s
+	}
+	if max <= 0 {
+		return ""
 	}
 	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -259,7 +271,8 @@ func ReadItems(body []byte, start, count, budget int) (Part, error) {
 
 // Describe says, in words for a model, how large a stored result is and
 // how to read the rest of it with the tool called readTool.
-func Describe(s *Stored, budget int, readTool string) string {
+func Describe(s *Stored, readTool string) string {
+	budget := s.Budget
 	var b strings.Builder
 	fmt.Fprintf(&b, "This result is %d bytes, more than the budget of %d bytes, so only its start is shown", s.Bytes, budget)
 	if s.Items > 0 {

@@ -90,3 +90,13 @@ func TestReadPartsJoinIntoTheResult(t *testing.T) {
 		t.Error("an offset past the end was accepted")
 	}
 }
+
+// Text shown as a JSON string stays within the budget with its escapes.
+func TestCutCountsEscapes(t *testing.T) {
+	t.Parallel()
+	body := json.RawMessage(`{"html":"` + strings.Repeat(`<a href=\"x\">&</a>`, 200) + `"}`)
+	part, _, _ := Cut(body, 500)
+	if len(part) > 500 || len(part) < 400 {
+		t.Errorf("a cut of %d bytes for a budget of 500", len(part))
+	}
+}
