@@ -130,3 +130,35 @@ func (c *Catalog) Reader(ctx context.Context, ag store.Agent) (access.Principal,
 	}
 	return access.ForAgent(ag, org, store.User{}), nil
 }
+
+// OutputSchema is the schema of a tool's structured results, when its
+// action declares the schema of its body: the result's envelope (status,
+// body, and what Plugboard adds) with the body's schema in place. Body is
+// not required, so a result whose body was cut to the budget, or does not
+// match, is sent without it. A combined list of a paginated action is an
+// array of items, allowed beside the page's own schema.
+func (t *Tool) OutputSchema() *jsonschema.Schema {
+	body := t.Action.OutputSchema()
+	if body == nil {
+		return nil
+	}
+	if t.Action.Pagination != nil {
+		body = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{body, {Type: "array"}}}
+	}
+	obj := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "object", Description: desc} }
+	return &jsonschema.Schema{
+		Type: "object",
+		Properties: map[string]*jsonschema.Schema{
+			"status":       {Type: "integer", Description: "The API's HTTP status."},
+			"body":         body,
+			"content_type": {Type: "string"},
+			"duration_ms":  {Type: "number"},
+			"log_id":       {Type: "string", Description: "The call's entry in the call log."},
+			"pagination":   obj("Pages and items gathered, and next_cursor to continue the list."),
+			"stored":       obj("Set when the body was over the budget: read the whole with read_result."),
+			"select_error": {Type: "string", Description: "Why the response selection could not be applied."},
+		},
+		PropertyOrder: []string{"status", "body", "content_type", "duration_ms", "log_id", "pagination", "stored", "select_error"},
+		Required:      []string{"status"},
+	}
+}

@@ -205,13 +205,18 @@ func schemaOf(m map[string]any) (*jsonschema.Resolved, error) {
 
 // OutputSchema is the JSON Schema of a successful body as the caller
 // receives it: the declared schema, when the action declares one and no
-// selection reshapes the body; nil otherwise.
-func (a *Action) OutputSchema() map[string]any {
-	if a.Response == nil || a.Response.Schema == nil || a.Response.Select != "" {
+// selection reshapes the body; nil otherwise. Its properties are written
+// as objects, as in input schemas, so that every client accepts it.
+func (a *Action) OutputSchema() *jsonschema.Schema {
+	if a.Response == nil || a.Response.Schema == nil || a.Response.Select != "" || referenceKeyword(a.Response.Schema) != "" {
 		return nil
 	}
-	if _, err := schemaOf(a.Response.Schema); err != nil {
+	s, err := schemaFromMap(a.Response.Schema)
+	if err != nil {
 		return nil
 	}
-	return a.Response.Schema
+	if _, err := s.Resolve(nil); err != nil {
+		return nil
+	}
+	return objectProperties(s)
 }

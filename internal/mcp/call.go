@@ -135,6 +135,9 @@ func result(t *agent.Tool, res *executor.Result) *sdk.CallToolResult {
 	if err != nil {
 		text = []byte(fmt.Sprintf(`{"status":%d}`, res.Status))
 	}
+	if res.Status < 400 {
+		structured = conforming(t, structured)
+	}
 	out := &sdk.CallToolResult{StructuredContent: structured, Content: []sdk.Content{&sdk.TextContent{Text: string(text)}}}
 	if note := resultNote(res); note != "" {
 		out.Content = append([]sdk.Content{&sdk.TextContent{Text: note}}, out.Content...)

@@ -121,3 +121,30 @@ func resultNote(res *executor.Result) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// conforming returns structured as the tool's output schema allows it:
+// clients refuse a result that does not match the schema a tool declared,
+// so a body that does not match (the API answered otherwise than
+// documented, or the body was cut to the budget) is left out of the
+// structured content; the text content still carries it.
+func conforming(t *agent.Tool, structured map[string]any) map[string]any {
+	schema := t.OutputSchema()
+	if schema == nil {
+		return structured
+	}
+	resolved, err := schema.Resolve(nil)
+	if err != nil {
+		delete(structured, "body")
+		return structured
+	}
+	var generic map[string]any
+	raw, err := json.Marshal(structured)
+	if err == nil {
+		err = json.Unmarshal(raw, &generic)
+	}
+	if err == nil && resolved.Validate(generic) == nil {
+		return structured
+	}
+	delete(structured, "body")
+	return structured
+}
