@@ -28,7 +28,7 @@ func githubIssues() []map[string]any {
 			"url":        fmt.Sprintf("https://api.github.com/repos/o/r/issues/%d", i),
 			"html_url":   fmt.Sprintf("https://github.com/o/r/issues/%d", i),
 			"created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-20T10:00:00Z", "closed_at": nil, "author_association": "CONTRIBUTOR",
-			"body": strings.Repeat("Steps to reproduce: open the settings, clear the name, press save. The app crashes with a stack trace. ", 8),
+			"body":      strings.Repeat("Steps to reproduce: open the settings, clear the name, press save. The app crashes with a stack trace. ", 8),
 			"reactions": map[string]any{"total_count": 3, "+1": 2, "-1": 0, "laugh": 0, "hooray": 0, "confused": 1, "heart": 0, "rocket": 0, "eyes": 0},
 		})
 	}
