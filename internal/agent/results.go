@@ -145,18 +145,14 @@ func (t *Tool) OutputSchema() *jsonschema.Schema {
 	if t.Action.Pagination != nil {
 		body = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{body, {Type: "array"}}}
 	}
-	obj := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "object", Description: desc} }
+	// Descriptions are left to the tool's: this schema is in every
+	// listing. Each schema is its own value: a resolver refuses one shared.
+	obj := func() *jsonschema.Schema { return &jsonschema.Schema{Type: "object"} }
 	return &jsonschema.Schema{
 		Type: "object",
 		Properties: map[string]*jsonschema.Schema{
-			"status":       {Type: "integer", Description: "The API's HTTP status."},
-			"body":         body,
-			"content_type": {Type: "string"},
-			"duration_ms":  {Type: "number"},
-			"log_id":       {Type: "string", Description: "The call's entry in the call log."},
-			"pagination":   obj("Pages and items gathered, and next_cursor to continue the list."),
-			"stored":       obj("Set when the body was over the budget: read the whole with read_result."),
-			"select_error": {Type: "string", Description: "Why the response selection could not be applied."},
+			"status": {Type: "integer"}, "body": body, "content_type": {Type: "string"}, "duration_ms": {Type: "number"},
+			"log_id": {Type: "string"}, "pagination": obj(), "stored": obj(), "select_error": {Type: "string"},
 		},
 		PropertyOrder: []string{"status", "body", "content_type", "duration_ms", "log_id", "pagination", "stored", "select_error"},
 		Required:      []string{"status"},

@@ -3,6 +3,7 @@ package connector
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -159,14 +160,18 @@ func (p *problems) checkPagination(at string, a *Action) {
 	}
 }
 
-// PathExpr turns a path as authors write it ("data.items", ".data") into
-// a jq expression.
+// barePath is a path written without jq's leading dot: "meta.next".
+var barePath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[-?\d+\])*$`)
+
+// PathExpr turns a path as authors write it ("data.items") into a jq
+// expression; anything else is taken as jq already (".data",
+// "if .has_more then .data[-1].id else null end").
 func PathExpr(path string) string {
 	path = strings.TrimSpace(path)
-	if path == "" || strings.HasPrefix(path, ".") || strings.HasPrefix(path, "$") {
-		return path
+	if barePath.MatchString(path) {
+		return "." + path
 	}
-	return "." + path
+	return path
 }
 
 // queries caches compiled jq programs by their text: definitions are
