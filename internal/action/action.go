@@ -109,8 +109,19 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 	}
 	return s.Idempotency.Do(ctx, idempotency.Request{
 		OrgID: p.Org.ID, Scope: scope, Key: in.IdempotencyKey,
-		Fingerprint: idempotency.Fingerprint(in.Integration, in.Action, in.Environment, in.Version, in.Params),
+		Fingerprint: fingerprint(in),
 	}, run)
+}
+
+// fingerprint binds an idempotency key to the call: its action and
+// params, and what the caller asked of the result when it asked anything
+// (so a key reused for another page of a list is refused, not replayed).
+func fingerprint(in Input) string {
+	parts := []any{in.Integration, in.Action, in.Environment, in.Version, in.Params}
+	if in.Select != "" || in.MaxBytes != 0 || in.Pages != (executor.Pages{}) {
+		parts = append(parts, in.Select, in.MaxBytes, in.Pages)
+	}
+	return idempotency.Fingerprint(parts...)
 }
 
 // replayScope is whose idempotency keys replay results: a member's across
