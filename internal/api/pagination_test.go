@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -188,17 +189,29 @@ func TestPaginationStylesOverREST(t *testing.T) {
 		})
 	}
 
-	t.Run("one page as the API sent it without max_pages or max_items", func(t *testing.T) {
+	t.Run("one page of items without max_pages or max_items", func(t *testing.T) {
 		res, err := srv.Client.Run(ctx, in.ID, "cursor", client.RunInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page struct {
-			Data []any
-			Meta struct{ Next string }
-		}
-		if err := json.Unmarshal(res.Body, &page); err != nil || len(page.Data) != 5 || page.Meta.Next != "c5" || res.Pagination.NextCursor == "" {
+		if got := ids(t, res.Body); fmt.Sprint(got) != "[0 1 2 3 4]" || res.Pagination.Pages != 1 || res.Pagination.NextCursor == "" {
 			t.Fatalf("body %s, pagination %+v", res.Body, res.Pagination)
+		}
+		// A selection applies to the list of items.
+		res, err = srv.Client.Run(ctx, in.ID, "offset", client.RunInput{MaxItems: 8, Select: "[.[] | .name]"})
+		if err != nil || string(res.Body) != `["item 0","item 1","item 2","item 3","item 4","item 5","item 6","item 7"]` {
+			t.Fatalf("selected %s: %v", res.Body, err)
+		}
+	})
+
+	t.Run("a next link outside the base URL is not followed", func(t *testing.T) {
+		for _, link := range []string{"https://elsewhere.example/link?p=2", api.URL + "/../admin", "http://127.0.0.2:1/x"} {
+			cursor := pagingCursor("link", link)
+			before := api.pages.Load()
+			_, err := srv.Client.Run(ctx, in.ID, "link", client.RunInput{Cursor: cursor})
+			if err == nil || !strings.Contains(err.Error(), "not followed") || api.pages.Load() != before {
+				t.Errorf("%s: err = %v", link, err)
+			}
 		}
 	})
 
@@ -244,4 +257,10 @@ func TestPaginationStylesOverREST(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+}
+
+// pagingCursor makes the cursor a caller could forge for an action.
+func pagingCursor(action string, value any) string {
+	b, _ := json.Marshal(map[string]any{"a": action, "v": value})
+	return base64.RawURLEncoding.EncodeToString(b)
 }

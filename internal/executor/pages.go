@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,10 +21,10 @@ import (
 // MaxPagesPerCall bounds the pages one call gathers, whatever it asks.
 const MaxPagesPerCall = 100
 
-// Pages is how much of a paginated list a call gathers. With neither
-// MaxPages nor MaxItems nor Cursor, a call fetches one page and returns it
-// as the API sent it; otherwise the items of the pages fetched are
-// combined into one list.
+// Pages is how much of a paginated list a call gathers: one page unless
+// it asks for more. The result's body is the list of the items gathered
+// (the selection, if any, applies to that list), whatever the style puts
+// around them in a page.
 type Pages struct {
 	MaxPages int    // fetch at most this many pages
 	MaxItems int    // return exactly this many items, or all there are
@@ -129,6 +130,11 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if more && p.pg.Style == connector.PageLink {
+			if err := p.underBase(next.Value.(string)); err != nil {
+				return nil, err
+			}
+		}
 		if more {
 			key := fmt.Sprint(next.Value)
 			if seen[key] || key == fmt.Sprint(state.Value) {
@@ -161,9 +167,7 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 	}
 	info.Items = len(items)
 	last.Pagination = info
-	if want.combined() {
-		last.Body = listOf(items)
-	}
+	last.Body = listOf(items)
 	return last, nil
 }
 
@@ -197,8 +201,8 @@ func (p *pager) fetch(ctx context.Context, state pageState) (*Result, error) {
 	case state.Value == nil:
 	case p.pg.Style == connector.PageLink:
 		next, _ := state.Value.(string)
-		if err := sameOrigin(p.first.URL, next); err != nil {
-			return nil, problem.New(http.StatusBadGateway, "%s's next page link %s: %v", p.t.Integration.Name, next, err)
+		if err := p.underBase(next); err != nil {
+			return nil, err
 		}
 		prep.URL = next
 	default:
@@ -352,16 +356,24 @@ func resolve(base, ref string) string {
 	return b.ResolveReference(r).String()
 }
 
-// sameOrigin keeps next links on the API's own origin: the connection's
-// credentials go with every page.
-func sameOrigin(first, next string) error {
-	a, err1 := url.Parse(first)
-	b, err2 := url.Parse(next)
-	if err1 != nil || err2 != nil || next == "" {
-		return fmt.Errorf("is not a URL")
+// underBase keeps next links under the API's base URL: the connection's
+// credentials go with every page, and a link (or a cursor a caller made
+// up) must not take them elsewhere on the host, let alone off it.
+func (p *pager) underBase(next string) error {
+	base, err1 := url.Parse(p.def.BaseURLFor(p.c.Environment))
+	u, err2 := url.Parse(next)
+	refuse := func(why string) error {
+		return problem.New(http.StatusBadGateway, "%s's next page link %q %s; it is not followed", p.t.Integration.Name, next, why)
 	}
-	if !strings.EqualFold(a.Scheme, b.Scheme) || !strings.EqualFold(a.Host, b.Host) {
-		return fmt.Errorf("points to another origin than %s://%s; it is not followed", a.Scheme, a.Host)
+	switch {
+	case err1 != nil || err2 != nil || next == "" || !u.IsAbs():
+		return refuse("is not an absolute URL")
+	case !strings.EqualFold(base.Scheme, u.Scheme) || !strings.EqualFold(base.Host, u.Host):
+		return refuse(fmt.Sprintf("points to another origin than %s://%s", base.Scheme, base.Host))
+	case !strings.HasPrefix(u.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/")+"/") && u.EscapedPath() != base.EscapedPath():
+		return refuse("is outside the base URL " + base.String())
+	case slices.Contains(strings.Split(u.EscapedPath(), "/"), ".."):
+		return refuse("has a .. segment")
 	}
 	return nil
 }
