@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/fit"
 	"github.com/plugboard/plugboard/internal/store"
@@ -131,19 +133,38 @@ func (c *Catalog) Reader(ctx context.Context, ag store.Agent) (access.Principal,
 	return access.ForAgent(ag, org, store.User{}), nil
 }
 
+// listSchema is the schema of the list at path in a page of schema page:
+// a paginated action's body is the list of its items. A path the schema
+// does not spell out gives a list of anything.
+func listSchema(page *jsonschema.Schema, path string) *jsonschema.Schema {
+	s := page
+	if path = strings.TrimPrefix(connector.PathExpr(path), "."); path != "" {
+		for _, name := range strings.Split(path, ".") {
+			if s == nil {
+				break
+			}
+			s = s.Properties[name]
+		}
+	}
+	if s != nil && s.Type == "array" {
+		return s
+	}
+	return &jsonschema.Schema{Type: "array"}
+}
+
 // OutputSchema is the schema of a tool's structured results, when its
 // action declares the schema of its body: the result's envelope (status,
 // body, and what Plugboard adds) with the body's schema in place. Body is
 // not required, so a result whose body was cut to the budget, or does not
-// match, is sent without it. A combined list of a paginated action is an
-// array of items, allowed beside the page's own schema.
+// match, is sent without it. A paginated action's body is the list of its
+// items.
 func (t *Tool) OutputSchema() *jsonschema.Schema {
 	body := t.Action.OutputSchema()
 	if body == nil {
 		return nil
 	}
-	if t.Action.Pagination != nil {
-		body = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{body, {Type: "array"}}}
+	if pg := t.Action.Pagination; pg != nil {
+		body = listSchema(body, pg.Items)
 	}
 	// Descriptions are left to the tool's: this schema is in every
 	// listing. Each schema is its own value: a resolver refuses one shared.
