@@ -187,13 +187,17 @@ func TestSelectionsFitResultsInTheBudget(t *testing.T) {
 	if err := json.Unmarshal(body, &names); err != nil || st != nil || len(names) != 400 || names[399].Name != "product 399" {
 		t.Fatalf("names %d, stored %+v: %v", len(names), st, err)
 	}
+	bad := -1
+	if _, err := e.srv.Client.UpdateAgent(e.ctx, ag.ID, client.AgentInput{MaxResultBytes: &bad}); err == nil || !strings.Contains(err.Error(), "max_result_bytes") {
+		t.Errorf("a negative budget: %v", err)
+	}
 }
 
 // namesWithBudget sets the agent's budget and calls product_names.
 func namesWithBudget(t *testing.T, e *env, ag *client.Agent, budget int) (*sdk.ClientSession, *sdk.CallToolResult) {
 	t.Helper()
-	if err := e.srv.Client.Do(e.ctx, "PATCH", "/v1/agents/"+ag.ID, map[string]any{"max_result_bytes": budget}, nil); err != nil {
-		t.Fatal(err)
+	if updated, err := e.srv.Client.UpdateAgent(e.ctx, ag.ID, client.AgentInput{MaxResultBytes: &budget}); err != nil || updated.MaxResultBytes != budget {
+		t.Fatalf("set the budget: %+v, %v", updated, err)
 	}
 	cs := e.mustConnect(t, ag.Key, nil)
 	res, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "shop__product_names", Arguments: map[string]any{}})
