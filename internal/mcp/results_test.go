@@ -157,6 +157,14 @@ func TestLargeResultsAreStoredAndReadInParts(t *testing.T) {
 		}
 	})
 
+	t.Run("a session of the revision with sessions reads it too", func(t *testing.T) {
+		cs := e.mustConnectAt(t, ag.Key, legacy, nil)
+		part, err := cs.CallTool(e.ctx, &sdk.CallToolParams{Name: "read_result", Arguments: map[string]any{"result_id": st.ID, "offset": 0, "length": 9}})
+		if err != nil || part.IsError || part.Content[1].(*sdk.TextContent).Text != `{"data":[` {
+			t.Fatalf("read_result at %s: %v %s", legacy, err, text(part))
+		}
+	})
+
 	t.Run("another agent does not find the result", func(t *testing.T) {
 		other := e.agent(t, "other bot", client.AgentGrant{Integration: "shop"})
 		cs := e.mustConnect(t, other.Key, nil)
