@@ -122,11 +122,11 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 			return res, nil
 		}
 		raw, _ := res.Body.(json.RawMessage)
-		page, err := p.items(raw)
+		page, err := p.items(ctx, raw)
 		if err != nil {
 			return nil, err
 		}
-		next, more, err := p.next(state, res, raw, len(page))
+		next, more, err := p.next(ctx, state, res, raw, len(page))
 		if err != nil {
 			return nil, err
 		}
@@ -236,13 +236,13 @@ func (p *pager) fetch(ctx context.Context, state pageState) (*Result, error) {
 }
 
 // items finds the list in a page.
-func (p *pager) items(raw json.RawMessage) ([]json.RawMessage, error) {
+func (p *pager) items(ctx context.Context, raw json.RawMessage) ([]json.RawMessage, error) {
 	if raw == nil {
 		return nil, nil
 	}
 	list := any(raw)
 	if p.pg.Items != "" {
-		v, err := fit.Path(raw, p.pg.Items)
+		v, err := fit.Path(ctx, raw, p.pg.Items)
 		if err != nil {
 			return nil, problem.New(http.StatusBadGateway, "the items of %s's page could not be read at %q: %v", p.t.Integration.Name, p.pg.Items, err)
 		}
@@ -264,11 +264,11 @@ func (p *pager) items(raw json.RawMessage) ([]json.RawMessage, error) {
 }
 
 // next is where the page after this one starts, and whether there is one.
-func (p *pager) next(state pageState, res *Result, raw json.RawMessage, n int) (pageState, bool, error) {
+func (p *pager) next(ctx context.Context, state pageState, res *Result, raw json.RawMessage, n int) (pageState, bool, error) {
 	next := pageState{Action: p.a.Key}
 	switch p.pg.Style {
 	case connector.PageCursor:
-		v, err := fit.Path(raw, p.pg.Cursor)
+		v, err := fit.Path(ctx, raw, p.pg.Cursor)
 		if err != nil {
 			return next, false, problem.New(http.StatusBadGateway, "the next cursor of %s's page could not be read at %q: %v", p.t.Integration.Name, p.pg.Cursor, err)
 		}

@@ -57,7 +57,7 @@ func (e *Executor) shape(ctx context.Context, t *Target, a *connector.Action, s 
 		expr = a.Response.Select
 	}
 	if expr != "" {
-		sel, err := fit.Select(raw, expr)
+		sel, err := fit.Select(ctx, raw, expr)
 		if err != nil {
 			res.SelectError = err.Error()
 		} else {

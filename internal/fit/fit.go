@@ -8,6 +8,7 @@ package fit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,9 +38,14 @@ type Stored struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// SelectTimeout bounds the time one selection or path may run: jq can
+// loop ("def f: f; f") or build without end ("[range(1e9)]"), and a
+// caller may send its own selection.
+const SelectTimeout = 500 * time.Millisecond
+
 // Select runs the jq expression expr on a JSON body. One output is the
 // new body; several are gathered into a list; none is null.
-func Select(body json.RawMessage, expr string) (json.RawMessage, error) {
+func Select(ctx context.Context, body json.RawMessage, expr string) (json.RawMessage, error) {
 	code, err := connector.Query(expr)
 	if err != nil {
 		return nil, err
@@ -48,8 +54,10 @@ func Select(body json.RawMessage, expr string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, SelectTimeout)
+	defer cancel()
 	var out []any
-	iter := code.Run(v)
+	iter := code.RunWithContext(ctx, v)
 	for {
 		x, ok := iter.Next()
 		if !ok {
@@ -59,6 +67,9 @@ func Select(body json.RawMessage, expr string) (json.RawMessage, error) {
 			var halt *gojq.HaltError
 			if errors.As(err, &halt) && halt.Value() == nil {
 				break
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, fmt.Errorf("the selection %q took longer than %v on this body and was stopped", expr, SelectTimeout)
 			}
 			return nil, fmt.Errorf("the selection %q failed on this body: %w", expr, err)
 		}
@@ -77,7 +88,7 @@ func Select(body json.RawMessage, expr string) (json.RawMessage, error) {
 
 // Path reads the value at a jq path (see connector.PathExpr) of a JSON
 // body: its first output, or nil.
-func Path(body json.RawMessage, path string) (any, error) {
+func Path(ctx context.Context, body json.RawMessage, path string) (any, error) {
 	code, err := connector.Query(connector.PathExpr(path))
 	if err != nil {
 		return nil, err
@@ -86,7 +97,9 @@ func Path(body json.RawMessage, path string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, ok := code.Run(v).Next()
+	ctx, cancel := context.WithTimeout(ctx, SelectTimeout)
+	defer cancel()
+	x, ok := code.RunWithContext(ctx, v).Next()
 	if !ok {
 		return nil, nil
 	}

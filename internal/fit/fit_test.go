@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSelect(t *testing.T) {
@@ -18,12 +19,12 @@ func TestSelect(t *testing.T) {
 		{"empty", `null`},
 	}
 	for _, tt := range tests {
-		got, err := Select(body, tt.expr)
+		got, err := Select(t.Context(), body, tt.expr)
 		if err != nil || string(got) != tt.want {
 			t.Errorf("Select(%q) = %s, %v; want %s", tt.expr, got, err, tt.want)
 		}
 	}
-	if _, err := Select(body, ".items | keys | .[0] | ascii_downcase"); err == nil || !strings.Contains(err.Error(), "failed on this body") {
+	if _, err := Select(t.Context(), body, ".items | keys | .[0] | ascii_downcase"); err == nil || !strings.Contains(err.Error(), "failed on this body") {
 		t.Errorf("a selection that fails on the body: err = %v", err)
 	}
 }
@@ -98,5 +99,17 @@ func TestCutCountsEscapes(t *testing.T) {
 	part, _, _ := Cut(body, 500)
 	if len(part) > 500 || len(part) < 400 {
 		t.Errorf("a cut of %d bytes for a budget of 500", len(part))
+	}
+}
+
+// A selection that would run without end is stopped.
+func TestSelectStopsRunawayExpressions(t *testing.T) {
+	t.Parallel()
+	for _, expr := range []string{"def f: f; f", "last(range(1e12))"} {
+		start := time.Now()
+		_, err := Select(t.Context(), json.RawMessage(`{}`), expr)
+		if err == nil || !strings.Contains(err.Error(), "was stopped") || time.Since(start) > 5*SelectTimeout {
+			t.Errorf("%s: %v after %v", expr, err, time.Since(start))
+		}
 	}
 }
