@@ -222,6 +222,9 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 	if err != nil {
 		return nil, paramsProblem(action, err)
 	}
+	if action.Pagination == nil && c.Pages.combined() {
+		return nil, problem.BadRequest("action %q does not declare how its API pages; max_pages, max_items and cursor apply only to actions with a pagination", action.Key)
+	}
 	conn, creds, err := e.connection(ctx, t, c.Environment, c.UserID)
 	if err != nil {
 		return nil, err
@@ -256,9 +259,6 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 		pg := &pager{e: e, t: t, def: def, a: action, pg: action.Pagination, conn: conn, creds: creds, c: c, params: params, first: prep}
 		res, err = pg.run(ctx)
 	} else {
-		if c.Pages.combined() {
-			return nil, problem.BadRequest("action %q does not declare how its API pages; max_pages, max_items and cursor apply only to actions with a pagination", action.Key)
-		}
 		res, err = e.send(ctx, t, conn, creds, sendSpec{
 			action: action.Key, env: env, source: c.Source, actor: c.Actor,
 			method: prep.Method, url: prep.URL, header: prep.Header, body: prep.Body,
