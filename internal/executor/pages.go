@@ -21,6 +21,10 @@ import (
 // MaxPagesPerCall bounds the pages one call gathers, whatever it asks.
 const MaxPagesPerCall = 100
 
+// maxCombinedBytes bounds the list one call gathers: the payload limit of
+// a call. A list that would grow past it stops there, with a cursor.
+var maxCombinedBytes = connector.MaxResponseBytes
+
 // Pages is how much of a paginated list a call gathers: one page unless
 // it asks for more. The result's body is the list of the items gathered
 // (the selection, if any, applies to that list), whatever the style puts
@@ -102,6 +106,7 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 	}
 	seen := map[string]bool{}
 	var items []json.RawMessage
+	size := 0
 	var last *Result
 	info := &PageInfo{}
 	for {
@@ -144,8 +149,10 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 			seen[fmt.Sprint(state.Value)] = true
 		}
 		page = page[min(state.Skip, len(page)):]
-		if want.MaxItems > 0 && len(items)+len(page) >= want.MaxItems {
-			take := want.MaxItems - len(items)
+		var limit int
+		limit, size = fitting(page, len(items), size, want.MaxItems, maxCombinedBytes)
+		if limit < len(page) || want.MaxItems > 0 && len(items)+limit >= want.MaxItems {
+			take := limit
 			items = append(items, page[:take]...)
 			switch {
 			case take < len(page):
@@ -169,6 +176,24 @@ func (p *pager) run(ctx context.Context) (*Result, error) {
 	last.Pagination = info
 	last.Body = listOf(items)
 	return last, nil
+}
+
+// fitting is how many items of page join a list of have items and size
+// bytes: up to maxItems in all (0: any number), and within maxBytes,
+// though the list's first item always joins. It returns the list's new
+// size too.
+func fitting(page []json.RawMessage, have, size, maxItems, maxBytes int) (int, int) {
+	limit := len(page)
+	if maxItems > 0 {
+		limit = max(min(limit, maxItems-have), 0)
+	}
+	for i, it := range page[:limit] {
+		if size+len(it)+1 > maxBytes && have+i > 0 {
+			return i, size
+		}
+		size += len(it) + 1
+	}
+	return limit, size
 }
 
 func listOf(items []json.RawMessage) json.RawMessage {
