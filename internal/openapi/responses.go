@@ -14,7 +14,7 @@ import (
 // maxResponseSchemaBytes bounds a response schema kept as an action's
 // output schema: every tools/list carries it, so a large one (GitHub's
 // full repository object) costs an agent more than it tells it.
-const maxResponseSchemaBytes = 4 << 10
+const maxResponseSchemaBytes = 2 << 10
 
 // response is the schema of an operation's successful JSON answer, when
 // the document gives a small one.
