@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/itchyny/gojq"
@@ -175,8 +176,14 @@ func PathExpr(path string) string {
 }
 
 // queries caches compiled jq programs by their text: definitions are
-// immutable, so the same few expressions run for every call.
-var queries sync.Map // string → *gojq.Code
+// immutable, so the same few expressions run for every call. Callers may
+// send selections of their own, so the cache stops growing at
+// maxQueries; programs past it are compiled for each use.
+var (
+	queries    sync.Map // string → *gojq.Code
+	queryCount atomic.Int64
+	maxQueries = int64(4096)
+)
 
 // Query compiles a jq expression once and returns the program.
 func Query(expr string) (*gojq.Code, error) {
@@ -191,7 +198,9 @@ func Query(expr string) (*gojq.Code, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	queries.Store(expr, code)
+	if queryCount.Add(1) <= maxQueries {
+		queries.Store(expr, code)
+	}
 	return code, nil
 }
 
