@@ -214,3 +214,23 @@ func namesWithBudget(t *testing.T, e *env, ag *client.Agent, budget int) (*sdk.C
 	}
 	return cs, res
 }
+
+// The TypeScript SDK's client lists read_result and reads a stored result
+// with it.
+func TestTypeScriptClientReadsStoredResults(t *testing.T) {
+	t.Parallel()
+	e, ag := catalogTool(t)
+	_, res := namesWithBudget(t, e, ag, 2000)
+	_, st := structured(t, res)
+	if st == nil {
+		t.Fatal("the result was not stored")
+	}
+	seen := typescriptCheck(t, e, ag.Key, "read_result", fmt.Sprintf(`{"result_id": %q, "start": 398, "count": 5}`, st.ID))
+	if seen.First.IsError || len(seen.First.Content) != 2 || !strings.Contains(seen.First.Content[1].Text, `"name":"product 399"`) ||
+		!strings.Contains(seen.First.Content[0].Text, "the end of the result") {
+		t.Errorf("read_result through the TypeScript client: %+v", seen.First)
+	}
+	if !seen.Missing.IsError {
+		t.Errorf("read_result without a result_id: %+v", seen.Missing)
+	}
+}
