@@ -25,6 +25,9 @@ type AgentGrant struct {
 type AgentInput struct {
 	Name  *string       `json:"name,omitempty"`
 	Tools *[]AgentGrant `json:"tools,omitempty"`
+	// MaxResultBytes is what one tool result returns inline (0: the
+	// default, 16 KB); a larger result is stored for read_result.
+	MaxResultBytes *int `json:"max_result_bytes,omitempty"`
 }
 
 // Agent is an AI agent with its grants. Key is set only when the agent is
@@ -40,6 +43,8 @@ type Agent struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 	KeyRotatedAt time.Time `json:"key_rotated_at"`
 	RevokedAt    time.Time `json:"revoked_at"`
+	// MaxResultBytes is the agent's budget for a result returned inline.
+	MaxResultBytes int `json:"max_result_bytes"`
 }
 
 // Grant is a stored grant as the API shows it.

@@ -23,6 +23,7 @@ import (
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/fit"
 	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -80,6 +81,21 @@ type Grant struct {
 type Input struct {
 	Name  *string  `json:"name"`
 	Tools *[]Grant `json:"tools"`
+	// MaxResultBytes is the agent's budget for a result returned inline
+	// (0: the default, 16 KB); a larger one is stored for read_result.
+	MaxResultBytes *int `json:"max_result_bytes"`
+}
+
+// resultBudget checks an agent's result budget.
+func resultBudget(n *int) (int, error) {
+	if n == nil {
+		return 0, nil
+	}
+	if *n < 0 || *n > connector.MaxResponseBytes {
+		return 0, problem.Invalid("max_result_bytes is out of range", []problem.FieldError{{Field: "max_result_bytes",
+			Message: fmt.Sprintf("must be between 1 and %d bytes, or 0 for the default of %d", connector.MaxResponseBytes, fit.DefaultBudget)}})
+	}
+	return *n, nil
 }
 
 // NewKey makes an agent key to show once, its prefix and its hash.
@@ -107,8 +123,12 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 			return store.Agent{}, "", err
 		}
 	}
+	budget, err := resultBudget(in.MaxResultBytes)
+	if err != nil {
+		return store.Agent{}, "", err
+	}
 	key, prefix, hash := NewKey()
-	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID}
+	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID, MaxResultBytes: budget}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if ag, err = tx.CreateAgent(ctx, ag, hash); err != nil {
@@ -146,11 +166,16 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id string, in 
 			return store.Agent{}, err
 		}
 	}
+	if in.MaxResultBytes != nil {
+		if ag.MaxResultBytes, err = resultBudget(in.MaxResultBytes); err != nil {
+			return store.Agent{}, err
+		}
+	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateAgent(ctx, ag); err != nil {
 			return err
 		}
-		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants)}))
+		_, err := tx.AppendAudit(ctx, p.Audit(ActionUpdate, "agent", ag.ID, map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants), "max_result_bytes": ag.MaxResultBytes}))
 		return err
 	})
 	if err != nil {

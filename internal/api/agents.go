@@ -32,11 +32,14 @@ type agentView struct {
 	UpdatedAt    time.Time   `json:"updated_at"`
 	KeyRotatedAt time.Time   `json:"key_rotated_at,omitzero"`
 	RevokedAt    time.Time   `json:"revoked_at,omitzero"`
+	// MaxResultBytes is the budget of a result returned inline.
+	MaxResultBytes int `json:"max_result_bytes"`
 }
 
 func (a *API) viewAgent(ctx context.Context, p access.Principal, ag store.Agent, key string) agentView {
 	v := agentView{ID: ag.ID, Name: ag.Name, Key: key, KeyPrefix: ag.KeyPrefix, Tools: []grantView{}, MCPURL: a.PublicURL + "/mcp",
-		CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt, KeyRotatedAt: ag.KeyRotatedAt, RevokedAt: ag.RevokedAt}
+		CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt, KeyRotatedAt: ag.KeyRotatedAt, RevokedAt: ag.RevokedAt,
+		MaxResultBytes: agent.Budget(ag)}
 	for _, g := range ag.Grants {
 		gv := grantView{Integration: g.IntegrationID, Actions: g.Actions, Environment: g.Environment, RunAs: g.RunAs}
 		if g.AllActions() {

@@ -23,6 +23,9 @@ type toolSet struct {
 	mu    sync.Mutex
 	tools map[string]string   // name → Tool.Revision of the registered copy
 	gone  map[string]struct{} // names removed while this set lived
+	// reader says read_result is registered: with the agent's first tool,
+	// since any call may store a result too large for its budget.
+	reader bool
 }
 
 // newToolSet makes the server of a tool set of ag with opts, and has it
@@ -89,8 +92,16 @@ func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
 			ts.gone[name] = struct{}{}
 		}
 	}
+	if len(want) == 0 && ts.reader {
+		gone = append(gone, ReadResultTool)
+		ts.reader = false
+	}
 	if len(gone) > 0 {
 		ts.srv.RemoveTools(gone...)
+	}
+	if len(want) > 0 && !ts.reader {
+		ts.srv.AddTool(readResultTool(), s.readResult)
+		ts.reader = true
 	}
 	for name, t := range want {
 		if ts.tools[name] == t.Revision() {
@@ -106,6 +117,9 @@ func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
 func (ts *toolSet) holds(name string) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
+	if name == ReadResultTool {
+		return ts.reader
+	}
 	_, ok := ts.tools[name]
 	return ok
 }

@@ -139,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
 	actions := action.New(action.Deps{
-		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
+		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Store: s.Store, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
 	// One resolver of client addresses for every per-address limit.

@@ -31,6 +31,9 @@ type Agent struct {
 	// LastUsedAt is a connected app's latest request to /mcp, to the
 	// minute.
 	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	// MaxResultBytes is the agent's budget for a result returned inline;
+	// zero is the server's default.
+	MaxResultBytes int `json:"max_result_bytes,omitempty"`
 }
 
 // Connected reports whether a is a connected app rather than an agent with
@@ -53,13 +56,13 @@ type Grant struct {
 // AllActions reports whether the grant covers every action.
 func (g Grant) AllActions() bool { return len(g.Actions) == 0 }
 
-const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at, client_id, last_used_at`
+const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at, client_id, last_used_at, max_result_bytes`
 
 func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 	var a Agent
 	var c, u int64
 	var rotated, revoked, used sql.NullInt64
-	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked, &a.ClientID, &used); err != nil {
+	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked, &a.ClientID, &used, &a.MaxResultBytes); err != nil {
 		return Agent{}, mapErr(err)
 	}
 	a.CreatedAt, a.UpdatedAt, a.KeyRotatedAt, a.RevokedAt, a.LastUsedAt = ms(c), ms(u), nullMS(rotated), nullMS(revoked), nullMS(used)
@@ -76,8 +79,8 @@ func (t *Tx) CreateAgent(ctx context.Context, a Agent, keyHash string) (Agent, e
 	at := time.Now().UTC()
 	a.ID = id.New("agt")
 	a.CreatedAt, a.UpdatedAt = at, at
-	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli(), a.ClientID); err != nil {
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at, client_id, max_result_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli(), a.ClientID, a.MaxResultBytes); err != nil {
 		return Agent{}, fmt.Errorf("create agent %q: %w", a.Name, mapErr(err))
 	}
 	if err := t.replaceGrants(ctx, a.ID, a.Grants); err != nil {
@@ -179,7 +182,7 @@ func (s *Store) UpdateAgent(ctx context.Context, a Agent) (Agent, error) {
 
 // UpdateAgent saves an agent's name and replaces its grants.
 func (t *Tx) UpdateAgent(ctx context.Context, a Agent) error {
-	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET name = ?, updated_at = ? WHERE org_id = ? AND id = ?`), a.Name, now(), a.OrgID, a.ID)
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET name = ?, max_result_bytes = ?, updated_at = ? WHERE org_id = ? AND id = ?`), a.Name, a.MaxResultBytes, now(), a.OrgID, a.ID)
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("update agent %s: %w", a.ID, err)
 	}
