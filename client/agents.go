@@ -32,6 +32,9 @@ type AgentInput struct {
 	// ToolSearchThreshold is the agent's own threshold of the auto mode;
 	// 0 takes the server's.
 	ToolSearchThreshold *int `json:"tool_search_threshold,omitempty"`
+	// MaxResultBytes is what one tool result returns inline (0: the
+	// default, 16 KB); a larger result is stored for read_result.
+	MaxResultBytes *int `json:"max_result_bytes,omitempty"`
 }
 
 // Agent is an AI agent with its grants. Key is set only when the agent is
@@ -51,6 +54,8 @@ type Agent struct {
 	// ToolSearchThreshold is the agent's own threshold; 0 takes the
 	// server's.
 	ToolSearchThreshold int `json:"tool_search_threshold"`
+	// MaxResultBytes is the agent's budget for a result returned inline.
+	MaxResultBytes int `json:"max_result_bytes"`
 }
 
 // Grant is a stored grant as the API shows it.

@@ -144,6 +144,17 @@ type RunInput struct {
 	Environment string         `json:"environment,omitempty"`
 	Params      map[string]any `json:"params"`
 	Version     int            `json:"version,omitempty"`
+	// Select is a jq expression applied to a successful JSON answer;
+	// MaxBytes is the most of it returned inline (the rest is stored, see
+	// ReadResult).
+	Select   string `json:"select,omitempty"`
+	MaxBytes int    `json:"max_bytes,omitempty"`
+	// For an action that declares its pagination: gather up to MaxPages
+	// pages or exactly MaxItems items into one list, continuing from
+	// Cursor (an earlier result's Pagination.NextCursor).
+	MaxPages int    `json:"max_pages,omitempty"`
+	MaxItems int    `json:"max_items,omitempty"`
+	Cursor   string `json:"cursor,omitempty"`
 }
 
 // RunResult is the upstream answer to an action.
@@ -154,6 +165,50 @@ type RunResult struct {
 	DurationMS float64           `json:"duration_ms"`
 	Attempts   int               `json:"attempts"`
 	LogID      string            `json:"log_id"`
+	// Stored is set when the body was over the budget: Body is then its
+	// start, and ReadResult reads the rest.
+	Stored *StoredResult `json:"stored,omitempty"`
+	// Pagination is set for an action that pages.
+	Pagination *Pagination `json:"pagination,omitempty"`
+	// SelectError says why the selection could not be applied to Body.
+	SelectError string `json:"select_error,omitempty"`
+}
+
+// StoredResult describes a result kept because it was over budget.
+type StoredResult struct {
+	ID        string    `json:"id"`
+	Bytes     int       `json:"bytes"`
+	Items     int       `json:"items,omitempty"`
+	Shown     int       `json:"shown"`
+	Budget    int       `json:"budget"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Pagination is what a paginated call gathered, and where to continue.
+type Pagination struct {
+	Pages      int    `json:"pages"`
+	Items      int    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// ResultPart is part of a stored result: Bytes of its JSON text from
+// Offset, or Items of a list from Start. Next is where the following part
+// starts, -1 at the end.
+type ResultPart struct {
+	Bytes  string          `json:"bytes,omitempty"`
+	Items  json.RawMessage `json:"items,omitempty"`
+	Offset int             `json:"offset,omitempty"`
+	Start  int             `json:"start,omitempty"`
+	End    int             `json:"end"`
+	Next   int             `json:"next"`
+	Total  int             `json:"total"`
+}
+
+// ReadResult reads part of a result stored for the caller; query takes
+// offset and length (bytes) or start and count (items).
+func (c *Client) ReadResult(ctx context.Context, id string, query url.Values) (*ResultPart, error) {
+	var out ResultPart
+	return &out, c.Do(ctx, "GET", path("/v1/results/%s", id)+"?"+query.Encode(), nil, &out)
 }
 
 // Run runs an action (by key or name) of an integration.

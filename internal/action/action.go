@@ -12,11 +12,15 @@ package action
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
+	"github.com/plugboard/plugboard/internal/problem"
+	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/worker"
 )
 
@@ -26,6 +30,7 @@ type Deps struct {
 	Executor    *executor.Executor
 	Idempotency *idempotency.Runner
 	Workers     *worker.Service // invocations whose HTTP requests workers relay
+	Store       *store.Store    // results stored for their callers
 	Logger      *slog.Logger
 }
 
@@ -57,6 +62,16 @@ type Input struct {
 	// Source labels the call log entry; it defaults to the principal's
 	// surface.
 	Source executor.Source
+	// Select (a jq expression) replaces the action's response selection;
+	// MaxBytes is the caller's budget for the result returned inline,
+	// DefaultBytes the budget when neither the caller nor the action sets
+	// one. A larger result is stored for the principal to read in parts
+	// (ReadResult).
+	Select       string
+	MaxBytes     int
+	DefaultBytes int
+	// Pages says how much of a paginated list to gather.
+	Pages executor.Pages
 }
 
 // Run calls an action for p. replayed reports that the result is the one
@@ -72,6 +87,19 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 	call := executor.Call{
 		OrgID: p.Org.ID, UserID: p.User.ID, Integration: integ.ID, Action: in.Action, Environment: in.Environment,
 		Params: in.Params, Version: in.Version, Source: sourceOf(p, in.Source), Actor: p.Actor(), IdempotencyKey: in.IdempotencyKey,
+		Shape: executor.Shape{Select: in.Select, MaxBytes: in.MaxBytes, DefaultBytes: in.DefaultBytes, Owner: resultOwner(p)},
+		Pages: in.Pages,
+	}
+	if in.MaxBytes < 0 || in.MaxBytes > connector.MaxResponseBytes {
+		return nil, false, problem.Invalid("max_bytes is out of range", []problem.FieldError{{Field: "max_bytes", Message: fmt.Sprintf("must be between 1 and %d", connector.MaxResponseBytes)}})
+	}
+	if in.Select != "" {
+		if _, err := connector.Query(in.Select); err != nil {
+			return nil, false, problem.Invalid("select is not a valid jq expression", []problem.FieldError{{Field: "select", Message: err.Error() + `; for example "[.items[] | {id, name}]"`}})
+		}
+	}
+	if in.Pages.MaxPages < 0 || in.Pages.MaxItems < 0 {
+		return nil, false, problem.Invalid("max_pages and max_items must not be negative", []problem.FieldError{{Field: "max_items", Message: "give a positive number, or leave it out"}})
 	}
 	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.Run(ctx, call) }
 	scope := replayScope(p)
@@ -81,8 +109,19 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 	}
 	return s.Idempotency.Do(ctx, idempotency.Request{
 		OrgID: p.Org.ID, Scope: scope, Key: in.IdempotencyKey,
-		Fingerprint: idempotency.Fingerprint(in.Integration, in.Action, in.Environment, in.Version, in.Params),
+		Fingerprint: fingerprint(in),
 	}, run)
+}
+
+// fingerprint binds an idempotency key to the call: its action and
+// params, and what the caller asked of the result when it asked anything
+// (so a key reused for another page of a list is refused, not replayed).
+func fingerprint(in Input) string {
+	parts := []any{in.Integration, in.Action, in.Environment, in.Version, in.Params}
+	if in.Select != "" || in.MaxBytes != 0 || in.Pages != (executor.Pages{}) {
+		parts = append(parts, in.Select, in.MaxBytes, in.Pages)
+	}
+	return idempotency.Fingerprint(parts...)
 }
 
 // replayScope is whose idempotency keys replay results: a member's across

@@ -210,6 +210,7 @@ func (n *argNames) params(v any) any {
 func (t *Tool) InputSchema() *jsonschema.Schema {
 	s := t.Action.InputSchema()
 	namesOf(s).rename(s)
+	t.addPaging(s)
 	return s
 }
 

@@ -69,11 +69,15 @@ func Export(tools []Tool, format string) (any, error) {
 
 // MCP is the tool as tools/list shows it.
 func (t *Tool) MCP() *sdk.Tool {
-	return &sdk.Tool{
+	tool := &sdk.Tool{
 		Name:        t.Name,
 		Title:       t.Action.Name,
 		Description: t.Description(),
 		InputSchema: t.InputSchema(),
 		Annotations: t.Annotations(),
 	}
+	if out := t.OutputSchema(); out != nil {
+		tool.OutputSchema = out
+	}
+	return tool
 }

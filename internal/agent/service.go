@@ -23,6 +23,7 @@ import (
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/fit"
 	"github.com/plugboard/plugboard/internal/naming"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -90,6 +91,9 @@ type Input struct {
 	// ToolSearchThreshold is the agent's own threshold of the auto mode;
 	// 0 takes the server's.
 	ToolSearchThreshold *int `json:"tool_search_threshold"`
+	// MaxResultBytes is the agent's budget for a result returned inline
+	// (0: the default, 16 KB); a larger one is stored for read_result.
+	MaxResultBytes *int `json:"max_result_bytes"`
 }
 
 // maxSearchThreshold bounds an agent's own search threshold.
@@ -122,6 +126,18 @@ func applyToolMode(ag *store.Agent, in Input) error {
 	return nil
 }
 
+// resultBudget checks an agent's result budget.
+func resultBudget(n *int) (int, error) {
+	if n == nil {
+		return 0, nil
+	}
+	if *n < 0 || *n > connector.MaxResponseBytes {
+		return 0, problem.Invalid("max_result_bytes is out of range", []problem.FieldError{{Field: "max_result_bytes",
+			Message: fmt.Sprintf("must be between 1 and %d bytes, or 0 for the default of %d", connector.MaxResponseBytes, fit.DefaultBudget)}})
+	}
+	return *n, nil
+}
+
 // NewKey makes an agent key to show once, its prefix and its hash.
 func NewKey() (key, prefix, hash string) {
 	key = vault.NewToken("pba_", 24)
@@ -147,8 +163,12 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input) (sto
 			return store.Agent{}, "", err
 		}
 	}
+	budget, err := resultBudget(in.MaxResultBytes)
+	if err != nil {
+		return store.Agent{}, "", err
+	}
 	key, prefix, hash := NewKey()
-	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID, ToolMode: store.ToolModeAuto}
+	ag := store.Agent{OrgID: p.Org.ID, Name: name, KeyPrefix: prefix, Grants: grants, CreatedBy: p.User.ID, ToolMode: store.ToolModeAuto, MaxResultBytes: budget}
 	if err := applyToolMode(&ag, in); err != nil {
 		return store.Agent{}, "", err
 	}
@@ -191,6 +211,11 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id string, in 
 	}
 	if err := applyToolMode(&ag, in); err != nil {
 		return store.Agent{}, err
+	}
+	if in.MaxResultBytes != nil {
+		if ag.MaxResultBytes, err = resultBudget(in.MaxResultBytes); err != nil {
+			return store.Agent{}, err
+		}
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateAgent(ctx, ag); err != nil {
@@ -471,7 +496,7 @@ func (s *Service) actions(ctx context.Context, orgID string, integ store.Integra
 
 // auditDetail is what the audit trail keeps of an agent's settings.
 func auditDetail(ag store.Agent) map[string]any {
-	d := map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants), "tool_mode": ag.ToolMode}
+	d := map[string]any{"name": ag.Name, "tools": GrantSummary(ag.Grants), "tool_mode": ag.ToolMode, "max_result_bytes": ag.MaxResultBytes}
 	if ag.ToolSearchThreshold > 0 {
 		d["tool_search_threshold"] = ag.ToolSearchThreshold
 	}

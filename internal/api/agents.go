@@ -36,12 +36,15 @@ type agentView struct {
 	// ToolSearchThreshold is the agent's own threshold; 0 takes the
 	// server's.
 	ToolSearchThreshold int `json:"tool_search_threshold"`
+	// MaxResultBytes is the budget of a result returned inline.
+	MaxResultBytes int `json:"max_result_bytes"`
 }
 
 func (a *API) viewAgent(ctx context.Context, p access.Principal, ag store.Agent, key string) agentView {
 	v := agentView{ID: ag.ID, Name: ag.Name, Key: key, KeyPrefix: ag.KeyPrefix, Tools: []grantView{}, MCPURL: a.PublicURL + "/mcp",
 		CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt, KeyRotatedAt: ag.KeyRotatedAt, RevokedAt: ag.RevokedAt,
-		ToolMode: ag.ToolMode, ToolSearchThreshold: ag.ToolSearchThreshold}
+		ToolMode: ag.ToolMode, ToolSearchThreshold: ag.ToolSearchThreshold,
+		MaxResultBytes: agent.Budget(ag)}
 	for _, g := range ag.Grants {
 		gv := grantView{Integration: g.IntegrationID, Actions: g.Actions, Environment: g.Environment, RunAs: g.RunAs}
 		if g.AllActions() {

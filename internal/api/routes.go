@@ -41,6 +41,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /v1/integrations/{id}/test", a.testIntegration)
 	h("POST /v1/integrations/{id}/actions/{action}/run", a.runAction)
 	h("/v1/integrations/{id}/proxy/{path...}", a.proxy)
+	h("GET /v1/results/{id}", a.readResult)
 
 	h("GET /v1/integrations/{id}/connections", a.listConnections)
 	h("POST /v1/integrations/{id}/connections", a.createConnection)

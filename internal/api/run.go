@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/limit"
 )
 
@@ -15,6 +16,14 @@ type runInput struct {
 	Environment string         `json:"environment"`
 	Params      map[string]any `json:"params"`
 	Version     int            `json:"version,omitempty"`
+	// What the caller wants of a successful answer: a jq selection, a
+	// byte budget (a larger result is stored; GET /v1/results/{id} reads
+	// it), and for an action that pages, how much of the list to gather.
+	Select   string `json:"select,omitempty"`
+	MaxBytes int    `json:"max_bytes,omitempty"`
+	MaxPages int    `json:"max_pages,omitempty"`
+	MaxItems int    `json:"max_items,omitempty"`
+	Cursor   string `json:"cursor,omitempty"`
 }
 
 func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
@@ -26,6 +35,8 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 	res, replayed, err := a.Actions.Run(r.Context(), principal(r), action.Input{
 		Integration: r.PathValue("id"), Action: r.PathValue("action"), Environment: in.Environment,
 		Params: in.Params, Version: in.Version, IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+		Select: in.Select, MaxBytes: in.MaxBytes,
+		Pages: executor.Pages{MaxPages: in.MaxPages, MaxItems: in.MaxItems, Cursor: in.Cursor},
 	})
 	if err != nil {
 		a.fail(w, r, err)

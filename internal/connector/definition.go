@@ -97,6 +97,8 @@ type Action struct {
 	Parameters  Params            `json:"parameters,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
 	Idempotent  bool              `json:"idempotent,omitempty"`
+	Response    *Response         `json:"response,omitempty"`   // selection, budget, schema of the body
+	Pagination  *Pagination       `json:"pagination,omitempty"` // how the API pages its lists
 }
 
 // Params is an ordered list of parameters; it reads and writes as a JSON

@@ -46,6 +46,8 @@ var (
 		newField("parameters", "params"),
 		newField("headers"),
 		newField("idempotent"),
+		newField("response"),
+		newField("pagination", "paging"),
 	}
 )
 
@@ -206,6 +208,12 @@ func (p *problems) action(raw json.RawMessage, path string) Action {
 	if raw, ok := m["parameters"]; ok {
 		a.Parameters = p.params(raw, join(path, "parameters"))
 	}
+	if raw, ok := m["response"]; ok && !isNull(raw) {
+		a.Response = p.response(raw, join(path, "response"))
+	}
+	if raw, ok := m["pagination"]; ok && !isNull(raw) {
+		a.Pagination = p.pagination(raw, join(path, "pagination"))
+	}
 	return a
 }
 
@@ -237,6 +245,9 @@ func (d *Definition) ApplyDefaults() {
 		}
 		if a.Key == "" {
 			a.Key = Slug(a.Name)
+		}
+		if a.Pagination != nil {
+			a.Pagination.applyDefaults()
 		}
 		placeholders := a.placeholderSet()
 		for j := range a.Parameters {

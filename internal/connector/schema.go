@@ -115,6 +115,12 @@ func (p *Param) jsonSchema(withDefault bool) (*jsonschema.Schema, error) {
 	if withDefault && p.Default != nil {
 		m["default"] = p.Default
 	}
+	return schemaFromMap(m)
+}
+
+// schemaFromMap reads schema keywords into jsonschema-go's type, through
+// JSON so every keyword lands where the library wants it.
+func schemaFromMap(m map[string]any) (*jsonschema.Schema, error) {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil, err

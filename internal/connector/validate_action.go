@@ -25,6 +25,8 @@ func (p *problems) checkAction(at string, a *Action) {
 	}
 	p.checkEndpoint(at, a)
 	p.checkHeaders(join(at, "headers"), a.Headers)
+	p.checkResponse(join(at, "response"), a.Response)
+	p.checkPagination(join(at, "pagination"), a)
 
 	names := map[string]bool{}
 	for i := range a.Parameters {

@@ -18,6 +18,7 @@ import (
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/fit"
 	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
@@ -43,6 +44,10 @@ type Config struct {
 	// spent window to reset (DefaultBudgetWait when zero).
 	Budget     limit.Budget
 	BudgetWait time.Duration
+
+	// ResultRetention is how long a result over its caller's budget stays
+	// readable. Defaults to DefaultResultRetention.
+	ResultRetention time.Duration
 }
 
 // Workers hands an action of a code-defined integration to a worker and
@@ -102,6 +107,8 @@ type Call struct {
 	Source         Source
 	Actor          string // key, agent or webhook id, for the log
 	IdempotencyKey string
+	Shape          Shape // selection and budget of a successful answer
+	Pages          Pages // how many pages of a paginated list to gather
 }
 
 // Result is the upstream answer.
@@ -116,6 +123,15 @@ type Result struct {
 	// RateLimit is what is left of the API's announced rate limit for
 	// the connection after this call, when the API announces one.
 	RateLimit *limit.Window `json:"rate_limit,omitempty"`
+	// Stored names the whole body when it was over the caller's budget;
+	// Body is then the part that fits.
+	Stored *fit.Stored `json:"stored,omitempty"`
+	// SelectError says why the response selection could not be applied;
+	// Body is then the whole answer.
+	SelectError string `json:"select_error,omitempty"`
+	// Pagination is set for an action that pages: how much was gathered
+	// and the cursor to continue from.
+	Pagination *PageInfo `json:"pagination,omitempty"`
 
 	raw *outbound.Response
 }
@@ -206,6 +222,9 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 	if err != nil {
 		return nil, paramsProblem(action, err)
 	}
+	if action.Pagination == nil && c.Pages.combined() {
+		return nil, problem.BadRequest("action %q does not declare how its API pages; max_pages, max_items and cursor apply only to actions with a pagination", action.Key)
+	}
 	conn, creds, err := e.connection(ctx, t, c.Environment, c.UserID)
 	if err != nil {
 		return nil, err
@@ -219,7 +238,11 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 			return nil, problem.New(http.StatusServiceUnavailable, "integration %q is defined in code, and this server does not run SDK workers", t.Integration.Name)
 		}
 		c.UserID = conn.UserID
-		return e.Workers.Invoke(ctx, t, action, c, params)
+		res, err := e.Workers.Invoke(ctx, t, action, c, params)
+		if err != nil {
+			return nil, err
+		}
+		return res, e.shape(ctx, t, action, c.Shape, res)
 	}
 	env := c.Environment
 	def := t.Definition
@@ -230,11 +253,22 @@ func (e *Executor) RunAction(ctx context.Context, t *Target, action *connector.A
 	if err != nil {
 		return nil, problem.BadRequest("build request for %s: %v", action.Key, err)
 	}
-	return e.send(ctx, t, conn, creds, sendSpec{
-		action: action.Key, env: env, source: c.Source, actor: c.Actor,
-		method: prep.Method, url: prep.URL, header: prep.Header, body: prep.Body,
-		idempotencyKey: c.IdempotencyKey,
-	})
+	var res *Result
+	if action.Pagination != nil {
+		c.Environment = env
+		pg := &pager{e: e, t: t, def: def, a: action, pg: action.Pagination, conn: conn, creds: creds, c: c, params: params, first: prep}
+		res, err = pg.run(ctx)
+	} else {
+		res, err = e.send(ctx, t, conn, creds, sendSpec{
+			action: action.Key, env: env, source: c.Source, actor: c.Actor,
+			method: prep.Method, url: prep.URL, header: prep.Header, body: prep.Body,
+			idempotencyKey: c.IdempotencyKey,
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, e.shape(ctx, t, action, c.Shape, res)
 }
 
 func actionKeys(d *connector.Definition) string {

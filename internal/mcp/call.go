@@ -58,12 +58,18 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 		if err != nil {
 			return toolError(fmt.Sprintf("The arguments of %s must be a JSON object of parameters: %v.", name, err)), nil
 		}
+		pages, params, err := t.Pages(params)
+		if err != nil {
+			return toolError(fmt.Sprintf("The arguments of %s are not valid: %v.", name, err)), nil
+		}
 		p, err := s.cfg.Catalog.Principal(ctx, ag, t)
 		if err != nil {
 			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool's principal", "agent", ag.ID, "tool", name, "error", err)
 			return toolError(fmt.Sprintf("The tool %s is no longer available to this agent: the member it acts for left the organization. List the tools again.", name)), nil
 		}
-		res, replayed, err := s.cfg.Actions.Run(ctx, p, s.cfg.Catalog.Input(ctx, t, params, idempotencyKey(req.Params.Meta)))
+		in := s.cfg.Catalog.Input(ctx, t, params, idempotencyKey(req.Params.Meta))
+		in.Pages, in.DefaultBytes = pages, agent.Budget(ag)
+		res, replayed, err := s.cfg.Actions.Run(ctx, p, in)
 		if err != nil {
 			return s.failure(ctx, t, err), nil
 		}
@@ -116,11 +122,26 @@ func result(t *agent.Tool, res *executor.Result) *sdk.CallToolResult {
 	if ct := header(res.Headers, "Content-Type"); ct != "" {
 		structured["content_type"] = ct
 	}
+	if res.Pagination != nil {
+		structured["pagination"] = res.Pagination
+	}
+	if res.Stored != nil {
+		structured["stored"] = res.Stored
+	}
+	if res.SelectError != "" {
+		structured["select_error"] = res.SelectError
+	}
 	text, err := json.Marshal(structured)
 	if err != nil {
 		text = []byte(fmt.Sprintf(`{"status":%d}`, res.Status))
 	}
+	if res.Status < 400 {
+		structured = conforming(t, structured)
+	}
 	out := &sdk.CallToolResult{StructuredContent: structured, Content: []sdk.Content{&sdk.TextContent{Text: string(text)}}}
+	if note := resultNote(res); note != "" {
+		out.Content = append([]sdk.Content{&sdk.TextContent{Text: note}}, out.Content...)
+	}
 	if res.Status >= 400 {
 		out.IsError = true
 		out.Content = append([]sdk.Content{&sdk.TextContent{Text: upstreamError(t, res)}}, out.Content...)

@@ -203,7 +203,16 @@ func (e *env) mustConnectAt(t *testing.T, key, revision string, opts *sdk.Client
 	return cs
 }
 
+// listTools lists the tools of the agent's integrations; read_result,
+// which comes with them, is left out (results_test.go tests it).
 func listTools(t *testing.T, cs *sdk.ClientSession) map[string]*sdk.Tool {
+	t.Helper()
+	out := allTools(t, cs)
+	delete(out, "read_result")
+	return out
+}
+
+func allTools(t *testing.T, cs *sdk.ClientSession) map[string]*sdk.Tool {
 	t.Helper()
 	out := map[string]*sdk.Tool{}
 	for tool, err := range cs.Tools(context.Background(), nil) {

@@ -40,11 +40,11 @@ func TestInspector(t *testing.T) {
 					}
 				}
 			}
-			if out := cli("--method", "tools/list", "--strict"); json.Unmarshal(out, &listed) != nil || len(listed.Result.Tools) != 4 {
+			if out := cli("--method", "tools/list", "--strict"); json.Unmarshal(out, &listed) != nil || len(listed.Result.Tools) != 5 { // four actions and read_result
 				t.Fatalf("tools/list: %s", out)
 			}
-			// Tools come in name order.
-			if tool := listed.Result.Tools[1]; tool.Name != "test_crm__create_contact" || len(tool.InputSchema.Required) != 2 {
+			// Tools come in name order (read_result before test_crm__…).
+			if tool := listed.Result.Tools[2]; tool.Name != "test_crm__create_contact" || len(tool.InputSchema.Required) != 2 {
 				t.Errorf("first tool = %+v", tool)
 			}
 			var called struct {

@@ -286,7 +286,7 @@ func TestProtocolDetails(t *testing.T) {
 		for range 3 {
 			r := e.rpc(t, a.Key, mcp.Revision2026, "tools/list", params[mcp.Revision2026])
 			var tools []struct{ Name string }
-			if err := json.Unmarshal(r.msg.Result["tools"], &tools); err != nil || len(tools) != 6 {
+			if err := json.Unmarshal(r.msg.Result["tools"], &tools); err != nil || len(tools) != 7 { // six actions and read_result
 				t.Fatalf("%v: %s", err, r.raw)
 			}
 			var names []string

@@ -25,6 +25,9 @@ type toolSet struct {
 	// hidden are the agent's tools while it is shown the search tools
 	// instead: not listed, but called directly by name all the same.
 	hidden map[string]struct{}
+	// reader says read_result is registered: with the agent's first tool,
+	// since any call may store a result too large for its budget.
+	reader bool
 }
 
 // newToolSet makes the server of a tool set of ag with opts, and has it
@@ -109,8 +112,16 @@ func (s *Server) sync(ctx context.Context, ts *toolSet, ag store.Agent) error {
 			ts.gone[name] = struct{}{}
 		}
 	}
+	if len(want) == 0 && ts.reader {
+		gone = append(gone, ReadResultTool)
+		ts.reader = false
+	}
 	if len(gone) > 0 {
 		ts.srv.RemoveTools(gone...)
+	}
+	if len(want) > 0 && !ts.reader {
+		ts.srv.AddTool(readResultTool(), s.readResult)
+		ts.reader = true
 	}
 	for name, r := range want {
 		if ts.tools[name] == r.revision {
@@ -144,6 +155,9 @@ func (ts *toolSet) hides(name string) bool {
 func (ts *toolSet) holds(name string) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
+	if name == ReadResultTool {
+		return ts.reader
+	}
 	_, ok := ts.tools[name]
 	return ok
 }

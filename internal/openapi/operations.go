@@ -192,6 +192,8 @@ func (imp *importer) action(o operation) (connector.Action, bool) {
 		Endpoint:    endpoint(o.path),
 		Parameters:  params,
 		Idempotent:  idempotent(o.method),
+		Response:    imp.response(o),
+		Pagination:  imp.pagination(o, params),
 	}, true
 }
 

@@ -153,6 +153,15 @@ func TestRetentionPrunesOldRowsAndKeepsNewOnes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		for _, r := range []struct {
+			id      string
+			expires time.Time
+		}{{"res_expired", time.Now().Add(-time.Minute)}, {"res_live", time.Now().Add(time.Hour)}} {
+			if err := f.st.PutResult(ctx, store.StoredResult{ID: r.id, OrgID: f.orgID, Owner: "user:" + f.userID, Body: []byte(`[1,2,3]`),
+				Items: 3, CreatedAt: time.Now().Add(-day), ExpiresAt: r.expires}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		auditBefore := f.count(`SELECT COUNT(*) FROM audit_events`)
 
 		report := f.prune()
@@ -189,6 +198,9 @@ func TestRetentionPrunesOldRowsAndKeepsNewOnes(t *testing.T) {
 		}
 		if f.count(`SELECT COUNT(*) FROM sessions WHERE token_hash = 'ses_expired'`) != 0 || f.count(`SELECT COUNT(*) FROM sessions WHERE token_hash = 'ses_live'`) != 1 {
 			t.Error("sessions: the expired one should go, the live one stay")
+		}
+		if f.count(`SELECT COUNT(*) FROM stored_results WHERE id = 'res_expired'`) != 0 || f.count(`SELECT COUNT(*) FROM stored_results WHERE id = 'res_live'`) != 1 {
+			t.Error("stored results: the expired one should go, the live one stay")
 		}
 		if got := f.count(`SELECT COUNT(*) FROM audit_events`); got != auditBefore {
 			t.Errorf("the audit trail went from %d to %d entries", auditBefore, got)

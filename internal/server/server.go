@@ -140,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
 	actions := action.New(action.Deps{
-		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
+		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Store: s.Store, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
 	search := agent.NewSearch(s.Store, tools, cfg.ToolSearchThreshold)

@@ -38,6 +38,9 @@ type Agent struct {
 	// ToolSearchThreshold is the number of tools above which an agent in
 	// ToolModeAuto gets the search tools; 0 takes the server's default.
 	ToolSearchThreshold int `json:"tool_search_threshold"`
+	// MaxResultBytes is the agent's budget for a result returned inline;
+	// zero is the server's default.
+	MaxResultBytes int `json:"max_result_bytes,omitempty"`
 }
 
 // Tool modes of an agent.
@@ -67,13 +70,13 @@ type Grant struct {
 // AllActions reports whether the grant covers every action.
 func (g Grant) AllActions() bool { return len(g.Actions) == 0 }
 
-const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at, client_id, last_used_at, tool_mode, tool_search_threshold`
+const agentCols = `id, org_id, name, key_prefix, created_by, created_at, updated_at, key_rotated_at, revoked_at, client_id, last_used_at, tool_mode, tool_search_threshold, max_result_bytes`
 
 func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 	var a Agent
 	var c, u int64
 	var rotated, revoked, used sql.NullInt64
-	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked, &a.ClientID, &used, &a.ToolMode, &a.ToolSearchThreshold); err != nil {
+	if err := row.Scan(&a.ID, &a.OrgID, &a.Name, &a.KeyPrefix, &a.CreatedBy, &c, &u, &rotated, &revoked, &a.ClientID, &used, &a.ToolMode, &a.ToolSearchThreshold, &a.MaxResultBytes); err != nil {
 		return Agent{}, mapErr(err)
 	}
 	a.CreatedAt, a.UpdatedAt, a.KeyRotatedAt, a.RevokedAt, a.LastUsedAt = ms(c), ms(u), nullMS(rotated), nullMS(revoked), nullMS(used)
@@ -93,8 +96,8 @@ func (t *Tx) CreateAgent(ctx context.Context, a Agent, keyHash string) (Agent, e
 	if a.ToolMode == "" {
 		a.ToolMode = ToolModeAuto
 	}
-	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at, client_id, tool_mode, tool_search_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli(), a.ClientID, a.ToolMode, a.ToolSearchThreshold); err != nil {
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO agents (id, org_id, name, key_prefix, key_hash, created_by, created_at, updated_at, client_id, tool_mode, tool_search_threshold, max_result_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, a.OrgID, a.Name, a.KeyPrefix, keyHash, a.CreatedBy, at.UnixMilli(), at.UnixMilli(), a.ClientID, a.ToolMode, a.ToolSearchThreshold, a.MaxResultBytes); err != nil {
 		return Agent{}, fmt.Errorf("create agent %q: %w", a.Name, mapErr(err))
 	}
 	if err := t.replaceGrants(ctx, a.ID, a.Grants); err != nil {
@@ -199,8 +202,8 @@ func (t *Tx) UpdateAgent(ctx context.Context, a Agent) error {
 	if a.ToolMode == "" {
 		a.ToolMode = ToolModeAuto
 	}
-	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET name = ?, tool_mode = ?, tool_search_threshold = ?, updated_at = ? WHERE org_id = ? AND id = ?`),
-		a.Name, a.ToolMode, a.ToolSearchThreshold, now(), a.OrgID, a.ID)
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE agents SET name = ?, tool_mode = ?, tool_search_threshold = ?, max_result_bytes = ?, updated_at = ? WHERE org_id = ? AND id = ?`),
+		a.Name, a.ToolMode, a.ToolSearchThreshold, a.MaxResultBytes, now(), a.OrgID, a.ID)
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("update agent %s: %w", a.ID, err)
 	}

@@ -49,6 +49,7 @@ var PruneRules = []PruneRule{
 	{Name: "idempotency records", Table: "idempotency_keys", Key: "org_id, scope, idem_key", Time: "created_at", Keep: KeepIdempotency},
 	{Name: "sessions", Table: "sessions", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
 	{Name: "oauth states", Table: "oauth_states", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
+	{Name: "stored results", Table: "stored_results", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
 }
 
 // Prune removes (or empties) at most limit rows that rule allows to go,

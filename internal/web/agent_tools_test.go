@@ -89,3 +89,50 @@ func TestChoosingAnAgentsToolListingInThePage(t *testing.T) {
 		t.Fatal("a bad mode is not explained")
 	}
 }
+
+// An agent's result budget is set on its page; a bad one is refused with
+// the reason, and empty goes back to the default.
+func TestSettingAnAgentsResultBudgetInThePage(t *testing.T) {
+	t.Parallel()
+	in := servertest.Start(t, servertest.Options{})
+	ctx := context.Background()
+	var agent struct{ ID string }
+	if err := in.Client.Do(ctx, "POST", "/v1/agents", map[string]any{"name": "Bot"}, &agent); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.NewSite(t, in.URL)
+	s.SetPassword(firstLink(t, in), "ada@example.com", "a long enough password")
+	if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, `name="max_result_bytes"`) || !strings.Contains(page, "16384") {
+		t.Fatal("the page has no result budget showing the default")
+	}
+	budget := func() int {
+		var got struct {
+			MaxResultBytes int `json:"max_result_bytes"`
+		}
+		if err := in.Client.Do(ctx, "GET", "/v1/agents/"+agent.ID, nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got.MaxResultBytes
+	}
+	for _, tt := range []struct {
+		value string
+		want  int
+		flash string
+	}{
+		{"4096", 4096, "Saved the result budget."},
+		{"-3", 4096, "must be between 1 and"},
+		{"lots", 4096, "give a whole number of bytes"},
+		{"", 16384, "Saved"},
+	} {
+		code, _, _ := s.Post("/agents/"+agent.ID+"/budget", url.Values{"max_result_bytes": {tt.value}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("%q: %d", tt.value, code)
+		}
+		if _, page := s.Get("/agents/" + agent.ID); !strings.Contains(page, tt.flash) {
+			t.Errorf("%q: the page does not say %q", tt.value, tt.flash)
+		}
+		if got := budget(); got != tt.want {
+			t.Errorf("%q: budget %d, want %d", tt.value, got, tt.want)
+		}
+	}
+}

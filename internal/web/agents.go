@@ -3,11 +3,14 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/connector"
+	"github.com/plugboard/plugboard/internal/fit"
+	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -136,8 +139,36 @@ func (wb *Web) agentDetail(w http.ResponseWriter, r *http.Request, v *visit) err
 	names, listing := wb.agentTools(r, v, ag)
 	wb.render(w, r, v, http.StatusOK, "agent", view{Title: ag.Name, Nav: "agents", Data: map[string]any{
 		"A": ag, "MCPURL": wb.PublicURL + "/mcp", "Tools": names, "Listing": listing, "Config": mcpConfig(wb.PublicURL+"/mcp", ag.Name, "<the agent key>"),
-		"CanManage": v.may(access.ManageOrg), "Grantable": grantable, "Checked": grantChecks(ag),
+		"CanManage": v.may(access.ManageOrg), "Grantable": grantable, "Checked": grantChecks(ag), "Budget": fit.DefaultBudget,
 	}})
+	return nil
+}
+
+// agentBudgetSave sets the agent's result budget; empty is the default.
+func (wb *Web) agentBudgetSave(w http.ResponseWriter, r *http.Request, v *visit) error {
+	back := "/agents/" + r.PathValue("id")
+	budget := 0
+	if raw := strings.TrimSpace(r.PostFormValue("max_result_bytes")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			wb.redirect(w, r, back, "The budget was not changed: give a whole number of bytes, or leave it empty for the default.")
+			return nil
+		}
+		budget = n
+	}
+	_, err := wb.Agents.Update(r.Context(), v.p, r.PathValue("id"), agent.Input{MaxResultBytes: &budget})
+	if p, ok := problem.As(err); ok && len(p.Errors) > 0 {
+		wb.redirect(w, r, back, "The budget was not changed: it "+p.Errors[0].Message+".")
+		return nil
+	}
+	if msg, ok := refusal(err); ok {
+		wb.redirect(w, r, back, "The budget was not changed: "+msg)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	wb.redirect(w, r, back, "Saved the result budget.")
 	return nil
 }
 

@@ -63,6 +63,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /agents/{id}/rotate", wb.agentRotate)
 	m("POST /agents/{id}/tools", wb.agentToolsSave)
 	m("POST /agents/{id}/tool-mode", wb.agentToolModeSave)
+	m("POST /agents/{id}/budget", wb.agentBudgetSave)
 
 	m("GET /oauth/consent", wb.consentForm)
 	m("POST /oauth/consent", wb.consentDecide)
