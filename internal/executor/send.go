@@ -58,6 +58,17 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 	if err != nil {
 		return nil, err
 	}
+	// A retry of an answer the API refused (a 429 with Retry-After) spends
+	// the budget too: the refusal is recorded and the retry takes a place.
+	req.BeforeRetry = func(ctx context.Context, last *outbound.Response) error {
+		e.observe(ctx, budget, ticket, last)
+		next, err := e.reserve(ctx, t, budget)
+		if err != nil {
+			return err
+		}
+		ticket = next
+		return nil
+	}
 	start := time.Now()
 	resp, err := e.Outbound.Do(ctx, req)
 	if err == nil && resp.Status == http.StatusUnauthorized && conn.ID != "" {

@@ -187,11 +187,24 @@ func resetAt(h http.Header, now time.Time) (time.Time, bool) {
 	if err != nil || s < 0 || math.IsInf(s, 0) || math.IsNaN(s) {
 		return time.Time{}, false
 	}
+	// A time given in whole units was cut to that unit: the window resets
+	// somewhere within the unit it names, so it counts as over only at the
+	// unit's end (a call sent at the cut-off time reached the API in its old
+	// window, and was refused).
+	whole := s == math.Trunc(s)
 	switch {
 	case s > 1e12: // Unix milliseconds
-		return clampReset(time.UnixMilli(int64(s)), now), true
+		t := time.UnixMicro(int64(s * 1000))
+		if whole {
+			t = t.Add(time.Millisecond)
+		}
+		return clampReset(t, now), true
 	case s > 1e9: // Unix seconds
-		return clampReset(time.Unix(int64(s), 0), now), true
+		t := time.UnixMicro(int64(s * 1e6))
+		if whole {
+			t = t.Add(time.Second)
+		}
+		return clampReset(t, now), true
 	default: // seconds to wait
 		return now.Add(seconds(s)), true
 	}

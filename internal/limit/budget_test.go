@@ -26,15 +26,17 @@ func TestAnnouncedLimits(t *testing.T) {
 		ok     bool
 	}{
 		{"GitHub: Unix seconds", h("X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "4999", "X-RateLimit-Reset", "1790000060"), 200,
-			Window{Limit: 5000, Remaining: 4999, Reset: now.Add(time.Minute)}, true},
+			Window{Limit: 5000, Remaining: 4999, Reset: now.Add(time.Minute + time.Second)}, true}, // a whole second: over at its end
 		{"seconds to wait", h("X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"), 200,
 			Window{Limit: 100, Remaining: 0, Reset: now.Add(30 * time.Second)}, true},
 		{"Unix milliseconds", h("X-RateLimit-Remaining", "3", "X-RateLimit-Reset", "1790000005000"), 200,
-			Window{Remaining: 3, Reset: now.Add(5 * time.Second)}, true},
+			Window{Remaining: 3, Reset: now.Add(5*time.Second + time.Millisecond)}, true},
+		{"Unix seconds with a fraction", h("X-RateLimit-Remaining", "3", "X-RateLimit-Reset", "1790000005.25"), 200,
+			Window{Remaining: 3, Reset: now.Add(5250 * time.Millisecond)}, true},
 		{"Discord reset-after", h("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "1", "X-RateLimit-Reset-After", "2.5"), 200,
 			Window{Limit: 5, Remaining: 1, Reset: now.Add(2500 * time.Millisecond)}, true},
 		{"Twitter X-Rate-Limit", h("X-Rate-Limit-Limit", "15", "X-Rate-Limit-Remaining", "14", "X-Rate-Limit-Reset", "1790000900"), 200,
-			Window{Limit: 15, Remaining: 14, Reset: now.Add(15 * time.Minute)}, true},
+			Window{Limit: 15, Remaining: 14, Reset: now.Add(15*time.Minute + time.Second)}, true},
 		{"OpenAI durations", h("X-Ratelimit-Limit-Requests", "60", "X-Ratelimit-Remaining-Requests", "59", "X-Ratelimit-Reset-Requests", "1s"), 200,
 			Window{Limit: 60, Remaining: 59, Reset: now.Add(time.Second)}, true},
 		{"IETF draft fields", h("RateLimit-Limit", "10", "RateLimit-Remaining", "7", "RateLimit-Reset", "12"), 200,

@@ -39,6 +39,11 @@ type Request struct {
 	// Redirects says whether a redirect to another origin is followed,
 	// without credentials, or refused. Defaults to FollowRedirects.
 	Redirects RedirectPolicy
+	// BeforeRetry, if set, is called with the answer (nil after a transport
+	// error) before each retry, once its delay has passed: a rate-limit
+	// budget records the answer and takes a place for the retry. An error
+	// ends the call with that answer instead of retrying.
+	BeforeRetry func(ctx context.Context, last *Response) error
 }
 
 // Response is the answer to a call, with its body fully read.
@@ -97,6 +102,14 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil, c.explain(ctx, method, target, timeout, ctx.Err())
+		}
+		if r.BeforeRetry != nil {
+			if berr := r.BeforeRetry(ctx, res); berr != nil {
+				if res != nil {
+					return res, nil
+				}
+				return nil, berr
+			}
 		}
 	}
 }
