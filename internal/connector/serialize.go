@@ -34,6 +34,12 @@ var stylesFor = map[string][]string{
 	InBody:   {StyleDeepObject, StyleForm, StyleSpaceDelimited, StylePipeDelimited, StyleTabDelimited},
 }
 
+// StyleAllowed reports whether a parameter in the given location may have
+// the style.
+func StyleAllowed(in, style string) bool {
+	return slices.Contains(stylesFor[in], style)
+}
+
 // delimiters separate the items of an unexploded value, already escaped.
 var delimiters = map[string]string{
 	StyleSpaceDelimited: "%20", StylePipeDelimited: "%7C", StyleTabDelimited: "%09",

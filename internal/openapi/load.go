@@ -146,5 +146,6 @@ func loadSwagger2(loader *openapi3.Loader, data []byte) (*openapi3.T, error) {
 	if err := openapi2.UnmarshalFromData(data, &doc2); err != nil {
 		return nil, fmt.Errorf("load swagger 2.0 document: %w", err)
 	}
+	markCollectionFormats(&doc2)
 	return openapi2conv.ToV3WithLoader(&doc2, loader, nil)
 }

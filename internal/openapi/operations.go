@@ -174,9 +174,12 @@ func (imp *importer) filteredOut(o operation) string {
 
 // action builds one action, or reports why the operation cannot be one.
 func (imp *importer) action(o operation) (connector.Action, bool) {
-	params, ok := imp.params(o)
+	params, bodyType, ok := imp.params(o)
 	if !ok {
 		return connector.Action{}, false
+	}
+	if bodyType == connector.BodyJSON {
+		bodyType = "" // the default, left unsaid
 	}
 	imp.reportOwnServers(o)
 	key := imp.uniqueKey(o)
@@ -192,6 +195,7 @@ func (imp *importer) action(o operation) (connector.Action, bool) {
 		Endpoint:    endpoint(o.path),
 		Parameters:  params,
 		Idempotent:  idempotent(o.method),
+		BodyType:    bodyType,
 	}, true
 }
 
