@@ -131,21 +131,49 @@ func (p *Param) jsonSchema(withDefault bool) (*jsonschema.Schema, error) {
 // parameter has nothing to refer to, and a schema that refers to itself
 // without consuming the value would recurse without end when validating.
 func referenceKeyword(v any) string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if strings.HasPrefix(k, "$") && k != "$comment" {
-				return k
-			}
-			if key := referenceKeyword(child); key != "" {
-				return key
-			}
+	schema, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	for k, child := range schema {
+		if strings.HasPrefix(k, "$") && k != "$comment" {
+			return k
 		}
-	case []any:
-		for _, child := range t {
-			if key := referenceKeyword(child); key != "" {
-				return key
+		var key string
+		switch k {
+		case "properties", "patternProperties", "dependentSchemas":
+			// Keyed by property names, which may look like keywords
+			// ("$ref", "$schema"): only the values are schemas.
+			if named, ok := child.(map[string]any); ok {
+				for _, sub := range named {
+					if key = referenceKeyword(sub); key != "" {
+						break
+					}
+				}
 			}
+		case "items", "additionalProperties", "not", "if", "then", "else", "contains",
+			"propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems":
+			key = referenceKeyword(child)
+			if list, ok := child.([]any); ok {
+				key = referenceKeywordIn(list)
+			}
+		case "allOf", "anyOf", "oneOf", "prefixItems":
+			list, _ := child.([]any)
+			key = referenceKeywordIn(list)
+		}
+		// Other keywords hold data (enum, const, default, examples), not
+		// schemas.
+		if key != "" {
+			return key
+		}
+	}
+	return ""
+}
+
+func referenceKeywordIn(list []any) string {
+	for _, child := range list {
+		if key := referenceKeyword(child); key != "" {
+			return key
 		}
 	}
 	return ""

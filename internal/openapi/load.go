@@ -36,6 +36,12 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 		head, err = nodeVersion(root)
 	} else {
 		head, err = yamlVersion(data)
+		if err == nil && !head.swagger {
+			root = &yaml.Node{}
+			if err = yaml.Unmarshal(data, root); err != nil {
+				return nil, fmt.Errorf("the document is not valid YAML: %w", err)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -45,13 +51,16 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	switch {
 	case head.swagger:
 		spec, err = loadSwagger2(loader, quoteSwaggerVersion(data))
-	case root != nil:
+	default:
+		// A discriminator's mapping values are not references to follow:
+		// they may name schemas in other files, and import has no use for
+		// them.
+		dropDiscriminatorMappings(root)
 		spec = &openapi3.T{}
 		if err = root.Decode(spec); err == nil {
+			root = nil // the tree is garbage from here on
 			err = loader.ResolveRefsIn(spec, nil)
 		}
-	default:
-		spec, err = loader.LoadFromData(data)
 	}
 	if err != nil {
 		return nil, explainLoadError(err)
@@ -148,4 +157,36 @@ func loadSwagger2(loader *openapi3.Loader, data []byte) (*openapi3.T, error) {
 	}
 	markCollectionFormats(&doc2)
 	return openapi2conv.ToV3WithLoader(&doc2, loader, nil)
+}
+
+// dropDiscriminatorMappings removes the mapping of every discriminator
+// object (one with a propertyName) in the tree.
+func dropDiscriminatorMappings(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; n.Content[i].Value == "discriminator" && v.Kind == yaml.MappingNode && hasKey(v, "propertyName") {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if v.Content[j].Value == "mapping" {
+						v.Content = append(v.Content[:j], v.Content[j+2:]...)
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, child := range n.Content {
+		dropDiscriminatorMappings(child)
+	}
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
