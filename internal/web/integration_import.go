@@ -8,6 +8,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // integrationImport builds an integration from an uploaded OpenAPI file
@@ -20,9 +21,12 @@ func (wb *Web) integrationImport(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	if f, _, err := r.FormFile("file"); err == nil {
 		defer f.Close()
-		doc, err := io.ReadAll(io.LimitReader(f, maxFormBytes))
+		doc, err := io.ReadAll(io.LimitReader(f, integration.MaxImportBytes+1))
 		if err != nil {
 			return err
+		}
+		if len(doc) > integration.MaxImportBytes {
+			return problem.New(http.StatusRequestEntityTooLarge, "the file is larger than %d MB; give the document's URL instead", integration.MaxImportBytes>>20)
 		}
 		if len(doc) > 0 {
 			in.Document, in.URL = json.RawMessage(doc), ""
