@@ -160,6 +160,11 @@ func TestImportPetstore(t *testing.T) {
 		t.Run("the same name twice is a conflict", func(t *testing.T) {
 			_, err := c.Import(ctx, client.ImportInput{OpenAPI: v20, Tags: []string{"user"}})
 			assertProblem(t, err, http.StatusConflict, "already exists")
+			// The name read from the document is checked before the
+			// operations are built: a filter that keeps none is not
+			// reached.
+			_, err = c.Import(ctx, client.ImportInput{OpenAPI: v20, Tags: []string{"no such tag"}})
+			assertProblem(t, err, http.StatusConflict, "already exists")
 		})
 	})
 }

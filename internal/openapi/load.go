@@ -16,8 +16,10 @@ import (
 
 // load decodes the document, converting Swagger 2.0 to OpenAPI 3, and
 // resolves its internal references. References to other documents are
-// refused: the loader's default, kept on purpose.
-func load(ctx context.Context, data []byte) (*openapi3.T, error) {
+// refused: the loader's default, kept on purpose. parsed is called with
+// the document's info.title once it is parsed, before the costly rest;
+// its error is returned as is.
+func load(ctx context.Context, data []byte, parsed func(title string) error) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = false
@@ -46,6 +48,13 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
+	title := head.title
+	if root != nil {
+		title = nodeTitle(root)
+	}
+	if err := parsed(title); err != nil {
+		return nil, err
+	}
 
 	var spec *openapi3.T
 	switch {
@@ -68,10 +77,12 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	return spec, nil
 }
 
-// version is what a document says it is.
+// version is what a document says it is, with its title when read from
+// YAML.
 type version struct {
 	swagger bool
 	openapi string
+	title   string
 }
 
 func isJSON(data []byte) bool {
@@ -85,6 +96,9 @@ func yamlVersion(data []byte) (version, error) {
 	var head struct {
 		Swagger any `yaml:"swagger"`
 		OpenAPI any `yaml:"openapi"`
+		Info    struct {
+			Title any `yaml:"title"`
+		} `yaml:"info"`
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return version{}, errors.New("the document is empty")
@@ -94,7 +108,35 @@ func yamlVersion(data []byte) (version, error) {
 	}
 	// An author may write swagger: 2.0 unquoted, which YAML reads as a
 	// number.
-	return checkVersion(fmt.Sprint(orEmpty(head.Swagger)), fmt.Sprint(orEmpty(head.OpenAPI)))
+	v, err := checkVersion(fmt.Sprint(orEmpty(head.Swagger)), fmt.Sprint(orEmpty(head.OpenAPI)))
+	v.title = fmt.Sprint(orEmpty(head.Info.Title))
+	return v, err
+}
+
+// nodeTitle reads info.title from a document's node tree.
+func nodeTitle(root *yaml.Node) string {
+	if len(root.Content) == 0 {
+		return ""
+	}
+	if info := member(root.Content[0], "info"); info != nil {
+		if title := member(info, "title"); title != nil && title.Kind == yaml.ScalarNode {
+			return title.Value
+		}
+	}
+	return ""
+}
+
+// member returns the value of key in a mapping node, or nil.
+func member(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // nodeVersion reads the same fields from a JSON document's node tree.
@@ -182,11 +224,4 @@ func dropDiscriminatorMappings(n *yaml.Node) {
 	}
 }
 
-func hasKey(n *yaml.Node, key string) bool {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
+func hasKey(n *yaml.Node, key string) bool { return member(n, key) != nil }

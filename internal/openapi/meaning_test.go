@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"go.yaml.in/yaml/v4"
@@ -200,5 +201,28 @@ schemas:
 		if _, err := action(t, def, "create_record").CheckParams(map[string]any{"props": map[string]any{"$ref": "x", "$schema": "y"}}); err != nil {
 			t.Errorf("%s: %v (props %+v)", name, err, props)
 		}
+	}
+}
+
+// TestImportChecksTheNameFirst: the name check runs on the parsed
+// document, before references are resolved and operations built.
+func TestImportChecksTheNameFirst(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"openapi": "3.0.3", "info": {"title": "Taken API", "version": "1"},
+		"paths": {"/x": {"get": {"parameters": [{"$ref": "#/components/parameters/missing"}], "responses": {"200": {"description": "ok"}}}}}}`)
+	taken := errors.New("taken")
+	var seen []string
+	check := func(name string) error { seen = append(seen, name); return taken }
+	_, _, err := Import(t.Context(), doc, Options{CheckName: check})
+	if !errors.Is(err, taken) || len(seen) != 1 || seen[0] != "Taken API" {
+		t.Errorf("err = %v, names checked %q; want the check's error for the document's title", err, seen)
+	}
+	_, _, err = Import(t.Context(), doc, Options{Name: "Mine", CheckName: check})
+	if !errors.Is(err, taken) || seen[1] != "Mine" {
+		t.Errorf("with a name: err = %v, checked %q", err, seen)
+	}
+	// Without the check the same document fails later, on its reference.
+	if _, _, err := Import(t.Context(), doc, Options{ServerURL: "https://x.example"}); err == nil || errors.Is(err, taken) {
+		t.Errorf("without a check: %v", err)
 	}
 }
