@@ -32,7 +32,11 @@ func (imp *importer) body(o operation, out connector.Params) (connector.Params, 
 	}
 	if !methodHasBody(o.method) {
 		// Plugboard sends no body with these methods: many servers and
-		// proxies drop or refuse one.
+		// proxies drop or refuse one. An optional body without fields
+		// (Stripe declares one on every GET) loses nothing.
+		if !rb.Value.Required && emptyBody(rb.Value.Content) {
+			return out, "", true
+		}
 		if rb.Value.Required {
 			imp.report.skip(o.id(), "not imported: it requires a request body, which Plugboard does not send with %s", o.method)
 			return nil, "", false
@@ -215,4 +219,19 @@ func jsonRank(mediaType string) int {
 		return 1
 	}
 	return 0
+}
+
+// emptyBody reports whether every media type's schema is an object that
+// declares no fields and takes no others.
+func emptyBody(content openapi3.Content) bool {
+	for _, mt := range content {
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			return false
+		}
+		s := mt.Schema.Value
+		if len(s.Properties) > 0 || len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 || s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has {
+			return false
+		}
+	}
+	return true
 }

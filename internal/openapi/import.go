@@ -181,7 +181,7 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 	def.Auth = importAuth(spec, report)
 	resolveAuthURLs(&def.Auth, def.BaseURL)
 
-	imp := newImporter(spec, opts, report)
+	imp := newImporter(spec, opts, report, def.BaseURL)
 	actions, ids, err := imp.actions(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("import openapi: %w", err)
