@@ -52,12 +52,12 @@ var corpus = []corpusDoc{
 		name: "Twilio", path: directory + "twilio.com/api.json", note: "no array or object query parameter",
 		calls: []corpusCall{
 			{key: "create_message", params: map[string]any{"AccountSid": accountSid, "To": "+15558675310", "From": "+15017122661", "Body": "Hi there", "MediaUrl": []any{"https://e.com/a.png", "https://e.com/b.png"}},
-				target: "POST /2010-04-01/Accounts/"+accountSid+"/Messages.json", contentType: "application/x-www-form-urlencoded",
+				target: "POST /2010-04-01/Accounts/" + accountSid + "/Messages.json", contentType: "application/x-www-form-urlencoded",
 				body: "To=%2B15558675310&Body=Hi+there&From=%2B15017122661&MediaUrl=https%3A%2F%2Fe.com%2Fa.png&MediaUrl=https%3A%2F%2Fe.com%2Fb.png"},
 			{key: "fetch_message", params: map[string]any{"AccountSid": accountSid, "Sid": messageSid},
-				target: "GET /2010-04-01/Accounts/"+accountSid+"/Messages/"+messageSid+".json"},
+				target: "GET /2010-04-01/Accounts/" + accountSid + "/Messages/" + messageSid + ".json"},
 			{key: "list_message", params: map[string]any{"AccountSid": accountSid, "To": "+15558675310", "PageSize": 20, "DateSent>": "2025-01-01T00:00:00Z"},
-				target: "GET /2010-04-01/Accounts/"+accountSid+"/Messages.json?DateSent%3E=2025-01-01T00%3A00%3A00Z&PageSize=20&To=%2B15558675310"},
+				target: "GET /2010-04-01/Accounts/" + accountSid + "/Messages.json?DateSent%3E=2025-01-01T00%3A00%3A00Z&PageSize=20&To=%2B15558675310"},
 		},
 	},
 	{
