@@ -32,6 +32,9 @@ func (a *Action) InputSchema() *jsonschema.Schema {
 			// names and describes them is the most useful fallback.
 			ps = &jsonschema.Schema{Description: p.Description}
 		}
+		if a.EffectiveBodyType() == BodyMultipart && a.location(p) == InBody && p.IsFile() {
+			fileEncoding(ps)
+		}
 		s.Properties[p.Name] = objectProperties(ps)
 		s.PropertyOrder = append(s.PropertyOrder, p.Name)
 		if a.required(p) {
@@ -39,6 +42,20 @@ func (a *Action) InputSchema() *jsonschema.Schema {
 		}
 	}
 	return s
+}
+
+// fileEncoding tells agents that a file is given base64-encoded, for the
+// file itself or an array's items.
+func fileEncoding(s *jsonschema.Schema) {
+	if s.Type == "array" && s.Items != nil {
+		s = s.Items
+	}
+	if s.ContentEncoding == "" {
+		s.ContentEncoding = "base64"
+	}
+	if !strings.Contains(s.Description, "base64") {
+		s.Description = strings.TrimSpace(s.Description + " A file's content, base64-encoded.")
+	}
 }
 
 // anyValueDescription describes a property whose schema says nothing.

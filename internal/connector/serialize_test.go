@@ -296,3 +296,14 @@ func TestBodyTypeRoundTrips(t *testing.T) {
 		t.Errorf("body types read back as %q, %q", again.Actions[0].BodyType, again.Actions[3].BodyType)
 	}
 }
+
+// TestFileParameterSchemaSaysBase64: agents see that a multipart file is
+// given base64-encoded.
+func TestFileParameterSchemaSaysBase64(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, bodies)
+	got := string(action(t, d, "upload").InputSchemaJSON())
+	if !strings.Contains(got, `"file":{"type":"string","description":"A file's content, base64-encoded.","contentEncoding":"base64","contentMediaType":"image/png","format":"binary"}`) {
+		t.Errorf("upload input schema: %s", got)
+	}
+}
