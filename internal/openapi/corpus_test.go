@@ -246,7 +246,7 @@ func TestCorpus(t *testing.T) {
 	t.Cleanup(up.Close)
 	upURL, _ := url.Parse(up.URL)
 
-	rows := make([]string, len(corpus))
+	rows, calls := make([]string, len(corpus)), make([]string, len(corpus))
 	t.Run("descriptions", func(t *testing.T) {
 		for i, c := range corpus {
 			t.Run(c.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestCorpus(t *testing.T) {
 				if want := countOperations(t, doc); report.Operations != want {
 					t.Errorf("report.Operations = %d, the document has %d", report.Operations, want)
 				}
-				rows[i] = corpusRow(c, report)
+				rows[i], calls[i] = corpusRow(c, report), corpusCalls(c)
 
 				base, err := url.Parse(def.BaseURL)
 				if err != nil {
@@ -293,7 +293,7 @@ func TestCorpus(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	checkCorpusDoc(t, rows)
+	checkCorpusDoc(t, rows, calls)
 }
 
 func checkReceived(t *testing.T, call corpusCall, got received) {
@@ -370,6 +370,26 @@ func corpusRow(c corpusDoc, report *Report) string {
 	return fmt.Sprintf("| %s (`%s`) | %d | %d | %d | %d | %s |", c.name, source, report.Operations, report.Imported, skipped, len(partialOps), strings.Join(reasons, "<br>"))
 }
 
+// corpusCalls lists the calls checked for one description, as table rows.
+func corpusCalls(c corpusDoc) string {
+	var out []string
+	for i, call := range c.calls {
+		name := ""
+		if i == 0 {
+			name = c.name
+			if c.note != "" {
+				name += " (" + c.note + ")"
+			}
+		}
+		body := call.body
+		if call.contentType != "" {
+			body = "`" + call.contentType + "` " + strings.ReplaceAll(body, "|", `\|`)
+		}
+		out = append(out, fmt.Sprintf("| %s | `%s` | `%s` | %s |", name, call.key, call.target, strings.ReplaceAll(body, "\n", `\n`)))
+	}
+	return strings.Join(out, "\n")
+}
+
 const (
 	corpusBegin = "<!-- corpus table: written by TestCorpus (PLUGBOARD_UPDATE_DOCS=1) -->"
 	corpusEnd   = "<!-- end of corpus table -->"
@@ -377,10 +397,11 @@ const (
 
 // checkCorpusDoc compares the table in docs/import.md with rows, or
 // writes it there when PLUGBOARD_UPDATE_DOCS=1.
-func checkCorpusDoc(t *testing.T, rows []string) {
+func checkCorpusDoc(t *testing.T, rows, calls []string) {
 	path := filepath.Join("..", "..", "docs", "import.md")
 	table := corpusBegin + "\n| Description | Operations | Imported | Skipped | Partial | Most common reasons |\n|---|---:|---:|---:|---:|---|\n" +
-		strings.Join(rows, "\n") + "\n" + corpusEnd
+		strings.Join(rows, "\n") + "\n\nThe calls checked, and the request the loopback upstream must receive:\n\n" +
+		"| Description | Action | Request | Body |\n|---|---|---|---|\n" + strings.Join(calls, "\n") + "\n" + corpusEnd
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
