@@ -226,3 +226,28 @@ func TestImportChecksTheNameFirst(t *testing.T) {
 		t.Errorf("without a check: %v", err)
 	}
 }
+
+// TestImportContentParameter: a query parameter described as JSON content
+// is sent as its JSON text, which the caller gives.
+func TestImportContentParameter(t *testing.T) {
+	t.Parallel()
+	doc := doc30(`
+/search:
+  get:
+    operationId: search
+    parameters:
+      - name: filter
+        in: query
+        content:
+          application/json:
+            schema: {type: object, properties: {status: {type: string}}}
+    responses: {"200": {description: ok}}`, `{}`)
+	r := built(t, doc, "search", map[string]any{"filter": `{"status":"open"}`})
+	if want := "https://api.example.com/v1/search?filter=%7B%22status%22%3A%22open%22%7D"; r.URL != want {
+		t.Errorf("URL %s, want %s", r.URL, want)
+	}
+	_, report := mustImport(t, doc, Options{})
+	if !hasSkip(report, "GET /search", `parameter "filter" is JSON content; imported as a string to be given already serialized`) {
+		t.Errorf("no report:\n%s", skipReasons(report))
+	}
+}

@@ -73,8 +73,9 @@ func mergedParameters(pathLevel, opLevel openapi3.Parameters) openapi3.Parameter
 	return out
 }
 
-// param converts one path, query or header parameter. It returns false for
-// a header whose value is an object, which has no agreed way to be sent.
+// param converts one path, query or header parameter. A parameter
+// described by content rather than a schema is sent as that content's
+// text: an object or array in it is asked for already serialized.
 func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param, bool) {
 	ref := p.Schema
 	if ref == nil {
@@ -91,6 +92,11 @@ func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param,
 	prm := lift(p.Name, c.schema, describeText(p.Description, maxDescription))
 	prm.In = p.In
 	prm.Required = p.Required || p.In == openapi3.ParameterInPath
+	if t := schemaTypeName(prm.Schema); p.Schema == nil && ref != nil && (t == "array" || t == "object" || t == "") {
+		imp.report.partial(o.id(), "parameter %q is JSON content; imported as a string to be given already serialized", p.Name)
+		prm.Schema = map[string]any{"type": "string", "contentMediaType": "application/json"}
+		return prm, true
+	}
 	if t := schemaTypeName(prm.Schema); t == "array" || t == "object" || t == "" {
 		prm.Style, prm.Explode = p.Style, p.Explode
 		if x, ok := p.Extensions[collectionFormatExtension].(string); ok {

@@ -119,12 +119,10 @@ func TestImportKeepsOneOfAndNormalizesBounds(t *testing.T) {
         schema: {type: integer, minimum: 0, exclusiveMinimum: true, maximum: 100, default: 10}
       - name: filter
         in: query
-        content:
-          application/json:
-            schema:
-              oneOf:
-                - {type: string}
-                - {type: array, items: {type: string}}
+        schema:
+          oneOf:
+            - {type: string}
+            - {type: array, items: {type: string}}
     responses: {"200": {description: ok}}`, `{}`)
 	def, _ := mustImport(t, doc, Options{})
 	a := action(t, def, "search")
