@@ -72,7 +72,8 @@ type pair struct{ key, value string }
 
 // queryPairs writes a query or form body parameter in its style. Scalars
 // are name=value in every style; nested values that a style cannot spell
-// out are written as compact JSON.
+// out are written as compact JSON. An empty array or object is left out,
+// as RFC 6570, on which the styles rest, leaves out an empty list.
 func queryPairs(name string, v any, style string, explode bool) []pair {
 	v = plain(v)
 	esc := url.QueryEscape
@@ -81,22 +82,19 @@ func queryPairs(name string, v any, style string, explode bool) []pair {
 	}
 	list, isList := v.([]any)
 	obj, isObj := v.(map[string]any)
-	if !isList && !isObj {
+	switch {
+	case !isList && !isObj:
 		return []pair{{esc(name), esc(scalarString(v))}}
+	case len(list) == 0 && len(obj) == 0:
+		return nil
 	}
 	if explode {
 		var out []pair
-		if isList {
-			for _, item := range list {
-				out = append(out, pair{esc(name), esc(scalarString(item))})
-			}
-		} else {
-			for _, k := range sortedKeys(obj) {
-				out = append(out, pair{esc(k), esc(scalarString(obj[k]))})
-			}
+		for _, item := range list {
+			out = append(out, pair{esc(name), esc(scalarString(item))})
 		}
-		if len(out) == 0 {
-			return []pair{{esc(name), ""}}
+		for _, k := range sortedKeys(obj) {
+			out = append(out, pair{esc(k), esc(scalarString(obj[k]))})
 		}
 		return out
 	}

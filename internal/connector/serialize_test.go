@@ -126,6 +126,14 @@ func TestStyleEscapesValuesNotDelimiters(t *testing.T) {
 			t.Errorf("%s %s: got %q, want %q", c.in, c.style, got, c.want)
 		}
 	}
+	// An empty array or object is left out, in every style.
+	for _, style := range []string{StyleForm, StylePipeDelimited, StyleDeepObject} {
+		for _, empty := range []any{[]any{}, map[string]any{}} {
+			if r := styled(t, InQuery, style, nil, empty); r.URL != "https://api.test/p" {
+				t.Errorf("%s %v: %s", style, empty, r.URL)
+			}
+		}
+	}
 	// Stripe's deepObject filters nest.
 	r := styled(t, InQuery, StyleDeepObject, nil, map[string]any{"created": map[string]any{"gt": 1700000000}, "limit": 3})
 	if want := "https://api.test/p?color%5Bcreated%5D%5Bgt%5D=1700000000&color%5Blimit%5D=3"; r.URL != want {
