@@ -19,10 +19,12 @@ func TestImportUploadSizes(t *testing.T) {
 	in := servertest.Start(t, servertest.Options{})
 	site := in.SignInOwner(t)
 	site.Get("/integrations/new")
-	upload := func(size int) (int, string) {
+	upload := func(size int, csrfHeader bool) (int, string) {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
-		_ = w.WriteField("csrf", site.CSRF)
+		if !csrfHeader {
+			_ = w.WriteField("csrf", site.CSRF)
+		}
 		_ = w.WriteField("server_url", "https://api.example.com")
 		f, _ := w.CreateFormFile("file", "openapi.json")
 		_, _ = f.Write([]byte(`{"openapi": "3.0.3", "info": {"title": "Big", "version": "1", "description": "` + strings.Repeat("x", size) +
@@ -30,14 +32,23 @@ func TestImportUploadSizes(t *testing.T) {
 		_ = w.Close()
 		req, _ := http.NewRequest(http.MethodPost, in.URL+"/integrations/import", &buf)
 		req.Header.Set("Content-Type", w.FormDataContentType())
+		if csrfHeader {
+			req.Header.Set("X-CSRF-Token", site.CSRF)
+		}
 		code, body, _ := site.Do(req)
 		return code, body
 	}
-	if code, body := upload(20 << 20); code != http.StatusSeeOther {
+	if code, body := upload(20<<20, false); code != http.StatusSeeOther {
 		t.Errorf("a 20 MB document: %d\n%.2000s", code, body)
 	}
-	code, body := upload(integration.MaxImportBytes + 2<<20)
+	code, body := upload(integration.MaxImportBytes+2<<20, false)
 	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "give its URL instead") {
 		t.Errorf("a document over the limit: %d\n%.2000s", code, body)
+	}
+	// A script that sends the token as a header reaches the handler with
+	// the form unread: the same answer.
+	code, body = upload(integration.MaxImportBytes+2<<20, true)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "give the document") {
+		t.Errorf("a document over the limit, token in a header: %d\n%.2000s", code, body)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -19,14 +20,19 @@ func (wb *Web) integrationImport(w http.ResponseWriter, r *http.Request, v *visi
 		URL: strings.TrimSpace(r.PostFormValue("openapi_url")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		ServerURL: strings.TrimSpace(r.PostFormValue("server_url")),
 	}
-	if f, _, err := r.FormFile("file"); err == nil {
+	tooLarge := problem.New(http.StatusRequestEntityTooLarge, "the file is larger than %d MB; give the document's URL instead", integration.MaxImportBytes>>20)
+	f, _, err := r.FormFile("file")
+	if _, over := errors.AsType[*http.MaxBytesError](err); over {
+		return tooLarge
+	}
+	if err == nil {
 		defer f.Close()
 		doc, err := io.ReadAll(io.LimitReader(f, integration.MaxImportBytes+1))
 		if err != nil {
 			return err
 		}
 		if len(doc) > integration.MaxImportBytes {
-			return problem.New(http.StatusRequestEntityTooLarge, "the file is larger than %d MB; give the document's URL instead", integration.MaxImportBytes>>20)
+			return tooLarge
 		}
 		if len(doc) > 0 {
 			in.Document, in.URL = json.RawMessage(doc), ""
