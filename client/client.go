@@ -47,6 +47,10 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%d %s", e.Status, msg)
 }
 
+// expectContinueAbove is the body size from which the client asks the
+// server whether to send the body at all.
+const expectContinueAbove = 1 << 20
+
 // Do sends a JSON request and decodes a JSON answer into out (when not
 // nil). Non-2xx answers are returned as *Error.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
@@ -71,6 +75,10 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.ContentLength > expectContinueAbove {
+		// The server may refuse a large body (413) before it is sent.
+		req.Header.Set("Expect", "100-continue")
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.Token != "" {

@@ -111,13 +111,13 @@ func TestImportPetstore(t *testing.T) {
 			if in.Report == nil || in.Report.Operations != 20 || in.Report.Imported != 20 || len(in.Actions) != 20 {
 				t.Fatalf("report = %+v with %d actions", in.Report, len(in.Actions))
 			}
-			get := actionOf(t, in, "getpetbyid")
-			if get.Method != "GET" || get.Endpoint != "/pet/{petId}" || get.Tool != "swagger_petstore__getpetbyid" {
+			get := actionOf(t, in, "get_pet_by_id")
+			if get.Method != "GET" || get.Endpoint != "/pet/{petId}" || get.Tool != "swagger_petstore__get_pet_by_id" {
 				t.Errorf("getpetbyid = %+v", get)
 			}
 			assertSameJSON(t, "getpetbyid input schema", get.InputSchema, `{"type": "object", "required": ["petId"], "additionalProperties": false,
 				"properties": {"petId": {"type": "integer", "format": "int64", "description": "ID of pet to return"}}}`)
-			assertSameJSON(t, "findpetsbystatus input schema", actionOf(t, in, "findpetsbystatus").InputSchema, `{"type": "object", "required": ["status"], "additionalProperties": false,
+			assertSameJSON(t, "findpetsbystatus input schema", actionOf(t, in, "find_pets_by_status").InputSchema, `{"type": "object", "required": ["status"], "additionalProperties": false,
 				"properties": {"status": {"type": "array", "description": "Status values that need to be considered for filter",
 				"items": {"type": "string", "enum": ["available", "pending", "sold"], "default": "available"}}}}`)
 			var def struct {
@@ -138,7 +138,7 @@ func TestImportPetstore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if in.Name != "Pet Store Orders" || in.Auth != "bearer" || keysOf(in) != "getinventory,placeorder,getorderbyid,deleteorder" {
+			if in.Name != "Pet Store Orders" || in.Auth != "bearer" || keysOf(in) != "get_inventory,place_order,get_order_by_id,delete_order" {
 				t.Fatalf("integration %q auth %q actions %s", in.Name, in.Auth, keysOf(in))
 			}
 			if in.Report.Operations != 20 || in.Report.Imported != 4 || !hasSkipped(in.Report, "GET /user/login", "not selected") {
@@ -152,13 +152,18 @@ func TestImportPetstore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if keysOf(in) != "createuserswitharrayinput,createuserswithlistinput,loginuser,logoutuser,getuserbyname,updateuser,deleteuser" || in.BaseURL != "https://pets.example.com/v3" {
+			if keysOf(in) != "create_users_with_array_input,create_users_with_list_input,login_user,logout_user,get_user_by_name,update_user,delete_user" || in.BaseURL != "https://pets.example.com/v3" {
 				t.Fatalf("actions %s, base URL %s", keysOf(in), in.BaseURL)
 			}
 		})
 
 		t.Run("the same name twice is a conflict", func(t *testing.T) {
 			_, err := c.Import(ctx, client.ImportInput{OpenAPI: v20, Tags: []string{"user"}})
+			assertProblem(t, err, http.StatusConflict, "already exists")
+			// The name read from the document is checked before the
+			// operations are built: a filter that keeps none is not
+			// reached.
+			_, err = c.Import(ctx, client.ImportInput{OpenAPI: v20, Tags: []string{"no such tag"}})
 			assertProblem(t, err, http.StatusConflict, "already exists")
 		})
 	})

@@ -200,9 +200,19 @@ type importedView struct {
 }
 
 func (a *API) importIntegration(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r, integration.MaxImportBytes+1<<20)
+	// The document plus room for the other fields and JSON string escapes.
+	const limit = integration.MaxImportBytes + 1<<20
+	tooLarge := problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB; send the document's URL as openapi_url instead", integration.MaxImportBytes>>20)
+	if r.ContentLength > limit {
+		// Answered before reading: a client that asked to continue never
+		// sends the body, and one that did not is not read for nothing.
+		w.Header().Set("Connection", "close")
+		a.fail(w, r, tooLarge)
+		return
+	}
+	body, err := readBody(r, limit)
 	if pe, ok := problem.As(err); ok && pe.Status == http.StatusRequestEntityTooLarge {
-		err = problem.New(http.StatusRequestEntityTooLarge, "the request body exceeds %d MB; send the document's URL as openapi_url instead", integration.MaxImportBytes>>20)
+		err = tooLarge
 	}
 	if err != nil {
 		a.fail(w, r, err)

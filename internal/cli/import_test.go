@@ -39,7 +39,7 @@ func TestCLIImport(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("import: %+v", r)
 		}
-		for _, want := range []string{"imported Pet Orders", "pet_orders__placeorder", "imported 4 of 20 operations", "skipped GET /user/login: not selected"} {
+		for _, want := range []string{"imported Pet Orders", "pet_orders__place_order", "imported 4 of 20 operations", "skipped GET /user/login: not selected"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("output lacks %q:\n%s", want, r.stdout)
 			}

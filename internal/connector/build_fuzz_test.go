@@ -106,7 +106,11 @@ func checkBody(t *testing.T, body []byte, params map[string]any) {
 
 func stringsOf(v any) []string {
 	var out []string
-	for _, item := range items(v) {
+	list, ok := plain(v).([]any)
+	if !ok {
+		list = []any{v}
+	}
+	for _, item := range list {
 		if v != nil {
 			out = append(out, scalarString(item))
 		}

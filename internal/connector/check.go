@@ -49,7 +49,7 @@ func (a *Action) CheckParams(params map[string]any) (map[string]any, error) {
 			p.add(at, "%s", msg)
 			continue
 		}
-		if msg := placementProblem(a.location(prm), v); msg != "" {
+		if msg := placementProblem(prm, a.location(prm), v); msg != "" {
 			p.add(at, "%s", msg)
 			continue
 		}
@@ -78,10 +78,11 @@ func describe(p *Param) string {
 // placementProblem refuses values that do not fit where they go: path
 // values that would change which resource the path names (empty, or dot
 // segments however written), and header values that would end the header.
-func placementProblem(in string, v any) string {
+func placementProblem(prm *Param, in string, v any) string {
+	style := prm.style(in)
 	switch in {
 	case InPath:
-		s := scalarString(v)
+		s := pathValue(prm.Name, v, style, prm.explode(style), func(s string) string { return s })
 		if s == "" {
 			return "must not be empty; it fills a segment of the path"
 		}
@@ -92,10 +93,8 @@ func placementProblem(in string, v any) string {
 			return `must not be "." or "..", nor hold such a segment, even percent-encoded; it fills a segment of the path`
 		}
 	case InHeader:
-		for _, item := range items(v) {
-			if strings.ContainsAny(scalarString(item), "\r\n\x00") {
-				return "must not contain line breaks; it is sent as a header"
-			}
+		if strings.ContainsAny(headerValue(v, prm.explode(style)), "\r\n\x00") {
+			return "must not contain line breaks; it is sent as a header"
 		}
 	}
 	return ""

@@ -99,6 +99,9 @@ type Action struct {
 	Idempotent  bool              `json:"idempotent,omitempty"`
 	Response    *Response         `json:"response,omitempty"`   // selection, budget, schema of the body
 	Pagination  *Pagination       `json:"pagination,omitempty"` // how the API pages its lists
+	// BodyType is how body parameters are encoded: json (the default),
+	// form or multipart.
+	BodyType string `json:"body_type,omitempty"`
 }
 
 // Params is an ordered list of parameters; it reads and writes as a JSON
@@ -108,10 +111,15 @@ type Params []Param
 // Param is one action parameter: a JSON Schema property plus where it goes
 // in the request.
 type Param struct {
-	Name        string         `json:"-"`
-	In          string         `json:"in,omitempty"` // defaults: path if in the endpoint, else query for GET/HEAD/DELETE, else body
-	Required    bool           `json:"required,omitempty"`
-	Description string         `json:"description,omitempty"`
-	Default     any            `json:"default,omitempty"`
-	Schema      map[string]any `json:"-"` // type, enum, format, items, properties, …
+	Name        string `json:"-"`
+	In          string `json:"in,omitempty"` // defaults: path if in the endpoint, else query for GET/HEAD/DELETE, else body
+	Required    bool   `json:"required,omitempty"`
+	Description string `json:"description,omitempty"`
+	Default     any    `json:"default,omitempty"`
+	// Style and Explode say how an array or object value is written, as
+	// OpenAPI 3 defines them (see the Style constants); unset, the
+	// location's default applies.
+	Style   string         `json:"style,omitempty"`
+	Explode *bool          `json:"explode,omitempty"`
+	Schema  map[string]any `json:"-"` // type, enum, format, items, properties, …
 }

@@ -24,7 +24,7 @@ var schemaKeywords = []string{
 
 // paramKeys are the keys of a full form parameter that are Plugboard's,
 // not JSON Schema's.
-var paramKeys = []string{"in", "location", "required", "description", "default", "x-required"}
+var paramKeys = []string{"in", "location", "required", "description", "default", "style", "explode", "x-required"}
 
 // typeAliases lets the short form say "int" or "bool" as people do.
 var typeAliases = map[string]string{
@@ -140,6 +140,18 @@ func (p *problems) param(raw json.RawMessage, path, name string) Param {
 			prm.Description = s
 		case m.key == "default":
 			prm.Default = v
+		case m.key == "style":
+			s, ok := v.(string)
+			if !ok {
+				p.add(at, "must be a string like \"form\" or \"deepObject\"")
+			}
+			prm.Style = s
+		case m.key == "explode":
+			b, ok := v.(bool)
+			if !ok {
+				p.add(at, "must be true or false")
+			}
+			prm.Explode = &b
 		case slices.Contains(schemaKeywords, m.key) || strings.HasPrefix(m.key, "x-"):
 			prm.setSchema(m.key, v)
 		default:
@@ -230,6 +242,8 @@ func (p Param) MarshalJSON() ([]byte, error) {
 		{"x-required", true, !p.Required || !nestedRequired},
 		{"description", p.Description, p.Description == ""},
 		{"default", p.Default, p.Default == nil},
+		{"style", p.Style, p.Style == ""},
+		{"explode", p.Explode, p.Explode == nil},
 	}
 	for _, s := range steps {
 		if s.skip {

@@ -48,6 +48,7 @@ var (
 		newField("idempotent"),
 		newField("response"),
 		newField("pagination", "paging"),
+		newField("body_type"),
 	}
 )
 
@@ -205,6 +206,7 @@ func (p *problems) action(raw json.RawMessage, path string) Action {
 	a.Endpoint = p.str(m, "endpoint", path)
 	a.Headers = p.stringMap(m, "headers", path)
 	a.Idempotent = p.boolean(m, "idempotent", path)
+	a.BodyType = strings.ToLower(strings.TrimSpace(p.str(m, "body_type", path)))
 	if raw, ok := m["parameters"]; ok {
 		a.Parameters = p.params(raw, join(path, "parameters"))
 	}
@@ -253,6 +255,7 @@ func (d *Definition) ApplyDefaults() {
 		for j := range a.Parameters {
 			prm := &a.Parameters[j]
 			prm.In = a.location(prm)
+			prm.Style = canonicalStyle(prm.Style)
 			if placeholders[prm.Name] && prm.In == InPath {
 				prm.Required = true
 			}
@@ -302,4 +305,17 @@ func normalizeGrant(g string) string {
 		return GrantClientCredentials
 	}
 	return g
+}
+
+// canonicalStyle spells a style as OpenAPI does whatever its case
+// ("deepobject"); an unknown word is kept for Validate to report.
+func canonicalStyle(style string) string {
+	for _, styles := range stylesFor {
+		for _, known := range styles {
+			if strings.EqualFold(style, known) {
+				return known
+			}
+		}
+	}
+	return style
 }

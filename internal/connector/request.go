@@ -73,9 +73,15 @@ func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) 
 		return nil, fmt.Errorf("build %s: no base URL for environment %q", a.Key, env)
 	}
 	endpoint, static, _ := strings.Cut(a.Endpoint, "?")
-	query, err := url.ParseQuery(static)
+	staticQuery, err := url.ParseQuery(static)
 	if err != nil {
 		return nil, fmt.Errorf("build %s: endpoint query: %w", a.Key, err)
+	}
+	var query []pair
+	for k, vs := range staticQuery {
+		for _, v := range vs {
+			query = append(query, pair{url.QueryEscape(k), url.QueryEscape(v)})
+		}
 	}
 
 	header := http.Header{}
@@ -87,9 +93,8 @@ func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) 
 		}
 	}
 
-	var body bytes.Buffer
-	var whole []byte
-	hasBody := methodHasBody(a.Method)
+	var body []bodyValue
+	whole := false
 	sole := a.soleBodyParam()
 	for i := range a.Parameters {
 		prm := &a.Parameters[i]
@@ -97,28 +102,18 @@ func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) 
 		if !ok {
 			continue
 		}
-		switch a.location(prm) {
+		in := a.location(prm)
+		style := prm.style(in)
+		switch in {
 		case InPath:
-			endpoint = strings.ReplaceAll(endpoint, "{"+prm.Name+"}", url.PathEscape(scalarString(v)))
+			endpoint = strings.ReplaceAll(endpoint, "{"+prm.Name+"}", pathValue(prm.Name, v, style, prm.explode(style), url.PathEscape))
 		case InQuery:
-			for _, item := range items(v) {
-				query.Add(prm.Name, scalarString(item))
-			}
+			query = append(query, queryPairs(prm.Name, v, style, prm.explode(style))...)
 		case InHeader:
-			header.Del(prm.Name)
-			for _, item := range items(v) {
-				header.Add(prm.Name, scalarString(item))
-			}
+			header.Set(prm.Name, headerValue(v, prm.explode(style)))
 		case InBody:
-			if prm == sole && prm.Name == "body" {
-				if whole, err = json.Marshal(v); err != nil {
-					return nil, fmt.Errorf("build %s: encode body: %w", a.Key, err)
-				}
-				continue
-			}
-			if err := addMember(&body, prm.Name, v); err != nil {
-				return nil, fmt.Errorf("build %s: encode %s: %w", a.Key, prm.Name, err)
-			}
+			whole = whole || prm == sole && prm.Name == "body"
+			body = append(body, bodyValue{prm, v})
 		}
 	}
 
@@ -127,15 +122,16 @@ func (d *Definition) BuildChecked(a *Action, env string, values map[string]any) 
 		req.URL = strings.TrimRight(base, "/") + endpoint
 	}
 	if len(query) > 0 {
-		req.URL += "?" + query.Encode()
+		req.URL += "?" + encodePairs(query)
 	}
-	if hasBody && a.hasBodyParams() {
-		req.Body = append(append([]byte{'{'}, body.Bytes()...), '}')
-		if whole != nil {
-			req.Body = whole
+	if methodHasBody(a.Method) && a.hasBodyParams() {
+		var contentType string
+		if req.Body, contentType, err = a.encodeBody(body, whole); err != nil {
+			return nil, fmt.Errorf("build %s: %w", a.Key, err)
 		}
-		if header.Get("Content-Type") == "" {
-			header.Set("Content-Type", "application/json")
+		if header.Get("Content-Type") == "" || a.EffectiveBodyType() == BodyMultipart {
+			// A multipart body is only readable with its own boundary.
+			header.Set("Content-Type", contentType)
 		}
 	}
 	return req, nil
@@ -179,22 +175,6 @@ func addMember(b *bytes.Buffer, name string, v any) error {
 	}
 	b.Write(member[1 : len(member)-1])
 	return nil
-}
-
-// items spreads a slice into its elements; anything else is one item.
-func items(v any) []any {
-	if s, ok := v.([]any); ok {
-		return s
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = rv.Index(i).Interface()
-		}
-		return out
-	}
-	return []any{v}
 }
 
 // scalarString renders a value for a URL or header: strings as they are,

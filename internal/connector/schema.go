@@ -32,6 +32,9 @@ func (a *Action) InputSchema() *jsonschema.Schema {
 			// names and describes them is the most useful fallback.
 			ps = &jsonschema.Schema{Description: p.Description}
 		}
+		if a.EffectiveBodyType() == BodyMultipart && a.location(p) == InBody && p.IsFile() {
+			fileEncoding(ps)
+		}
 		s.Properties[p.Name] = objectProperties(ps)
 		s.PropertyOrder = append(s.PropertyOrder, p.Name)
 		if a.required(p) {
@@ -39,6 +42,20 @@ func (a *Action) InputSchema() *jsonschema.Schema {
 		}
 	}
 	return s
+}
+
+// fileEncoding tells agents that a file is given base64-encoded, for the
+// file itself or an array's items.
+func fileEncoding(s *jsonschema.Schema) {
+	if s.Type == "array" && s.Items != nil {
+		s = s.Items
+	}
+	if s.ContentEncoding == "" {
+		s.ContentEncoding = "base64"
+	}
+	if !strings.Contains(s.Description, "base64") {
+		s.Description = strings.TrimSpace(s.Description + " A file's content, base64-encoded.")
+	}
 }
 
 // anyValueDescription describes a property whose schema says nothing.
@@ -137,21 +154,49 @@ func schemaFromMap(m map[string]any) (*jsonschema.Schema, error) {
 // parameter has nothing to refer to, and a schema that refers to itself
 // without consuming the value would recurse without end when validating.
 func referenceKeyword(v any) string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if strings.HasPrefix(k, "$") && k != "$comment" {
-				return k
-			}
-			if key := referenceKeyword(child); key != "" {
-				return key
-			}
+	schema, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	for k, child := range schema {
+		if strings.HasPrefix(k, "$") && k != "$comment" {
+			return k
 		}
-	case []any:
-		for _, child := range t {
-			if key := referenceKeyword(child); key != "" {
-				return key
+		var key string
+		switch k {
+		case "properties", "patternProperties", "dependentSchemas":
+			// Keyed by property names, which may look like keywords
+			// ("$ref", "$schema"): only the values are schemas.
+			if named, ok := child.(map[string]any); ok {
+				for _, sub := range named {
+					if key = referenceKeyword(sub); key != "" {
+						break
+					}
+				}
 			}
+		case "items", "additionalProperties", "not", "if", "then", "else", "contains",
+			"propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems":
+			key = referenceKeyword(child)
+			if list, ok := child.([]any); ok {
+				key = referenceKeywordIn(list)
+			}
+		case "allOf", "anyOf", "oneOf", "prefixItems":
+			list, _ := child.([]any)
+			key = referenceKeywordIn(list)
+		}
+		// Other keywords hold data (enum, const, default, examples), not
+		// schemas.
+		if key != "" {
+			return key
+		}
+	}
+	return ""
+}
+
+func referenceKeywordIn(list []any) string {
+	for _, child := range list {
+		if key := referenceKeyword(child); key != "" {
+			return key
 		}
 	}
 	return ""

@@ -111,3 +111,24 @@ func TestInputSchemaPropertiesAreObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestPropertyNamesThatLookLikeKeywords: Kubernetes' JSONSchemaProps has
+// properties named $ref and $schema; they are names, not references.
+func TestPropertyNamesThatLookLikeKeywords(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, `{"name": "K", "baseUrl": "https://k.test", "actions": [{"name": "Put", "method": "PUT", "endpoint": "/crd",
+		"parameters": {"spec": {"type": "object", "properties": {"$ref": {"type": "string"}, "$schema": {"type": "string"},
+		  "nested": {"type": "array", "items": {"type": "object", "properties": {"$id": {"type": "string"}}}}},
+		  "default": {"$ref": "#/not/a/reference"}}}}]}`)
+	a := &d.Actions[0]
+	if _, err := a.CheckParams(map[string]any{"spec": map[string]any{"$ref": "#/definitions/x", "$schema": "draft-07"}}); err != nil {
+		t.Errorf("a value with those properties: %v", err)
+	}
+	_, err := a.CheckParams(map[string]any{"spec": map[string]any{"$ref": 3}})
+	assertFieldError(t, err, "params.spec", "string")
+
+	// A real reference is still refused, however deep.
+	_, err = Parse([]byte(`{"name": "K", "baseUrl": "https://k.test", "actions": [{"name": "Put", "method": "PUT", "endpoint": "/crd",
+		"parameters": {"spec": {"type": "object", "properties": {"a": {"type": "array", "items": {"$ref": "#/x"}}}}}}]}`))
+	assertFieldError(t, err, "actions[0].parameters.spec", "$ref is not supported")
+}

@@ -23,6 +23,9 @@ func (p *problems) checkAction(at string, a *Action) {
 	if !slices.Contains(methods, a.Method) {
 		p.add(join(at, "method"), "%q is not supported; use one of %s%s", a.Method, strings.Join(methods, ", "), didYouMean(a.Method, methods))
 	}
+	if !slices.Contains(bodyTypes, a.EffectiveBodyType()) {
+		p.add(join(at, "body_type"), "is %q; use one of %s%s", a.BodyType, strings.Join(bodyTypes, ", "), didYouMean(a.BodyType, bodyTypes))
+	}
 	p.checkEndpoint(at, a)
 	p.checkHeaders(join(at, "headers"), a.Headers)
 	p.checkResponse(join(at, "response"), a.Response)
@@ -91,9 +94,7 @@ func (p *problems) checkParam(at string, a *Action, prm *Param) {
 	if !p.checkTypes(join(at, "type"), prm.Schema["type"]) {
 		return
 	}
-	if (in == InPath || in == InHeader) && (prm.Type() == "object" || prm.Type() == "array" && in == InPath) {
-		p.add(join(at, "type"), "is %s, which cannot go in a %s; use a string, number or boolean", prm.Type(), in)
-	}
+	p.checkStyle(at, a, prm, in)
 	resolved, err := prm.resolve(false)
 	if err != nil {
 		p.add(at, "is not a valid JSON Schema: %s", schemaMessage(err))
@@ -127,5 +128,20 @@ func (p *problems) checkTypes(at string, t any) bool {
 		return ok
 	default:
 		return one(t)
+	}
+}
+
+// checkStyle accepts a style that applies where the parameter goes: the
+// body takes styles only when it is a form.
+func (p *problems) checkStyle(at string, a *Action, prm *Param, in string) {
+	if prm.Style == "" && prm.Explode == nil {
+		return
+	}
+	if in == InBody && a.EffectiveBodyType() != BodyForm {
+		p.add(join(at, "style"), "style and explode apply to form bodies; this action's body_type is %s", a.EffectiveBodyType())
+		return
+	}
+	if allowed := stylesFor[in]; prm.Style != "" && !slices.Contains(allowed, prm.Style) {
+		p.add(join(at, "style"), "is %q, which a %s parameter cannot have; use one of %s%s", prm.Style, in, strings.Join(allowed, ", "), didYouMean(prm.Style, allowed))
 	}
 }

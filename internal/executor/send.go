@@ -88,7 +88,7 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		ID: logID, OrgID: t.Integration.OrgID, IntegrationID: t.Integration.ID, Action: s.action,
 		Environment: s.env, Source: string(s.source), Actor: s.actor, UserID: conn.UserID, Method: s.method,
 		URL: redactURL(s.url, authSpec, secrets), DurationMS: durationMS(elapsed), Attempts: 1,
-		RequestBody: truncate(logging.RedactJSON(s.body, secrets...)), CreatedAt: start.UTC(),
+		RequestBody: truncate(logging.RedactBody(s.body, s.header.Get("Content-Type"), secrets...)), CreatedAt: start.UTC(),
 	}
 	sentHeaders := maskHeaders(headerOf(sent), authSpec, secrets)
 	if sent != nil {

@@ -60,7 +60,11 @@ func (s *Service) Import(ctx context.Context, p access.Principal, in ImportInput
 	def, report, err := openapi.Import(ctx, doc, openapi.Options{
 		Name: in.Name, ServerURL: in.ServerURL, ServerIndex: in.ServerIndex, Tags: in.Tags,
 		PathPrefixes: in.PathPrefixes, Operations: in.Operations, MaxActions: in.MaxActions,
+		CheckName: func(name string) error { return s.nameFree(ctx, p, name) },
 	})
+	if pe, ok := problem.As(err); ok {
+		return nil, report, pe // the name is taken
+	}
 	if errors.Is(err, openapi.ErrNoActions) {
 		return nil, report, &problem.Error{Status: http.StatusUnprocessableEntity, Title: "Nothing to import",
 			Detail: nothingImported(report, in), Errors: skippedFields(report)}
@@ -86,7 +90,8 @@ func (s *Service) Import(ctx context.Context, p access.Principal, in ImportInput
 
 // mayAdd checks, before the expensive work of an import, what creating the
 // integration checks again at the end: the role, the plan's limit and,
-// when the name is known, that it is free.
+// when the name is given, that it is free. A name taken from the document
+// is checked as soon as the document is parsed (Options.CheckName).
 func (s *Service) mayAdd(ctx context.Context, p access.Principal, name string) error {
 	if err := p.May(access.Build); err != nil {
 		return err
@@ -98,6 +103,12 @@ func (s *Service) mayAdd(ctx context.Context, p access.Principal, name string) e
 	if err := withinPlan(p.Org, n); err != nil {
 		return err
 	}
+	return s.nameFree(ctx, p, name)
+}
+
+// nameFree refuses a name whose slug another integration of the
+// organization has.
+func (s *Service) nameFree(ctx context.Context, p access.Principal, name string) error {
 	if slug := connector.Slug(name); slug != "" {
 		if _, err := s.Store.GetIntegration(ctx, p.Org.ID, slug); err == nil {
 			return problem.Conflict("an integration named %q (slug %q) already exists in this organization; pick another name", name, slug)

@@ -3,7 +3,6 @@ package openapi
 import (
 	"errors"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/connector"
@@ -12,7 +11,7 @@ import (
 // conform holds the imported definition to the connector's own rules, so
 // that what Import returns is always accepted when it is saved. The import
 // avoids what it knows the rules refuse; this catches the rest of what a
-// document can say (a default outside its enum, a type the connector does
+// document can say (a pattern that is not valid, a type the connector does
 // not know) and leaves out only what is at fault: an action, reported with
 // the connector's message, or the auth, which falls back to none.
 func conform(def *connector.Definition, ids []string, report *Report) error {
@@ -37,10 +36,6 @@ func conform(def *connector.Definition, ids []string, report *Report) error {
 	for i, a := range def.Actions {
 		probe.Actions = []connector.Action{a}
 		problems := actionProblems(&probe)
-		if dropBadDefaults(&probe.Actions[0], problems, ids[i], report) {
-			a = probe.Actions[0]
-			problems = actionProblems(&probe)
-		}
 		if len(problems) > 0 {
 			var msgs []string
 			for _, fe := range problems {
@@ -66,32 +61,6 @@ func actionProblems(probe *connector.Definition) []connector.FieldError {
 		}
 	}
 	return out
-}
-
-// dropBadDefaults removes the defaults the connector refuses, such as a
-// "10" given for an integer: a document's example value is not worth
-// losing the action for. It reports whether it removed any.
-func dropBadDefaults(a *connector.Action, problems []connector.FieldError, id string, report *Report) bool {
-	dropped := false
-	for _, fe := range problems {
-		rest, ok := strings.CutPrefix(fe.Field, "parameters.")
-		if !ok {
-			continue
-		}
-		name, ok := strings.CutSuffix(rest, ".default")
-		if !ok {
-			continue
-		}
-		for j := range a.Parameters {
-			if a.Parameters[j].Name == name && a.Parameters[j].Default != nil {
-				a.Parameters = slices.Clone(a.Parameters)
-				a.Parameters[j].Default = nil
-				report.partial(id, "default of parameter %q left out: %s", name, fe.Message)
-				dropped = true
-			}
-		}
-	}
-	return dropped
 }
 
 func fieldErrors(err error) []connector.FieldError {

@@ -7,11 +7,17 @@
 //   - the base URL comes from a server entry, with its variables set to their
 //     defaults, or from Options.ServerURL;
 //   - every operation becomes an action whose key is its operationId made
-//     into a slug ("repos/get" becomes "repos_get", "getPetById"
-//     "getpetbyid"), or the method and path when it has none;
-//   - path, query and header parameters, and the top-level fields of a JSON
-//     request body, become the action's parameters, each with a small JSON
-//     Schema of its own;
+//     into a snake_case slug ("repos/get" becomes "repos_get", "getPetById"
+//     "get_pet_by_id"), or the method and path when it has none;
+//   - path, query and header parameters, and the top-level fields of a JSON,
+//     form or multipart request body, become the action's parameters, each
+//     with a small JSON Schema of its own, and keep how the document says
+//     they are written (style and explode, Swagger 2.0's collectionFormat,
+//     a form's encoding);
+//   - a default is what the server assumes when a value is left out: it is
+//     told in the parameter's description and never sent;
+//   - a write operation whose body cannot be sent as the document says is
+//     left out whole rather than imported without it;
 //   - the security scheme the document asks for becomes the integration's
 //     auth.
 //

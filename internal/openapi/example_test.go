@@ -43,7 +43,7 @@ paths:
 	}
 	// Output:
 	// Contacts https://crm.example.com/api api_key X-API-Key
-	// getcontact: GET /contacts/{id} (Get a contact)
+	// get_contact: GET /contacts/{id} (Get a contact)
 	// delete_contacts_id: DELETE /contacts/{id} (Delete a contact)
 	// skipped in DELETE /contacts/{id}: cookie parameter "session" left out: Plugboard does not send cookies
 }

@@ -59,6 +59,13 @@ type Options struct {
 	// parameter's schema are spelled out; deeper levels keep only their
 	// type. Defaults to DefaultMaxSchemaDepth.
 	MaxSchemaDepth int
+
+	// CheckName, when set, is called with the integration's name (Name,
+	// or else the document's info.title) as soon as the document is
+	// parsed, before its references are resolved and its operations
+	// built; an error it returns ends the import and is returned as is,
+	// wrapped. Defaults to no check.
+	CheckName func(name string) error
 }
 
 // WithDefaults returns a copy of the options with unset fields given their
@@ -129,7 +136,16 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 	if err := opts.validate(); err != nil {
 		return nil, nil, fmt.Errorf("import openapi: %w", err)
 	}
-	spec, err := load(ctx, doc)
+	spec, err := load(ctx, doc, func(title string) error {
+		if opts.CheckName == nil {
+			return nil
+		}
+		name := opts.Name
+		if name == "" {
+			name = nameText(strings.TrimSpace(title), maxNameLength)
+		}
+		return opts.CheckName(name)
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("import openapi: %w", err)
 	}
@@ -165,7 +181,7 @@ func Import(ctx context.Context, doc []byte, opts Options) (*connector.Definitio
 	def.Auth = importAuth(spec, report)
 	resolveAuthURLs(&def.Auth, def.BaseURL)
 
-	imp := newImporter(spec, opts, report)
+	imp := newImporter(spec, opts, report, def.BaseURL)
 	actions, ids, err := imp.actions(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("import openapi: %w", err)

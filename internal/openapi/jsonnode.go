@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +18,17 @@ import (
 // multi-megabyte JSON documents large APIs publish, while kin-openapi's JSON
 // path re-validates nested objects at every level. Scalars are tagged as
 // the YAML parser would tag them in a JSON document.
+//
+// Identical subtrees are built once and shared (the tree is a DAG): a
+// dereferenced document repeats the same schemas thousands of times, and
+// a tree of its own nodes for each copy would take several times the
+// document's size. Decoding walks the shared nodes as often as they occur,
+// so what is decoded is the same.
 func jsonNode(data []byte) (*yaml.Node, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	root, err := jsonValueNode(dec)
+	in := &interner{ids: map[*yaml.Node]uint32{}, nodes: map[string]*yaml.Node{}}
+	root, err := in.value(dec)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +38,45 @@ func jsonNode(data []byte) (*yaml.Node, error) {
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}, nil
 }
 
-func jsonValueNode(dec *json.Decoder) (*yaml.Node, error) {
+// interner hands out one node for each distinct subtree.
+type interner struct {
+	ids   map[*yaml.Node]uint32
+	nodes map[string]*yaml.Node
+	key   []byte
+}
+
+// canonical returns the node already built with the same content as n,
+// or n itself, remembered, when it is the first. Children are canonical
+// already, so their identities stand for their content.
+func (in *interner) canonical(n *yaml.Node) *yaml.Node {
+	k := append(in.key[:0], byte(n.Kind), byte(n.Style))
+	k = append(k, n.Tag...)
+	k = append(k, 0)
+	if n.Kind == yaml.ScalarNode {
+		k = append(k, n.Value...)
+	} else {
+		for _, c := range n.Content {
+			k = binary.LittleEndian.AppendUint32(k, in.ids[c])
+		}
+	}
+	in.key = k
+	if have, ok := in.nodes[string(k)]; ok {
+		return have
+	}
+	in.nodes[string(k)] = n
+	in.ids[n] = uint32(len(in.ids))
+	return n
+}
+
+func (in *interner) value(dec *json.Decoder) (*yaml.Node, error) {
+	n, err := jsonValueNode(dec, in)
+	if err != nil {
+		return nil, err
+	}
+	return in.canonical(n), nil
+}
+
+func jsonValueNode(dec *json.Decoder, in *interner) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -46,18 +92,18 @@ func jsonValueNode(dec *json.Decoder) (*yaml.Node, error) {
 					return nil, err
 				}
 				k, _ := key.(string)
-				child, err := jsonValueNode(dec)
+				child, err := in.value(dec)
 				if err != nil {
 					return nil, err
 				}
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: yaml.DoubleQuotedStyle}, child)
+				n.Content = append(n.Content, in.canonical(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: yaml.DoubleQuotedStyle}), child)
 			}
 			_, err := dec.Token() // '}'
 			return n, err
 		case '[':
 			n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
 			for dec.More() {
-				child, err := jsonValueNode(dec)
+				child, err := in.value(dec)
 				if err != nil {
 					return nil, err
 				}

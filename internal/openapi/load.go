@@ -16,8 +16,10 @@ import (
 
 // load decodes the document, converting Swagger 2.0 to OpenAPI 3, and
 // resolves its internal references. References to other documents are
-// refused: the loader's default, kept on purpose.
-func load(ctx context.Context, data []byte) (*openapi3.T, error) {
+// refused: the loader's default, kept on purpose. parsed is called with
+// the document's info.title once it is parsed, before the costly rest;
+// its error is returned as is.
+func load(ctx context.Context, data []byte, parsed func(title string) error) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = false
@@ -36,8 +38,21 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 		head, err = nodeVersion(root)
 	} else {
 		head, err = yamlVersion(data)
+		if err == nil && !head.swagger {
+			root = &yaml.Node{}
+			if err = yaml.Unmarshal(data, root); err != nil {
+				return nil, fmt.Errorf("the document is not valid YAML: %w", err)
+			}
+		}
 	}
 	if err != nil {
+		return nil, err
+	}
+	title := head.title
+	if root != nil {
+		title = nodeTitle(root)
+	}
+	if err := parsed(title); err != nil {
 		return nil, err
 	}
 
@@ -45,13 +60,16 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	switch {
 	case head.swagger:
 		spec, err = loadSwagger2(loader, quoteSwaggerVersion(data))
-	case root != nil:
+	default:
+		// A discriminator's mapping values are not references to follow:
+		// they may name schemas in other files, and import has no use for
+		// them.
+		dropDiscriminatorMappings(root)
 		spec = &openapi3.T{}
 		if err = root.Decode(spec); err == nil {
+			root = nil // the tree is garbage from here on
 			err = loader.ResolveRefsIn(spec, nil)
 		}
-	default:
-		spec, err = loader.LoadFromData(data)
 	}
 	if err != nil {
 		return nil, explainLoadError(err)
@@ -59,10 +77,12 @@ func load(ctx context.Context, data []byte) (*openapi3.T, error) {
 	return spec, nil
 }
 
-// version is what a document says it is.
+// version is what a document says it is, with its title when read from
+// YAML.
 type version struct {
 	swagger bool
 	openapi string
+	title   string
 }
 
 func isJSON(data []byte) bool {
@@ -76,6 +96,9 @@ func yamlVersion(data []byte) (version, error) {
 	var head struct {
 		Swagger any `yaml:"swagger"`
 		OpenAPI any `yaml:"openapi"`
+		Info    struct {
+			Title any `yaml:"title"`
+		} `yaml:"info"`
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return version{}, errors.New("the document is empty")
@@ -85,7 +108,35 @@ func yamlVersion(data []byte) (version, error) {
 	}
 	// An author may write swagger: 2.0 unquoted, which YAML reads as a
 	// number.
-	return checkVersion(fmt.Sprint(orEmpty(head.Swagger)), fmt.Sprint(orEmpty(head.OpenAPI)))
+	v, err := checkVersion(fmt.Sprint(orEmpty(head.Swagger)), fmt.Sprint(orEmpty(head.OpenAPI)))
+	v.title = fmt.Sprint(orEmpty(head.Info.Title))
+	return v, err
+}
+
+// nodeTitle reads info.title from a document's node tree.
+func nodeTitle(root *yaml.Node) string {
+	if len(root.Content) == 0 {
+		return ""
+	}
+	if info := member(root.Content[0], "info"); info != nil {
+		if title := member(info, "title"); title != nil && title.Kind == yaml.ScalarNode {
+			return title.Value
+		}
+	}
+	return ""
+}
+
+// member returns the value of key in a mapping node, or nil.
+func member(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // nodeVersion reads the same fields from a JSON document's node tree.
@@ -146,5 +197,31 @@ func loadSwagger2(loader *openapi3.Loader, data []byte) (*openapi3.T, error) {
 	if err := openapi2.UnmarshalFromData(data, &doc2); err != nil {
 		return nil, fmt.Errorf("load swagger 2.0 document: %w", err)
 	}
+	markCollectionFormats(&doc2)
 	return openapi2conv.ToV3WithLoader(&doc2, loader, nil)
 }
+
+// dropDiscriminatorMappings removes the mapping of every discriminator
+// object (one with a propertyName) in the tree.
+func dropDiscriminatorMappings(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; n.Content[i].Value == "discriminator" && v.Kind == yaml.MappingNode && hasKey(v, "propertyName") {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if v.Content[j].Value == "mapping" {
+						v.Content = append(v.Content[:j], v.Content[j+2:]...)
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, child := range n.Content {
+		dropDiscriminatorMappings(child)
+	}
+}
+
+func hasKey(n *yaml.Node, key string) bool { return member(n, key) != nil }

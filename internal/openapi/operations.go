@@ -39,11 +39,13 @@ type importer struct {
 	conv   *schemaConverter
 	keys   map[string]bool
 	names  map[string]bool
+	base   string // the integration's base URL
 }
 
-func newImporter(spec *openapi3.T, opts Options, report *Report) *importer {
+func newImporter(spec *openapi3.T, opts Options, report *Report, base string) *importer {
 	return &importer{
 		spec:   spec,
+		base:   base,
 		opts:   opts,
 		report: report,
 		conv:   newSchemaConverter(opts.MaxSchemaDepth),
@@ -174,9 +176,12 @@ func (imp *importer) filteredOut(o operation) string {
 
 // action builds one action, or reports why the operation cannot be one.
 func (imp *importer) action(o operation) (connector.Action, bool) {
-	params, ok := imp.params(o)
+	params, bodyType, ok := imp.params(o)
 	if !ok {
 		return connector.Action{}, false
+	}
+	if bodyType == connector.BodyJSON {
+		bodyType = "" // the default, left unsaid
 	}
 	imp.reportOwnServers(o)
 	key := imp.uniqueKey(o)
@@ -194,19 +199,33 @@ func (imp *importer) action(o operation) (connector.Action, bool) {
 		Idempotent:  idempotent(o.method),
 		Response:    imp.response(o),
 		Pagination:  imp.pagination(o, params),
+		BodyType:    bodyType,
 	}, true
 }
 
 // reportOwnServers notes an operation or path that names servers of its
 // own: an integration has one base URL, which its calls go to instead.
+// Naming the base URL again, or any server when Options.ServerURL chose
+// where calls go, is nothing left out.
 func (imp *importer) reportOwnServers(o operation) {
 	servers := o.item.Servers
 	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
 		servers = *o.op.Servers
 	}
-	if len(servers) > 0 && servers[0] != nil {
-		imp.report.partial(o.id(), "it names its own server %q; calls go to the integration's base URL instead", servers[0].URL)
+	if len(servers) == 0 || servers[0] == nil || imp.opts.ServerURL != "" {
+		return
 	}
+	for _, s := range servers {
+		if s == nil {
+			continue
+		}
+		if raw, err := expandServerURL(s); err == nil {
+			if u, err := absoluteURL(raw); err == nil && strings.TrimRight(u, "/") == strings.TrimRight(imp.base, "/") {
+				return
+			}
+		}
+	}
+	imp.report.partial(o.id(), "it names its own server %q; calls go to the integration's base URL instead", servers[0].URL)
 }
 
 // uniqueKey slugs the operationId, or the method and path without one, and

@@ -46,7 +46,7 @@ func TestImportParameters(t *testing.T) {
 		}
 	}
 
-	parts := action(t, def, "listparts")
+	parts := action(t, def, "list_parts")
 	assertEqual(t, "deprecated description", parts.Description, "Deprecated. List parts")
 	assertEqual(t, "undeclared placeholder", param(t, parts, "part"), connector.Param{
 		Name: "part", In: "path", Required: true, Schema: map[string]any{"type": "string"},
@@ -82,6 +82,20 @@ func TestImportRequestBodies(t *testing.T) {
       content:
         application/json: {schema: {type: object, properties: {ids: {type: array, items: {type: string}}}}}
     responses: {"204": {description: gone}}
+  patch:
+    operationId: patchFiles
+    requestBody:
+      content:
+        application/octet-stream: {schema: {type: string, format: binary}}
+        text/plain: {schema: {type: string}}
+    responses: {"200": {description: ok}}
+/forms:
+  post:
+    operationId: postForm
+    requestBody:
+      content:
+        application/x-www-form-urlencoded: {schema: {type: string}}
+    responses: {"200": {description: ok}}
 /notes:
   post:
     operationId: createNote
@@ -91,12 +105,13 @@ func TestImportRequestBodies(t *testing.T) {
           schema: {type: object, required: [text], properties: {text: {type: string}}}
     responses: {"201": {description: ok}}`, `{}`)
 	def, report := mustImport(t, doc, Options{})
-	if report.Operations != 4 || report.Imported != 2 {
-		t.Errorf("imported %d of %d, want 2 of 4", report.Imported, report.Operations)
+	if report.Operations != 6 || report.Imported != 3 {
+		t.Errorf("imported %d of %d, want 3 of 6", report.Imported, report.Operations)
 	}
 	for _, want := range []Skip{
-		{Operation: "POST /files", Reason: "not imported: its request body is multipart/form-data, and only JSON bodies are supported"},
 		{Operation: "DELETE /files", Reason: "not imported: it requires a request body, which Plugboard does not send with DELETE"},
+		{Operation: "PATCH /files", Reason: "not imported: its request body is application/octet-stream, text/plain; Plugboard sends JSON, form"},
+		{Operation: "POST /forms", Reason: "not imported: its form body is not an object with named fields, which a form needs"},
 	} {
 		if !hasSkip(report, want.Operation, want.Reason) {
 			t.Errorf("no skip %+v in %+v", want, report.Skipped)
@@ -104,11 +119,15 @@ func TestImportRequestBodies(t *testing.T) {
 	}
 	// JSON wins over the other media types; a non-object body is one
 	// parameter.
-	assertEqual(t, "replacefiles", action(t, def, "replacefiles").Parameters, connector.Params{
+	assertEqual(t, "replace_files", action(t, def, "replace_files").Parameters, connector.Params{
 		{Name: "body", In: "body", Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 	})
+	upload := action(t, def, "upload_file")
+	assertEqual(t, "upload_file", []any{upload.BodyType, upload.Parameters}, []any{connector.BodyMultipart, connector.Params{
+		{Name: "file", In: "body", Schema: map[string]any{"type": "string", "format": "binary"}},
+	}})
 	// A field the schema requires is optional when the body itself is.
-	assertEqual(t, "createnote", action(t, def, "createnote").Parameters, connector.Params{
+	assertEqual(t, "create_note", action(t, def, "create_note").Parameters, connector.Params{
 		{Name: "text", In: "body", Schema: map[string]any{"type": "string"}},
 	})
 }
@@ -185,5 +204,19 @@ func TestImportNothingToImport(t *testing.T) {
 	}
 	if report == nil || len(report.Skipped) != 1 || report.Skipped[0].Operation != "POST /upload" {
 		t.Fatalf("report = %+v, want the reason POST /upload was skipped", report)
+	}
+}
+
+func TestSlugMakesSnakeCase(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"listPets": "list_pets", "showPetById": "show_pet_by_id", "getHTTPStatus": "get_http_status",
+		"CreateMessage": "create_message", "GetCustomersCustomer": "get_customers_customer",
+		"repos/get-content": "repos_get_content", "v1ListUsers": "v1_list_users", "list_pets": "list_pets",
+		"conversations.history": "conversations_history", "API": "api", "getV2Users": "get_v2_users",
+	} {
+		if got := slug(in); got != want {
+			t.Errorf("slug(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

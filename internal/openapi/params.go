@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -15,10 +16,10 @@ import (
 var reservedHeaders = []string{"accept", "content-type", "authorization"}
 
 // params builds an operation's parameters: path, query and header ones
-// first, in the document's order, then the request body's fields. It
-// returns false when the operation cannot be called without something
-// that had to be left out.
-func (imp *importer) params(o operation) (connector.Params, bool) {
+// first, in the document's order, then the request body's fields, with
+// the body's type. It returns false when the operation cannot be called
+// without something that had to be left out.
+func (imp *importer) params(o operation) (connector.Params, string, bool) {
 	var out connector.Params
 	for _, ref := range mergedParameters(o.item.Parameters, o.op.Parameters) {
 		p := ref.Value
@@ -72,8 +73,9 @@ func mergedParameters(pathLevel, opLevel openapi3.Parameters) openapi3.Parameter
 	return out
 }
 
-// param converts one path, query or header parameter. It returns false for
-// a header whose value is an object, which has no agreed way to be sent.
+// param converts one path, query or header parameter. A parameter
+// described by content rather than a schema is sent as that content's
+// text: an object or array in it is asked for already serialized.
 func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param, bool) {
 	ref := p.Schema
 	if ref == nil {
@@ -87,23 +89,34 @@ func (imp *importer) param(o operation, p *openapi3.Parameter) (connector.Param,
 		c = imp.conv.convert(ref, 0)
 	}
 	imp.reportCuts(o, p.Name, c)
-	prm := lift(p.Name, c.schema)
+	prm := lift(p.Name, c.schema, describeText(p.Description, maxDescription))
 	prm.In = p.In
 	prm.Required = p.Required || p.In == openapi3.ParameterInPath
-	if d := describeText(p.Description, maxDescription); d != "" {
-		prm.Description = d
+	if t := schemaTypeName(prm.Schema); p.Schema == nil && ref != nil && (t == "array" || t == "object" || t == "") {
+		imp.report.partial(o.id(), "parameter %q is JSON content; imported as a string to be given already serialized", p.Name)
+		prm.Schema = map[string]any{"type": "string", "contentMediaType": "application/json"}
+		return prm, true
 	}
-	switch t := schemaTypeName(prm.Schema); {
-	case p.In == openapi3.ParameterInPath && (t == "object" || t == "array"):
-		// The placeholder needs a value: ask for it already serialized.
-		imp.report.partial(o.id(), "path parameter %q is an %s; imported as a string to be given already serialized", p.Name, t)
-		prm.Schema = map[string]any{"type": "string"}
-		prm.Default = nil
-	case p.In == openapi3.ParameterInHeader && t == "object":
-		imp.report.partial(o.id(), "header parameter %q left out: object values in headers are not supported", p.Name)
-		return prm, false
+	if t := schemaTypeName(prm.Schema); t == "array" || t == "object" || t == "" {
+		prm.Style, prm.Explode = p.Style, p.Explode
+		if x, ok := p.Extensions[collectionFormatExtension].(string); ok {
+			prm.Style, prm.Explode = collectionStyle(p.In, x)
+		}
+		imp.checkStyle(o, &prm, p.In)
 	}
 	return prm, true
+}
+
+// checkStyle keeps a style the connector accepts where the parameter
+// goes; another is reported and replaced by the location's default.
+func (imp *importer) checkStyle(o operation, prm *connector.Param, in string) {
+	if prm.Style == "" {
+		return
+	}
+	if !connector.StyleAllowed(in, prm.Style) {
+		imp.report.partial(o.id(), "parameter %q: style %q does not apply in %s; the default is used", prm.Name, prm.Style, in)
+		prm.Style, prm.Explode = "", nil
+	}
 }
 
 // schemaTypeName returns a schema's type, the first when it lists several.
@@ -175,22 +188,42 @@ func (imp *importer) undeclaredPathParams(o operation, out connector.Params) con
 	}
 }
 
-// lift makes a parameter of a converted schema, moving description and
-// default to the parameter's own fields. The schema is copied first since
-// converted schemas are shared.
-func lift(name string, schema map[string]any) connector.Param {
-	prm := connector.Param{Name: name}
-	if d, ok := schema["description"].(string); ok {
+// lift makes a parameter of a converted schema, moving its description to
+// the parameter's own field; description, when not empty, is used instead
+// of the schema's. A default is what the server assumes when the value is
+// left out, so it is told in the description and never becomes the
+// parameter's default, which Plugboard would send. The schema is copied
+// first since converted schemas are shared.
+func lift(name string, schema map[string]any, description string) connector.Param {
+	prm := connector.Param{Name: name, Description: description}
+	if d, ok := schema["description"].(string); ok && description == "" {
 		prm.Description = d
 	}
-	prm.Default = schema["default"]
-	if prm.Description != "" || prm.Default != nil {
+	def, hasDefault := schema["default"]
+	if hasDefault {
+		prm.Description = withDefault(prm.Description, def)
+	}
+	if _, ok := schema["description"]; ok || hasDefault {
 		schema = maps.Clone(schema)
 		delete(schema, "description")
 		delete(schema, "default")
 	}
 	prm.Schema = schema
 	return prm
+}
+
+// withDefault tells a default at the end of a description, cutting the
+// description rather than the default when both do not fit.
+func withDefault(description string, def any) string {
+	b, err := json.Marshal(def)
+	if err != nil || len(b) > 200 {
+		return description
+	}
+	note := "Default (when left out): " + string(b) + "."
+	if strings.TrimSpace(description) == "" {
+		return note
+	}
+	return describeText(description, maxDescription-len(note)-2) + "\n\n" + note
 }
 
 // reportCuts notes a schema that was shortened on the way.

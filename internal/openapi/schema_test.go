@@ -52,7 +52,7 @@ schemas:
       id: {type: integer, format: int64, readOnly: true}
       name: {type: string, minLength: 1, maxLength: 40}`)
 	def, _ := mustImport(t, doc, Options{})
-	assertEqual(t, "parameters", action(t, def, "createpet").Parameters, connector.Params{
+	assertEqual(t, "parameters", action(t, def, "create_pet").Parameters, connector.Params{
 		{Name: "name", In: "body", Required: true, Schema: map[string]any{"type": "string", "minLength": 1.0, "maxLength": 40.0}},
 		{Name: "tag", In: "body", Required: true, Description: "A label.", Schema: map[string]any{"type": "string"}},
 	})
@@ -85,7 +85,7 @@ schemas:
         type: array
         items: {$ref: "#/components/schemas/Node"}`)
 	def, report := mustImport(t, doc, Options{})
-	children := param(t, action(t, def, "planttree"), "children")
+	children := param(t, action(t, def, "plant_tree"), "children")
 	assertEqual(t, "children", children.Schema, map[string]any{
 		"type":  "array",
 		"items": map[string]any{"type": "object", "description": recursiveNote},
@@ -95,7 +95,7 @@ schemas:
 	}
 
 	def, report = mustImport(t, doc, Options{MaxSchemaDepth: 1})
-	meta := param(t, action(t, def, "planttree"), "meta")
+	meta := param(t, action(t, def, "plant_tree"), "meta")
 	assertEqual(t, "meta at depth 1", meta.Schema, map[string]any{
 		"type": "object",
 		"properties": map[string]any{
@@ -119,17 +119,15 @@ func TestImportKeepsOneOfAndNormalizesBounds(t *testing.T) {
         schema: {type: integer, minimum: 0, exclusiveMinimum: true, maximum: 100, default: 10}
       - name: filter
         in: query
-        content:
-          application/json:
-            schema:
-              oneOf:
-                - {type: string}
-                - {type: array, items: {type: string}}
+        schema:
+          oneOf:
+            - {type: string}
+            - {type: array, items: {type: string}}
     responses: {"200": {description: ok}}`, `{}`)
 	def, _ := mustImport(t, doc, Options{})
 	a := action(t, def, "search")
 	assertEqual(t, "limit", param(t, a, "limit"), connector.Param{
-		Name: "limit", In: "query", Default: 10.0,
+		Name: "limit", In: "query", Description: "Default (when left out): 10.",
 		Schema: map[string]any{"type": "integer", "exclusiveMinimum": 0.0, "maximum": 100.0},
 	})
 	assertEqual(t, "filter", param(t, a, "filter").Schema, map[string]any{
@@ -179,7 +177,7 @@ components:
 	def, report := mustImport(t, doc, Options{})
 	assertEqual(t, "description", def.Description, "An API in 3.1.")
 	assertEqual(t, "documentation", def.DocumentationURL, "https://docs.example.com")
-	a := action(t, def, "updatething")
+	a := action(t, def, "update_thing")
 	assertEqual(t, "parameters", a.Parameters, connector.Params{
 		{Name: "id", In: "path", Required: true, Description: "Thing id.", Schema: map[string]any{"type": "string", "pattern": "^[a-z]+$"}},
 		{Name: "kind", In: "body", Required: true, Schema: map[string]any{"const": "gadget"}},

@@ -86,7 +86,7 @@ paths:
 	assertEqual(t, "auth", def.Auth, connector.Auth{
 		Type: "oauth2", Grant: "client_credentials", TokenURL: "https://old.example.com/token", Scopes: []string{"read"},
 	})
-	assertEqual(t, "q", param(t, action(t, def, "listthings"), "q").Schema, map[string]any{"type": "string"})
+	assertEqual(t, "q", param(t, action(t, def, "list_things"), "q").Schema, map[string]any{"type": "string"})
 }
 
 func TestImportAuth(t *testing.T) {

@@ -6,20 +6,25 @@ import (
 	"github.com/plugboard/plugboard/internal/naming"
 )
 
-// slug lowercases s and turns every run of other characters than ASCII
-// letters and digits into one underscore, so operationIds such as
-// "repos/get-content" become keys such as "repos_get_content". A double
-// underscore never appears, since tool names use it as a separator.
+// slug makes a snake_case key of an operationId: words of camelCase are
+// split ("showPetById" becomes "show_pet_by_id", "getHTTPStatus"
+// "get_http_status") and every run of other characters than ASCII letters
+// and digits becomes one underscore ("repos/get-content" becomes
+// "repos_get_content"). A double underscore never appears, since tool
+// names use it as a separator.
 func slug(s string) string {
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(len(s) + 8)
 	pending := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= 'A' && c <= 'Z':
+		case isUpper(c):
+			if i > 0 && (isLower(s[i-1]) || isDigit(s[i-1]) || isUpper(s[i-1]) && i+1 < len(s) && isLower(s[i+1])) {
+				pending = b.Len() > 0
+			}
 			c += 'a' - 'A'
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case isLower(c), isDigit(c):
 		default:
 			pending = b.Len() > 0
 			continue
@@ -32,6 +37,10 @@ func slug(s string) string {
 	}
 	return b.String()
 }
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // nameText and describeText make a document's text fit the rules every
 // name and description follows (see package naming), cutting it to max

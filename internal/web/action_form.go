@@ -17,6 +17,7 @@ import (
 type actionForm struct {
 	OrigKey                                  string
 	Name, Key, Method, Endpoint, Description string
+	BodyType                                 string // "" for JSON, the default
 	Params                                   []paramRow
 }
 
@@ -35,12 +36,16 @@ var (
 	methods    = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 	paramTypes = []struct{ Value, Label string }{{"string", "string"}, {"integer", "integer"}, {"number", "number"}, {"boolean", "boolean"}, {"object", "object"}, {"array", "array"}, {"", "any"}}
 	locations  = []struct{ Value, Label string }{{"", "automatic"}, {connector.InPath, "path"}, {connector.InQuery, "query"}, {connector.InHeader, "header"}, {connector.InBody, "body"}}
+	bodyTypes  = []struct{ Value, Label string }{{"", "JSON"}, {connector.BodyForm, "Form (x-www-form-urlencoded)"}, {connector.BodyMultipart, "Multipart (form-data)"}}
 )
 
 func actionFormOf(a *connector.Action) actionForm {
 	f := actionForm{Method: "GET"}
 	if a != nil {
 		f = actionForm{OrigKey: a.Key, Name: a.Name, Key: a.Key, Method: a.Method, Endpoint: a.Endpoint, Description: a.Description}
+		if a.BodyType != connector.BodyJSON {
+			f.BodyType = a.BodyType
+		}
 		for i, p := range a.Parameters {
 			f.Params = append(f.Params, paramRow{Index: i, Name: p.Name, Orig: p.Name, Type: p.Type(), In: p.In, Description: p.Description, Required: p.Required})
 		}
@@ -68,6 +73,18 @@ func actionFromForm(r *http.Request, orig *connector.Action) (connector.Action, 
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	form := actionForm{OrigKey: r.PostFormValue("orig_key"), Name: v("name"), Key: v("key"), Method: strings.ToUpper(v("method")), Endpoint: v("endpoint"), Description: prose(r, "description")}
 	a.Name, a.Key, a.Method, a.Endpoint, a.Description = form.Name, form.Key, form.Method, form.Endpoint, form.Description
+	form.BodyType = strings.ToLower(v("body_type"))
+	switch {
+	case form.BodyType == connector.BodyJSON:
+		form.BodyType = ""
+		fallthrough
+	case form.BodyType == "":
+		if a.BodyType != connector.BodyJSON {
+			a.BodyType = "" // JSON, said as the definition said it
+		}
+	default:
+		a.BodyType = form.BodyType
+	}
 	a.Parameters = nil
 	for i := 0; i < maxRow(r); i++ {
 		at := func(k string) string { return fmt.Sprintf("params[%d].%s", i, k) }
@@ -147,7 +164,7 @@ func (f *actionForm) attachErrors(errs map[string]string, index int) (map[string
 			}
 		}
 		switch rel {
-		case "", "name", "key", "method", "endpoint", "description":
+		case "", "name", "key", "method", "endpoint", "description", "body_type":
 			if rel == "" {
 				rel = "name"
 			}

@@ -25,6 +25,7 @@ func FuzzForms(f *testing.F) {
 	f.Add([]byte(`{"name": "K", "baseUrl": "https://k.example", "auth": {"type": "api_key", "location": "query", "key": "api_key", "prefix": "Key "}, "actions": [{"name": "A", "endpoint": "/a"}]}`), "auth.type=oauth2&auth.scopes=a,b%0Ac")
 	f.Add([]byte(`{"name": "Multi", "description": "two\nlines", "baseUrl": "https://m.example", "actions": [{"name": "Opt", "method": "OPTIONS", "endpoint": "/a", "description": "one\ntwo", "parameters": {"x": {"type": ["string", "null"]}}}]}`), "params[-1].name=x&params[9999999999999999999].name=y&params[.name=z")
 	f.Add([]byte(`{"name": "B", "baseUrl": "https://b.example", "auth": {"type": "bearer"}, "actions": [{"name": "A", "endpoint": "/a/{id}", "parameters": {"id": {"type": "string", "in": "path", "description": "The\tid"}}}]}`), "tool=int_1:a&map[0].name=x&map[0].value={{event}}&grant=int_1&action=int_2:b")
+	f.Add([]byte(`{"name": "J", "baseUrl": "https://j.example", "actions": [{"name": "A", "method": "POST", "endpoint": "/a", "body_type": "json", "parameters": {"tags": {"type": "array", "style": "form", "explode": false, "in": "query"}}}, {"name": "M", "method": "PUT", "endpoint": "/m", "body_type": "multipart", "parameters": {"f": {"type": "string", "format": "binary"}}}]}`), "body_type=xml")
 	f.Fuzz(func(t *testing.T, doc []byte, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/integrations/x", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -95,15 +96,19 @@ func detailsSubmitted(f detailsForm) url.Values {
 }
 
 func actionSubmitted(f actionForm) url.Values {
-	types, places := make([]string, len(paramTypes)), make([]string, len(locations))
+	types, places, bodies := make([]string, len(paramTypes)), make([]string, len(locations)), make([]string, len(bodyTypes))
 	for i, t := range paramTypes {
 		types[i] = t.Value
+	}
+	for i, b := range bodyTypes {
+		bodies[i] = b.Value
 	}
 	for i, l := range locations {
 		places[i] = l.Value
 	}
 	v := url.Values{"orig_key": {f.OrigKey}, "name": {typedText(f.Name)}, "key": {typedText(f.Key)},
-		"method": {chosen(f.Method, methods)}, "endpoint": {typedText(f.Endpoint)}, "description": {field(f.Description)}}
+		"method": {chosen(f.Method, methods)}, "endpoint": {typedText(f.Endpoint)}, "description": {field(f.Description)},
+		"body_type": {chosen(f.BodyType, bodies)}}
 	for _, p := range f.Params {
 		at := func(k string) string { return fmt.Sprintf("params[%d].%s", p.Index, k) }
 		v.Set(at("name"), typedText(p.Name))

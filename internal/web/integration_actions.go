@@ -57,7 +57,7 @@ func (wb *Web) renderAction(w http.ResponseWriter, r *http.Request, v *visit, st
 		Title: title + " · " + t.Integration.Name, Nav: "integrations", Errors: errs, Problem: summary(rest),
 		Data: integrationData(t, "actions", map[string]any{
 			"F": f, "Index": index, "New": f.OrigKey == "", "Heading": title,
-			"Methods": methods, "Types": paramTypes, "Locations": locations, "CanBuild": v.may(access.Build),
+			"Methods": methods, "Types": paramTypes, "Locations": locations, "BodyTypes": bodyTypes, "CanBuild": v.may(access.Build),
 		}),
 	})
 }

@@ -2,12 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/integration"
+	"github.com/plugboard/plugboard/internal/problem"
 )
 
 // integrationImport builds an integration from an uploaded OpenAPI file
@@ -18,11 +20,19 @@ func (wb *Web) integrationImport(w http.ResponseWriter, r *http.Request, v *visi
 		URL: strings.TrimSpace(r.PostFormValue("openapi_url")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		ServerURL: strings.TrimSpace(r.PostFormValue("server_url")),
 	}
-	if f, _, err := r.FormFile("file"); err == nil {
+	tooLarge := problem.New(http.StatusRequestEntityTooLarge, "the file is larger than %d MB; give the document's URL instead", integration.MaxImportBytes>>20)
+	f, _, err := r.FormFile("file")
+	if _, over := errors.AsType[*http.MaxBytesError](err); over {
+		return tooLarge
+	}
+	if err == nil {
 		defer f.Close()
-		doc, err := io.ReadAll(io.LimitReader(f, maxFormBytes))
+		doc, err := io.ReadAll(io.LimitReader(f, integration.MaxImportBytes+1))
 		if err != nil {
 			return err
+		}
+		if len(doc) > integration.MaxImportBytes {
+			return tooLarge
 		}
 		if len(doc) > 0 {
 			in.Document, in.URL = json.RawMessage(doc), ""

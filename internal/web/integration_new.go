@@ -55,7 +55,7 @@ func (wb *Web) integrationNew(w http.ResponseWriter, r *http.Request, v *visit) 
 func (wb *Web) renderFirstAction(w http.ResponseWriter, r *http.Request, v *visit, status int, draft, name string, f actionForm, errs map[string]string, rest []string) {
 	wb.render(w, r, v, status, "action_first", view{
 		Title: "Add the first action", Nav: "integrations", Errors: errs, Problem: summary(rest),
-		Data: map[string]any{"Draft": draft, "Name": name, "F": f, "Methods": methods, "Types": paramTypes, "Locations": locations},
+		Data: map[string]any{"Draft": draft, "Name": name, "F": f, "Methods": methods, "Types": paramTypes, "Locations": locations, "BodyTypes": bodyTypes},
 	})
 }
 

@@ -28,7 +28,7 @@ const richDefinition = `{
     {"name": "List Invoices", "method": "GET", "endpoint": "/invoices",
      "parameters": {"status": {"type": "string", "enum": ["draft", "paid"], "default": "paid", "description": "Which ones"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": 100}}},
-    {"name": "Create Invoice", "method": "POST", "endpoint": "/customers/{customer}/invoices", "idempotent": true,
+    {"name": "Create Invoice", "method": "POST", "endpoint": "/customers/{customer}/invoices", "idempotent": true, "body_type": "form",
      "headers": {"Idempotency-Key": "{{ uuid }}"},
      "parameters": {"customer": "string", "amount": {"type": ["number", "null"], "required": true},
                     "lines": {"type": "array", "items": {"type": "object"}}, "X-Trace": {"type": "string", "in": "header"}}}
@@ -43,7 +43,7 @@ func detailsValues(f detailsForm) url.Values {
 }
 
 func actionValues(f actionForm) url.Values {
-	v := url.Values{"orig_key": {f.OrigKey}, "name": {f.Name}, "key": {f.Key}, "method": {f.Method}, "endpoint": {f.Endpoint}, "description": {f.Description}}
+	v := url.Values{"orig_key": {f.OrigKey}, "name": {f.Name}, "key": {f.Key}, "method": {f.Method}, "endpoint": {f.Endpoint}, "description": {f.Description}, "body_type": {f.BodyType}}
 	for _, p := range f.Params {
 		at := func(k string) string { return fmt.Sprintf("params[%d].%s", p.Index, k) }
 		v.Set(at("name"), p.Name)
@@ -105,6 +105,17 @@ func TestFormEditsReachTheDefinition(t *testing.T) {
 	if len(edited.Parameters) != 3 || edited.Parameters[0].Type() != "integer" || edited.Parameters[0].Schema["enum"] == nil ||
 		edited.Parameters[1].Name != "page_size" || edited.Parameters[1].Schema["maximum"] != float64(100) || edited.Parameters[2].Name != "cursor" {
 		t.Fatalf("edited parameters: %+v", edited.Parameters)
+	}
+
+	// The body select: form and multipart are kept, JSON is the default
+	// and left unsaid.
+	create := &def.Actions[1]
+	for choice, want := range map[string]string{"multipart": "multipart", "form": "form", "": "", "json": ""} {
+		v := actionValues(actionFormOf(create))
+		v.Set("body_type", choice)
+		if edited, _ := actionFromForm(post(v), create); edited.BodyType != want {
+			t.Errorf("body_type %q saved as %q, want %q", choice, edited.BodyType, want)
+		}
 	}
 }
 

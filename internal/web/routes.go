@@ -22,7 +22,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("GET /integrations/new", wb.integrationNewForm)
 	m("POST /integrations/new", wb.integrationNew)
 	m("POST /integrations/new/action", wb.integrationNewAction)
-	m("POST /integrations/import", wb.integrationImport)
+	m("POST "+importPath, wb.integrationImport)
 	m("GET /integrations/{id}", wb.integrationDetails)
 	m("POST /integrations/{id}", wb.integrationDetailsSave)
 	m("GET /integrations/{id}/actions", wb.actionList)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/account"
+	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/vault"
 )
@@ -135,11 +136,18 @@ func (wb *Web) checkCSRF(w http.ResponseWriter, r *http.Request, v *visit) bool 
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	limit := int64(maxFormBytes)
+	if r.URL.Path == importPath {
+		limit = maxImportFormBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	sent := r.Header.Get("X-CSRF-Token")
 	if sent == "" {
 		if err := parseForm(r); err != nil {
-			if _, slow := problem.As(err); !slow {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				err = problem.New(http.StatusRequestEntityTooLarge, "the form is larger than %d MB; an OpenAPI document may be up to %d MB, or give its URL instead", limit>>20, integration.MaxImportBytes>>20)
+			} else if _, slow := problem.As(err); !slow {
 				err = problem.BadRequest("the form could not be read: %v", err)
 			}
 			wb.errorPage(w, r, v, err)
@@ -162,12 +170,18 @@ func (wb *Web) checkCSRF(w http.ResponseWriter, r *http.Request, v *visit) bool 
 	return true
 }
 
-// maxFormBytes bounds form posts; OpenAPI uploads are the largest.
-const maxFormBytes = 16 << 20
+// maxFormBytes bounds form posts but OpenAPI uploads, which
+// maxImportFormBytes bounds: the largest document import takes, plus the
+// form's other fields.
+const (
+	maxFormBytes       = 16 << 20
+	maxImportFormBytes = integration.MaxImportBytes + 1<<20
+	importPath         = "/integrations/import"
+)
 
 func parseForm(r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); len(ct) >= 19 && ct[:19] == "multipart/form-data" {
-		return r.ParseMultipartForm(maxFormBytes)
+		return r.ParseMultipartForm(maxFormBytes) // memory; the rest goes to temporary files
 	}
 	return r.ParseForm()
 }
