@@ -97,6 +97,15 @@ type Action struct {
 	Parameters  Params            `json:"parameters,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
 	Idempotent  bool              `json:"idempotent,omitempty"`
+	// Destructive marks an action whose effect cannot be undone; under
+	// the auto approval policy it needs approval in production.
+	Destructive bool `json:"destructive,omitempty"`
+	// Approval is the action's approval policy: never, always or auto
+	// (the default; see [Action.NeedsApproval]).
+	Approval string `json:"approval,omitempty"`
+	// ApprovalTeam names the team whose members may decide, besides the
+	// organization's owners and admins.
+	ApprovalTeam string `json:"approval_team,omitempty"`
 }
 
 // Params is an ordered list of parameters; it reads and writes as a JSON

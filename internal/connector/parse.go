@@ -46,6 +46,9 @@ var (
 		newField("parameters", "params"),
 		newField("headers"),
 		newField("idempotent"),
+		newField("destructive"),
+		newField("approval"),
+		newField("approval_team"),
 	}
 )
 
@@ -203,6 +206,9 @@ func (p *problems) action(raw json.RawMessage, path string) Action {
 	a.Endpoint = p.str(m, "endpoint", path)
 	a.Headers = p.stringMap(m, "headers", path)
 	a.Idempotent = p.boolean(m, "idempotent", path)
+	a.Destructive = p.boolean(m, "destructive", path)
+	a.Approval = p.str(m, "approval", path)
+	a.ApprovalTeam = p.str(m, "approval_team", path)
 	if raw, ok := m["parameters"]; ok {
 		a.Parameters = p.params(raw, join(path, "parameters"))
 	}
@@ -238,6 +244,8 @@ func (d *Definition) ApplyDefaults() {
 		if a.Key == "" {
 			a.Key = Slug(a.Name)
 		}
+		a.Approval = strings.ToLower(strings.TrimSpace(a.Approval))
+		a.ApprovalTeam = strings.TrimSpace(a.ApprovalTeam)
 		placeholders := a.placeholderSet()
 		for j := range a.Parameters {
 			prm := &a.Parameters[j]

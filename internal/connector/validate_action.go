@@ -25,6 +25,7 @@ func (p *problems) checkAction(at string, a *Action) {
 	}
 	p.checkEndpoint(at, a)
 	p.checkHeaders(join(at, "headers"), a.Headers)
+	p.checkApproval(at, a)
 
 	names := map[string]bool{}
 	for i := range a.Parameters {
