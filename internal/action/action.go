@@ -15,6 +15,7 @@ import (
 	"log/slog"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
 	"github.com/plugboard/plugboard/internal/worker"
@@ -26,6 +27,7 @@ type Deps struct {
 	Executor    *executor.Executor
 	Idempotency *idempotency.Runner
 	Workers     *worker.Service // invocations whose HTTP requests workers relay
+	Approvals   *approval.Service
 	Logger      *slog.Logger
 }
 
@@ -73,14 +75,23 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 		OrgID: p.Org.ID, UserID: p.User.ID, Integration: integ.ID, Action: in.Action, Environment: in.Environment,
 		Params: in.Params, Version: in.Version, Source: sourceOf(p, in.Source), Actor: p.Actor(), IdempotencyKey: in.IdempotencyKey,
 	}
-	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.Run(ctx, call) }
+	t, act, err := s.Executor.Resolve(ctx, &call)
+	if err != nil {
+		return nil, false, err
+	}
+	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.RunAction(ctx, t, act, call) }
+	if act.NeedsApproval(call.Environment) {
+		if run, err = s.gate(ctx, p, t, act, &call, run); err != nil {
+			return nil, false, err
+		}
+	}
 	scope := replayScope(p)
-	if scope == "" || in.IdempotencyKey == "" {
+	if scope == "" || call.IdempotencyKey == "" {
 		res, err := run(ctx)
 		return res, false, err
 	}
 	return s.Idempotency.Do(ctx, idempotency.Request{
-		OrgID: p.Org.ID, Scope: scope, Key: in.IdempotencyKey,
+		OrgID: p.Org.ID, Scope: scope, Key: call.IdempotencyKey,
 		Fingerprint: idempotency.Fingerprint(in.Integration, in.Action, in.Environment, in.Version, in.Params),
 	}, run)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/limit"
 )
 
@@ -27,6 +28,10 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 		Integration: r.PathValue("id"), Action: r.PathValue("action"), Environment: in.Environment,
 		Params: in.Params, Version: in.Version, IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
 	})
+	if p, ok := approval.AsPending(err); ok {
+		a.writePending(w, p)
+		return
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -21,6 +21,7 @@ import (
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/authserver"
 	"github.com/plugboard/plugboard/internal/calllog"
@@ -59,6 +60,8 @@ type Server struct {
 	Recorder *calllog.Recorder
 	Webhooks *webhook.Service
 	Workers  *worker.Service
+	// Approvals parks the calls that need a person's approval.
+	Approvals *approval.Service
 
 	mcp         *mcp.Server
 	metrics     *metrics.Metrics
@@ -138,8 +141,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Store: s.Store, Auth: s.Auth, Outbound: out, Recorder: s.Recorder, Metrics: m, Logger: logger, Workers: s.Workers,
 		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
+	s.Approvals = approval.New(approval.Config{Store: s.Store, PublicURL: cfg.PublicURL, TTL: cfg.ApprovalTTL, Logger: logger})
 	actions := action.New(action.Deps{
-		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Logger: logger,
+		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers,
+		Approvals: s.Approvals, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
 	// One resolver of client addresses for every per-address limit.
@@ -185,7 +190,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 
 	s.api = api.New(api.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
-		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Approvals: s.Approvals, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Apps: apps, Org: orgs,
@@ -209,6 +214,8 @@ func (s *Server) Start(ctx context.Context) {
 	s.goBackground(func() { s.Recorder.Run(bg) })
 	// The worker service purges old invocations and workers.
 	s.goBackground(func() { s.Workers.Run(bg) })
+	// Approvals nobody decided in time expire, with their audit entries.
+	s.goBackground(func() { s.Approvals.Run(bg, time.Minute) })
 	// Tool changes reach the MCP sessions of every node sharing a
 	// PostgreSQL database: a deploy on one node reaches agents connected
 	// to another.
