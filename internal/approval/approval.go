@@ -103,6 +103,12 @@ func (p *Pending) Error() string {
 		p.Approval.ID, p.Approval.ExpiresAt.Format(time.RFC3339), teamClause(p.Approval.Team), p.Page, p.Approval.Key)
 }
 
+// Unwrap reads the wait as a problem (202) for surfaces that show
+// problems as they are, like the dashboard's test step.
+func (p *Pending) Unwrap() error {
+	return &problem.Error{Status: http.StatusAccepted, Title: "Waiting for approval", Detail: p.Error()}
+}
+
 func teamClause(team string) string {
 	if team == "" {
 		return ""

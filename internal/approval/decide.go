@@ -224,3 +224,30 @@ func (s *Service) Wait(ctx context.Context, orgID, approvalID string, max time.D
 		}
 	}
 }
+
+// Waiting counts the pending approvals p may decide, for the dashboard's
+// navigation; a failure counts none (it is logged).
+func (s *Service) Waiting(ctx context.Context, p access.Principal) int {
+	if p.Kind != access.Member {
+		return 0
+	}
+	if p.May(access.ManageOrg) == nil {
+		n, err := s.cfg.Store.CountPendingApprovals(ctx, p.Org.ID, time.Now())
+		if err != nil {
+			s.cfg.Logger.WarnContext(ctx, "count pending approvals", "error", err)
+		}
+		return n
+	}
+	list, err := s.cfg.Store.ListApprovals(ctx, p.Org.ID, store.ApprovalPending, listLimit)
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "list pending approvals", "error", err)
+		return 0
+	}
+	n := 0
+	for _, a := range list {
+		if ok, _ := s.MayDecide(ctx, p, a); ok && time.Now().Before(a.ExpiresAt) {
+			n++
+		}
+	}
+	return n
+}

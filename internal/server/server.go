@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	verifier := connectedapp.NewVerifier(s.Store, rules, nil, logger)
 	s.mcp = mcp.New(mcp.Config{
 		Store: s.Store, Accounts: s.accounts, Apps: verifier, PublicURL: cfg.PublicURL,
-		Catalog: tools, Actions: actions, Clients: clients, Logger: logger,
+		Catalog: tools, Actions: actions, Approvals: s.Approvals, ApprovalWait: cfg.ApprovalWait, Clients: clients, Logger: logger,
 		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
 	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
@@ -194,7 +194,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Apps: apps, Org: orgs,
-		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Actions: actions, Approvals: s.Approvals, Logs: logs, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}

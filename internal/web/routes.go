@@ -72,6 +72,11 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /members", wb.memberInvite)
 	m("POST /settings", wb.orgSettings)
 
+	m("GET /approvals", wb.approvalList)
+	m("GET /approvals/{id}", wb.approvalDetail)
+	m("POST /approvals/{id}/approve", wb.approvalDecide(true))
+	m("POST /approvals/{id}/deny", wb.approvalDecide(false))
+
 	m("GET /logs", wb.logList)
 	m("GET /logs/{id}", wb.logDetail)
 }
