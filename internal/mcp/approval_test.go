@@ -2,9 +2,13 @@ package mcp_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +216,49 @@ func TestApprovalWithoutElicitation(t *testing.T) {
 	time.Sleep(2100 * time.Millisecond)
 	if res := ask(); !res.IsError || !strings.Contains(text(res), "expired") {
 		t.Fatalf("expired call %s", text(res))
+	}
+}
+
+// The official TypeScript SDK's client opens the approval page through
+// URL-mode elicitation; the owner approves it in the dashboard and the
+// client gets the API's answer, sent once.
+func TestApprovalWithTheTypeScriptClient(t *testing.T) {
+	t.Parallel()
+	nodePackage(t, filepath.Join("@modelcontextprotocol", "sdk", "package.json"))
+	e := newEnv(t, store.SQLite)
+	ag := e.agent(t, "typescript", client.AgentGrant{Integration: e.crm.Slug, Actions: []string{"delete_contact"}})
+	a := newApprover(t, e.srv)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := a.decide(r.URL.Query().Get("url"), "DELETE "+e.up.URL+"/v1/contacts/ts1", true, "from the TypeScript test"); err != nil {
+			t.Errorf("decide in the dashboard: %v", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	out := runNode(t, node22(t), []string{
+		"PLUGBOARD_MCP_URL=" + e.srv.URL + "/mcp", "PLUGBOARD_AGENT_KEY=" + ag.Key, "PLUGBOARD_TOOL=test_crm__delete_contact",
+		"PLUGBOARD_TOOL_ARGS=" + `{"id": "ts1"}`, "PLUGBOARD_IDEMPOTENCY_KEY=ts-approval", "PLUGBOARD_HOOK=" + hook.URL,
+	}, "check-approval.mjs")
+	var seen struct {
+		Elicitations []struct{ Mode, URL string }
+		First        struct {
+			IsError bool
+			Content []struct{ Text string }
+		}
+		Repeat struct {
+			Meta map[string]any `json:"_meta"`
+		}
+	}
+	if err := json.Unmarshal(out, &seen); err != nil {
+		t.Fatalf("decode %.2000s: %v", out, err)
+	}
+	if len(seen.Elicitations) != 1 || seen.Elicitations[0].Mode != "url" || !strings.Contains(seen.Elicitations[0].URL, "/approvals/apr_") {
+		t.Fatalf("elicitations = %+v", seen.Elicitations)
+	}
+	if seen.First.IsError || len(seen.First.Content) == 0 || !strings.Contains(seen.First.Content[0].Text, `"deleted":"ts1"`) {
+		t.Fatalf("first call = %+v", seen.First)
+	}
+	if seen.Repeat.Meta["idempotent_replay"] != true || e.up.deletes.Load() != 1 {
+		t.Fatalf("repeat = %+v after %d deletes", seen.Repeat, e.up.deletes.Load())
 	}
 }
