@@ -84,6 +84,9 @@ type Config struct {
 	// the client opened the approval page, before it answers that the
 	// call is still waiting. Defaults to 60s.
 	ApprovalWait time.Duration
+	// ApprovalPoll is how often a trigger run waiting for approval looks
+	// whether it was decided. Defaults to 15s.
+	ApprovalPoll time.Duration
 	// MCPSessionIdle closes an MCP session that has seen no request for
 	// this long. Defaults to 10 minutes.
 	MCPSessionIdle time.Duration
@@ -136,6 +139,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ApprovalWait == 0 {
 		c.ApprovalWait = time.Minute
+	}
+	if c.ApprovalPoll == 0 {
+		c.ApprovalPoll = 15 * time.Second
 	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = 30 * time.Second

@@ -174,7 +174,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	}
 
 	runs := river.NewWorkers()
-	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
+	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger,
+		ApprovalPoll: cfg.ApprovalPoll,
+	}).Register(runs)
 	if s.jobs, err = jobs.New(ctx, jobs.Config{
 		Store: s.Store, Workers: runs, Logger: logger,
 		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobTimeout + max(5*time.Second, cfg.JobTimeout/2),
