@@ -28,6 +28,8 @@ type Deps struct {
 	Idempotency *idempotency.Runner
 	Workers     *worker.Service // invocations whose HTTP requests workers relay
 	Approvals   *approval.Service
+	// PublicURL prefixes the sign-in links of personal connections.
+	PublicURL string
 	Logger      *slog.Logger
 }
 
@@ -78,6 +80,11 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 	t, act, err := s.Executor.Resolve(ctx, &call)
 	if err != nil {
 		return nil, false, err
+	}
+	if t.Definition.PersonalConnections && p.User.ID != "" {
+		if err := s.personal(ctx, p, t, call.Environment); err != nil {
+			return nil, false, err
+		}
 	}
 	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.RunAction(ctx, t, act, call) }
 	if act.NeedsApproval(call.Environment) {

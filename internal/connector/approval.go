@@ -43,3 +43,9 @@ func (p *problems) checkApproval(at string, a *Action) {
 		}
 	}
 }
+
+func (p *problems) checkPersonal(d *Definition) {
+	if d.PersonalConnections && (d.Auth.Type == AuthNone || d.Auth.Type == "") {
+		p.add("personal_connections", "needs an auth method: with auth %q there is nothing for each member to connect", AuthNone)
+	}
+}

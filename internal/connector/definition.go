@@ -50,7 +50,13 @@ type Definition struct {
 	RateLimit        *RateLimit             `json:"rateLimit,omitempty"`
 	TestAction       string                 `json:"testAction,omitempty"` // key or name; defaults to the first GET action
 	Redirects        string                 `json:"redirects,omitempty"`  // follow (default) or same_origin
-	Actions          []Action               `json:"actions"`
+	// PersonalConnections makes every member use a connection of their
+	// own: a call for a member without one (or whose one needs to be
+	// authorized again) is answered with a sign-in link instead of going
+	// through the shared connection, which then holds only the OAuth
+	// client that members' connections start from.
+	PersonalConnections bool     `json:"personal_connections,omitempty"`
+	Actions             []Action `json:"actions"`
 }
 
 // Environment overrides per environment (sandbox, production).

@@ -19,6 +19,7 @@ var (
 		newField("rateLimit"),
 		newField("testAction"),
 		newField("redirects"),
+		newField("personal_connections"),
 		newField("actions"),
 	}
 	authFields = []field{
@@ -108,6 +109,7 @@ func (p *problems) definition(raw json.RawMessage) *Definition {
 	d.TimeoutSeconds = p.integer(m, "timeoutSeconds", "")
 	d.TestAction = p.str(m, "testAction", "")
 	d.Redirects = p.str(m, "redirects", "")
+	d.PersonalConnections = p.boolean(m, "personal_connections", "")
 	if raw, ok := m["auth"]; ok {
 		d.Auth = p.auth(raw, "auth")
 	}

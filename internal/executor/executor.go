@@ -280,6 +280,12 @@ func (e *Executor) connection(ctx context.Context, t *Target, env, userID string
 		return conn, connector.Credentials{}, nil
 	}
 	conn, err := e.Store.ResolveConnection(ctx, t.Integration.OrgID, t.Integration.ID, env, userID)
+	if err == nil && t.Definition.PersonalConnections && userID != "" && conn.UserID != userID {
+		// The shared connection only holds the OAuth client members'
+		// own connections start from.
+		return conn, connector.Credentials{}, problem.Conflict("integration %q needs your own %s connection; connect it at %s",
+			t.Integration.Name, env, PersonalConnectPath(t.Integration.ID, env))
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return conn, connector.Credentials{}, problem.Conflict("integration %q has no %s connection; add credentials with POST /v1/integrations/%s/connections {\"environment\": %q, \"credentials\": {…}}",
 			t.Integration.Name, env, t.Integration.ID, env)

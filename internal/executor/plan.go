@@ -36,3 +36,9 @@ func (e *Executor) Plan(ctx context.Context, t *Target, action *connector.Action
 	}
 	return &Planned{Method: prep.Method, URL: prep.URL, Params: params}, nil
 }
+
+// PersonalConnectPath is the dashboard page where a member connects their
+// own account to an integration in env.
+func PersonalConnectPath(integrationID, env string) string {
+	return "/integrations/" + integrationID + "/connect/" + env
+}

@@ -12,6 +12,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
@@ -71,16 +72,19 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 		}
 		in := s.cfg.Catalog.Input(ctx, t, params, key)
 		res, replayed, err := s.cfg.Actions.Run(ctx, p, in)
+		var out *sdk.CallToolResult
 		if pend, ok := approval.AsPending(err); ok {
-			var out *sdk.CallToolResult
-			if res, replayed, err, out = s.awaitApproval(ctx, req, p, in, pend); out != nil {
-				return out, nil
-			}
+			res, replayed, err, out = s.awaitApproval(ctx, req, p, in, pend)
+		} else if need, ok := action.AsSignInRequired(err); ok {
+			res, replayed, err, out = s.awaitSignIn(ctx, req, p, t, in, need)
+		}
+		if out != nil {
+			return out, nil
 		}
 		if err != nil {
 			return s.failure(ctx, t, err), nil
 		}
-		out := result(t, res)
+		out = result(t, res)
 		if replayed {
 			out.Meta = sdk.Meta{MetaReplayed: true}
 		}

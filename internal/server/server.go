@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	s.Approvals = approval.New(approval.Config{Store: s.Store, PublicURL: cfg.PublicURL, TTL: cfg.ApprovalTTL, Logger: logger})
 	actions := action.New(action.Deps{
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers,
-		Approvals: s.Approvals, Logger: logger,
+		Approvals: s.Approvals, PublicURL: cfg.PublicURL, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
 	// One resolver of client addresses for every per-address limit.

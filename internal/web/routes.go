@@ -42,6 +42,8 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /integrations/{id}/connections/{cid}/delete", wb.connectionDelete)
 	m("POST /integrations/{id}/connections/{cid}/connect", wb.connectionConnect)
 	m("GET /integrations/{id}/monitor", wb.monitor)
+	m("GET /integrations/{id}/connect/{env}", wb.personalConnectForm)
+	m("POST /integrations/{id}/connect/{env}", wb.personalConnect)
 
 	m("GET /webhooks", wb.webhookList)
 	m("POST /webhooks", wb.webhookCreate)
