@@ -30,7 +30,7 @@ type Deps struct {
 	Approvals   *approval.Service
 	// PublicURL prefixes the sign-in links of personal connections.
 	PublicURL string
-	Logger      *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Service makes calls. It is safe for concurrent use.
