@@ -71,3 +71,28 @@ func (a *API) writePending(w http.ResponseWriter, p *approval.Pending) {
 		"detail":          "This call needs approval before it is sent. Repeat it with the same Idempotency-Key to get the outcome: 202 while it waits, the API's answer once approved (sent once), a problem if denied or expired.",
 	})
 }
+
+func (a *API) getApprovalSettings(w http.ResponseWriter, r *http.Request) {
+	u, err := a.Approvals.NotifyURL(r.Context(), principal(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, approval.Settings{NotifyURL: u})
+}
+
+func (a *API) setApprovalSettings(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		NotifyURL string `json:"notify_url"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out, err := a.Approvals.SetNotifyURL(r.Context(), principal(r), in.NotifyURL)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/config"
@@ -246,3 +249,56 @@ func TestApprovalExpires(t *testing.T) {
 }
 
 func jsonString(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// Each new pending approval is posted to the organization's notification
+// URL, signed in the Standard Webhooks format, and retried after a
+// transient failure.
+func TestApprovalNotification(t *testing.T) {
+	t.Parallel()
+	g := newGated(t, servertest.Options{})
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	var tries atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if tries.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		got <- r
+		bodies <- b
+	}))
+	t.Cleanup(hook.Close)
+	set := call(t, g.srv, servertest.AdminToken, "PUT", "/v1/approvals/settings", "", map[string]string{"notify_url": hook.URL + "/approvals"})
+	secret, _ := set.body["secret"].(string)
+	if set.status != 200 || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("set the notification URL: %d %v", set.status, set.body)
+	}
+	if bad := call(t, g.srv, servertest.AdminToken, "PUT", "/v1/approvals/settings", "", map[string]string{"notify_url": "ftp://x"}); bad.status != 422 && bad.status != 400 {
+		t.Fatalf("a bad URL: %d", bad.status)
+	}
+	a := g.run(t, servertest.AdminToken, "delete_contact", "production", "n1", map[string]any{"id": "c1"})
+	select {
+	case r := <-got:
+		body := <-bodies
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(body, r.Header); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		var msg struct {
+			Type string
+			Data struct{ ID, Method, Page string }
+		}
+		if err := json.Unmarshal(body, &msg); err != nil || msg.Type != "approval.pending" || msg.Data.ID != a.approval()["id"] || msg.Data.Method != "DELETE" {
+			t.Fatalf("notification %s: %v", body, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no notification after %d tries", tries.Load())
+	}
+	if tries.Load() < 2 {
+		t.Fatal("the failed notification was not retried")
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/plugboard/plugboard/internal/idempotency"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/vault"
 )
 
 // DefaultTTL is how long a pending approval waits for a decision.
@@ -43,7 +44,9 @@ type Config struct {
 	// Notifier tells the organization's notification URL of each new
 	// pending approval; nil tells no one.
 	Notifier Notifier
-	Logger   *slog.Logger
+	// Vault seals the notification URL's signing secret.
+	Vault  *vault.Keyring
+	Logger *slog.Logger
 }
 
 // Notifier hears of each new pending approval, after it is stored.

@@ -141,7 +141,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Store: s.Store, Auth: s.Auth, Outbound: out, Recorder: s.Recorder, Metrics: m, Logger: logger, Workers: s.Workers,
 		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
-	s.Approvals = approval.New(approval.Config{Store: s.Store, PublicURL: cfg.PublicURL, TTL: cfg.ApprovalTTL, Logger: logger})
+	s.Approvals = approval.New(approval.Config{
+		Store: s.Store, Vault: s.Vault, PublicURL: cfg.PublicURL, TTL: cfg.ApprovalTTL, Logger: logger,
+		Notifier: &approval.Webhooks{Store: s.Store, Vault: s.Vault, Outbound: out, Logger: logger},
+	})
 	actions := action.New(action.Deps{
 		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers,
 		Approvals: s.Approvals, PublicURL: cfg.PublicURL, Logger: logger,
