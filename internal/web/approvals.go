@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/plugboard/plugboard/internal/access"
+
 	"github.com/plugboard/plugboard/internal/logging"
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -10,6 +12,28 @@ import (
 // approvalList is the approvals inbox: pending calls first, then the
 // recent decisions.
 func (wb *Web) approvalList(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return wb.renderApprovals(w, r, v, http.StatusOK, view{})
+}
+
+// approvalSettings sets the notification URL; its new signing secret is
+// shown on the page it answers with, once.
+func (wb *Web) approvalSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	set, err := wb.Approvals.SetNotifyURL(r.Context(), v.p, r.PostFormValue("notify_url"))
+	if err != nil {
+		if errs, ok := formErrors(err); ok {
+			return wb.renderApprovals(w, r, v, http.StatusUnprocessableEntity, view{Errors: errs})
+		}
+		return err
+	}
+	page := view{Flash: "Notifications are off."}
+	if set.NotifyURL != "" {
+		page.Flash = "Each new pending approval is now posted to " + set.NotifyURL + ", signed with the secret below."
+		page.Data = set.Secret
+	}
+	return wb.renderApprovals(w, r, v, http.StatusOK, page)
+}
+
+func (wb *Web) renderApprovals(w http.ResponseWriter, r *http.Request, v *visit, code int, page view) error {
 	status := r.URL.Query().Get("status")
 	if status == "" {
 		status = store.ApprovalPending
@@ -21,9 +45,14 @@ func (wb *Web) approvalList(w http.ResponseWriter, r *http.Request, v *visit) er
 	if err != nil {
 		return err
 	}
-	wb.render(w, r, v, http.StatusOK, "approvals", view{Title: "Approvals", Nav: "approvals", Data: map[string]any{
-		"Rows": list, "Status": r.URL.Query().Get("status"),
-	}})
+	data := map[string]any{"Rows": list, "Status": r.URL.Query().Get("status"), "CanManage": v.may(access.ManageOrg), "Secret": page.Data}
+	if v.may(access.ManageOrg) {
+		if data["NotifyURL"], err = wb.Approvals.NotifyURL(r.Context(), v.p); err != nil {
+			return err
+		}
+	}
+	page.Title, page.Nav, page.Data = "Approvals", "approvals", data
+	wb.render(w, r, v, code, "approvals", page)
 	return nil
 }
 

@@ -75,6 +75,7 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /settings", wb.orgSettings)
 
 	m("GET /approvals", wb.approvalList)
+	m("POST /approvals/settings", wb.approvalSettings)
 	m("GET /approvals/{id}", wb.approvalDetail)
 	m("POST /approvals/{id}/approve", wb.approvalDecide(true))
 	m("POST /approvals/{id}/deny", wb.approvalDecide(false))
