@@ -69,6 +69,7 @@ one PostgreSQL database. Every flag can also be set as PLUGBOARD_<FLAG>.`,
 	f.BoolVar(&cfg.MetricsTenantLabels, "metrics-tenant-labels", false, "label action metrics with integration slugs and action keys (names tenants choose) besides integration ids")
 	f.DurationVar(&cfg.ApprovalTTL, "approval-ttl", def.ApprovalTTL, "how long a call that needs approval waits for a decision before it expires")
 	f.DurationVar(&cfg.ApprovalWait, "approval-wait", def.ApprovalWait, "how long an MCP tool call waits for a decision once the client opened the approval page")
+	f.DurationVar(&cfg.ApprovalPoll, "approval-poll", def.ApprovalPoll, "how often a trigger run waiting for approval looks whether it was decided")
 	f.DurationVar(&cfg.RateLimitWait, "rate-limit-wait", def.RateLimitWait, "longest an action call waits for an API's announced rate-limit window to reset; past it the call is answered 429")
 	f.DurationVar(&cfg.BodyTimeout, "body-timeout", def.BodyTimeout, "longest a request body may take to arrive; slower ones get 408 and the connection is closed")
 	f.DurationVar(&cfg.MCPSessionIdle, "mcp-session-idle", def.MCPSessionIdle, "close an agent's MCP session after this long without a request")
