@@ -103,7 +103,7 @@ type Pending struct {
 
 func (p *Pending) Error() string {
 	return fmt.Sprintf("the call waits for approval %s (until %s): an owner, an admin%s decides at %s; repeat the call with the idempotency key %q to get the outcome",
-		p.Approval.ID, p.Approval.ExpiresAt.Format(time.RFC3339), teamClause(p.Approval.Team), p.Page, p.Approval.Key)
+		p.Approval.ID, p.Approval.ExpiresAt.Format(time.RFC3339), TeamClause(p.Approval.Team), p.Page, p.Approval.Key)
 }
 
 // Unwrap reads the wait as a problem (202) for surfaces that show
@@ -112,7 +112,9 @@ func (p *Pending) Unwrap() error {
 	return &problem.Error{Status: http.StatusAccepted, Title: "Waiting for approval", Detail: p.Error()}
 }
 
-func teamClause(team string) string {
+// TeamClause completes "an owner, an admin…" with the team that may also
+// decide, if any.
+func TeamClause(team string) string {
 	if team == "" {
 		return ""
 	}

@@ -129,7 +129,7 @@ func (s *Service) Decide(ctx context.Context, p access.Principal, approvalID str
 	if ok, err := s.MayDecide(ctx, p, a); err != nil {
 		return a, err
 	} else if !ok {
-		return a, problem.Forbidden("only owners and admins%s may decide approval %s", teamClause(a.Team), a.ID)
+		return a, problem.Forbidden("only owners and admins%s may decide approval %s", TeamClause(a.Team), a.ID)
 	}
 	if a.Status != store.ApprovalPending {
 		return a, problem.Conflict("approval %s is already %s; a decision cannot be changed", a.ID, a.Status)

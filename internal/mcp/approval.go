@@ -46,7 +46,7 @@ func (s *Server) awaitApproval(ctx context.Context, req *sdk.CallToolRequest, p 
 			InputRequests: sdk.InputRequestMap{inputApproval: &sdk.ElicitParams{
 				Mode: "url", URL: pend.Page, ElicitationID: a.ID,
 				Message: fmt.Sprintf("%s %s needs approval before Plugboard sends it. Open the approval page; an owner, an admin%s approves or denies it there.",
-					a.Method, a.URL, teamText(a.Team)),
+					a.Method, a.URL, approval.TeamClause(a.Team)),
 			}},
 			RequestState: a.Key,
 		}
@@ -68,17 +68,10 @@ func waiting(pend *approval.Pending) *sdk.CallToolResult {
 			"Waiting for approval: %s %s was not sent yet. An owner, an admin%s must approve it at %s (it expires at %s). "+
 				"Tell the user, then call this tool again with the same arguments and _meta.idempotency_key %q to get the outcome: "+
 				"the API's answer once approved (the call is sent exactly once), or why it was not sent.",
-			a.Method, a.URL, teamText(a.Team), pend.Page, a.ExpiresAt.Format("2006-01-02 15:04 MST"), a.Key)}},
+			a.Method, a.URL, approval.TeamClause(a.Team), pend.Page, a.ExpiresAt.Format("2006-01-02 15:04 MST"), a.Key)}},
 		StructuredContent: map[string]any{"approval": map[string]any{
 			"id": a.ID, "status": a.Status, "url": pend.Page, "expires_at": a.ExpiresAt, "idempotency_key": a.Key,
 		}},
 		Meta: sdk.Meta{MetaIdempotencyKey: a.Key},
 	}
-}
-
-func teamText(team string) string {
-	if team == "" {
-		return ""
-	}
-	return " or a member of the team " + team
 }

@@ -132,7 +132,9 @@ func (wb *Web) render(w http.ResponseWriter, r *http.Request, v *visit, status i
 		if v.signedIn() {
 			u := v.p.User
 			data.User, data.Org = &u, v.p.Org
-			data.Approvals = wb.Approvals.Waiting(r.Context(), v.p)
+			if wb.Approvals != nil {
+				data.Approvals = wb.Approvals.Waiting(r.Context(), v.p)
+			}
 		}
 		if data.Flash == "" {
 			data.Flash = takeFlash(w, r, wb.secure)
