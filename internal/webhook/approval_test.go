@@ -68,3 +68,35 @@ func TestTriggerRunWaitsForApproval(t *testing.T) {
 		}
 	}
 }
+
+// A trigger run whose approval nobody decides in time dies saying so, and
+// the API is never called.
+func TestTriggerRunStopsWhenItsApprovalExpires(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) {
+		c.ApprovalPoll, c.ApprovalTTL = 100*time.Millisecond, 500*time.Millisecond
+	}})
+	ctx := context.Background()
+	api := newContactsAPI(t)
+	in, err := srv.Client.CreateIntegration(ctx, json.RawMessage(`{"name": "Contacts", "baseUrl": "`+api.URL+`", "auth": {"type": "none"},
+		"actions": [{"name": "Forget Contact", "method": "DELETE", "endpoint": "/contacts/{id}", "parameters": {"id": "string"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.Deploy(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wh, err := srv.Client.CreateWebhook(ctx, client.WebhookInput{Name: "Erasures", Source: "stripe", Triggers: []client.TriggerSpec{{
+		When: `event.type == "customer.deleted"`, Integration: in.ID, Action: "forget_contact", Environment: "production",
+		Params: map[string]any{"id": "{{ event.data.object.customer }}"},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := paymentEvent("evt_late", "customer.deleted", "cus_9")
+	got := deliver(t, wh.URL, body, stripeSigner(t, wh.Secret)(body))
+	e := waitEvent(t, srv.Client, got.ID, settled)
+	if run := e.Runs[0]; run.Status != "dead" || !strings.Contains(run.LastError, "expired") || api.count(got.ID+":"+run.TriggerID) != 0 {
+		t.Fatalf("run %+v", run)
+	}
+}
