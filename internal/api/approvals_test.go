@@ -302,3 +302,30 @@ func TestApprovalNotification(t *testing.T) {
 		t.Fatal("the failed notification was not retried")
 	}
 }
+
+// Concurrent repeats of an approved call send it once: the others replay
+// its answer or are told it is still running.
+func TestApprovedCallIsSentOnceUnderConcurrentRepeats(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []string{store.SQLite, store.Postgres} {
+		g := newGated(t, servertest.Options{Engine: engine})
+		a := g.run(t, servertest.AdminToken, "delete_contact", "production", "race", map[string]any{"id": "c1"})
+		id, _ := a.approval()["id"].(string)
+		if d := call(t, g.srv, servertest.AdminToken, "POST", "/v1/approvals/"+id+"/approve", "", nil); d.status != 200 {
+			t.Fatalf("%s: approve: %d", engine, d.status)
+		}
+		statuses := make(chan int, 8)
+		for range 8 {
+			go func() {
+				statuses <- g.run(t, servertest.AdminToken, "delete_contact", "production", "race", map[string]any{"id": "c1"}).status
+			}()
+		}
+		seen := map[int]int{}
+		for range 8 {
+			seen[<-statuses]++
+		}
+		if seen[200] == 0 || seen[200]+seen[409] != 8 || g.deletes.Load() != 1 {
+			t.Fatalf("%s: statuses %v, %d deletes; want one send and replays or 409s", engine, seen, g.deletes.Load())
+		}
+	}
+}
