@@ -26,37 +26,46 @@ var statuses = []string{store.ApprovalPending, store.ApprovalApproved, store.App
 // a member of the team the action names. Agents, triggers and workers
 // never decide.
 func (s *Service) MayDecide(ctx context.Context, p access.Principal, a store.Approval) (bool, error) {
-	if p.Kind != access.Member || p.Org.ID != a.OrgID {
-		return false, nil
-	}
-	if p.May(access.ManageOrg) == nil {
-		return true, nil
-	}
-	if a.Team == "" {
-		return false, nil
-	}
-	teams, err := s.cfg.Store.ListTeams(ctx, p.Org.ID)
+	teams, err := s.teamsOf(ctx, p)
 	if err != nil {
 		return false, err
 	}
+	return mayDecide(p, a, teams), nil
+}
+
+// teamsOf are the names and ids of the teams p belongs to; nil when p
+// decides as an owner or admin, or never decides.
+func (s *Service) teamsOf(ctx context.Context, p access.Principal) (map[string]bool, error) {
+	if p.Kind != access.Member || p.May(access.ManageOrg) == nil {
+		return nil, nil
+	}
+	teams, err := s.cfg.Store.ListTeams(ctx, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]bool{}
 	for _, t := range teams {
-		if (t.Name == a.Team || t.ID == a.Team) && slices.Contains(t.Members, p.User.ID) {
-			return true, nil
+		if slices.Contains(t.Members, p.User.ID) {
+			in[t.Name], in[t.ID] = true, true
 		}
 	}
-	return false, nil
+	return in, nil
+}
+
+func mayDecide(p access.Principal, a store.Approval, teams map[string]bool) bool {
+	if p.Kind != access.Member || p.Org.ID != a.OrgID {
+		return false
+	}
+	return p.May(access.ManageOrg) == nil || (a.Team != "" && teams[a.Team])
 }
 
 // sees reports whether p may read a: who may decide it, and the member it
 // was asked for.
-func (s *Service) sees(ctx context.Context, p access.Principal, a store.Approval) (bool, error) {
+func sees(p access.Principal, a store.Approval, teams map[string]bool) bool {
 	if p.Org.ID != a.OrgID || p.May(access.Read) != nil {
-		return false, nil
+		return false
 	}
-	if a.RequestedBy != "" && a.RequestedBy == p.User.ID {
-		return true, nil
-	}
-	return s.MayDecide(ctx, p, a)
+	return (a.RequestedBy != "" && a.RequestedBy == p.User.ID) || mayDecide(p, a, teams)
 }
 
 // List lists the approvals p may see, newest first; status filters
@@ -74,13 +83,13 @@ func (s *Service) List(ctx context.Context, p access.Principal, status string) (
 	if err != nil {
 		return nil, err
 	}
+	teams, err := s.teamsOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	out := all[:0]
 	for _, a := range all {
-		ok, err := s.sees(ctx, p, a)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		if sees(p, a, teams) {
 			out = append(out, a)
 		}
 	}
@@ -99,9 +108,11 @@ func (s *Service) Get(ctx context.Context, p access.Principal, approvalID string
 	if err != nil {
 		return a, err
 	}
-	if ok, err := s.sees(ctx, p, a); err != nil {
+	teams, err := s.teamsOf(ctx, p)
+	if err != nil {
 		return a, err
-	} else if !ok {
+	}
+	if !sees(p, a, teams) {
 		return a, problem.NotFound("approval %q not found in this organization", approvalID)
 	}
 	if a.Status == store.ApprovalPending && !time.Now().Before(a.ExpiresAt) {
@@ -238,6 +249,10 @@ func (s *Service) Waiting(ctx context.Context, p access.Principal) int {
 		}
 		return n
 	}
+	teams, err := s.teamsOf(ctx, p)
+	if err != nil || len(teams) == 0 {
+		return 0 // without a team, a member decides nothing
+	}
 	list, err := s.cfg.Store.ListApprovals(ctx, p.Org.ID, store.ApprovalPending, listLimit)
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "list pending approvals", "error", err)
@@ -245,7 +260,7 @@ func (s *Service) Waiting(ctx context.Context, p access.Principal) int {
 	}
 	n := 0
 	for _, a := range list {
-		if ok, _ := s.MayDecide(ctx, p, a); ok && time.Now().Before(a.ExpiresAt) {
+		if mayDecide(p, a, teams) && time.Now().Before(a.ExpiresAt) {
 			n++
 		}
 	}
