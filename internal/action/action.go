@@ -16,6 +16,7 @@ import (
 	"log/slog"
 
 	"github.com/plugboard/plugboard/internal/access"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/connector"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/idempotency"
@@ -31,7 +32,10 @@ type Deps struct {
 	Idempotency *idempotency.Runner
 	Workers     *worker.Service // invocations whose HTTP requests workers relay
 	Store       *store.Store    // results stored for their callers
-	Logger      *slog.Logger
+	Approvals   *approval.Service
+	// PublicURL prefixes the sign-in links of personal connections.
+	PublicURL string
+	Logger    *slog.Logger
 }
 
 // Service makes calls. It is safe for concurrent use.
@@ -101,14 +105,28 @@ func (s *Service) Run(ctx context.Context, p access.Principal, in Input) (res *e
 	if in.Pages.MaxPages < 0 || in.Pages.MaxItems < 0 {
 		return nil, false, problem.Invalid("max_pages and max_items must not be negative", []problem.FieldError{{Field: "max_items", Message: "give a positive number, or leave it out"}})
 	}
-	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.Run(ctx, call) }
+	t, act, err := s.Executor.Resolve(ctx, &call)
+	if err != nil {
+		return nil, false, err
+	}
+	if t.Definition.PersonalConnections && p.User.ID != "" {
+		if err := s.personal(ctx, p, t, call.Environment); err != nil {
+			return nil, false, err
+		}
+	}
+	run := func(ctx context.Context) (*executor.Result, error) { return s.Executor.RunAction(ctx, t, act, call) }
+	if act.NeedsApproval(call.Environment) {
+		if run, err = s.gate(ctx, p, t, act, &call, run); err != nil {
+			return nil, false, err
+		}
+	}
 	scope := replayScope(p)
-	if scope == "" || in.IdempotencyKey == "" {
+	if scope == "" || call.IdempotencyKey == "" {
 		res, err := run(ctx)
 		return res, false, err
 	}
 	return s.Idempotency.Do(ctx, idempotency.Request{
-		OrgID: p.Org.ID, Scope: scope, Key: in.IdempotencyKey,
+		OrgID: p.Org.ID, Scope: scope, Key: call.IdempotencyKey,
 		Fingerprint: fingerprint(in),
 	}, run)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/catalog"
 	"github.com/plugboard/plugboard/internal/clientip"
@@ -47,6 +48,7 @@ type Deps struct {
 	Webhooks     *webhook.Service
 	Workers      *worker.Service
 	Actions      *action.Service
+	Approvals    *approval.Service
 	Logs         *calllog.Reader
 	Retention    *retention.Service
 	Logger       *slog.Logger

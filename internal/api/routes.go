@@ -43,6 +43,13 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("/v1/integrations/{id}/proxy/{path...}", a.proxy)
 	h("GET /v1/results/{id}", a.readResult)
 
+	h("GET /v1/approvals", a.listApprovals)
+	h("GET /v1/approvals/settings", a.getApprovalSettings)
+	h("PUT /v1/approvals/settings", a.setApprovalSettings)
+	h("GET /v1/approvals/{id}", a.getApproval)
+	h("POST /v1/approvals/{id}/approve", a.decideApproval(true))
+	h("POST /v1/approvals/{id}/deny", a.decideApproval(false))
+
 	h("GET /v1/integrations/{id}/connections", a.listConnections)
 	h("POST /v1/integrations/{id}/connections", a.createConnection)
 	h("GET /v1/integrations/{id}/connections/{cid}", a.getConnection)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/limit"
 )
@@ -38,6 +39,10 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request) {
 		Select: in.Select, MaxBytes: in.MaxBytes,
 		Pages: executor.Pages{MaxPages: in.MaxPages, MaxItems: in.MaxItems, Cursor: in.Cursor},
 	})
+	if p, ok := approval.AsPending(err); ok {
+		a.writePending(w, p)
+		return
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

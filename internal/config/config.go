@@ -80,6 +80,16 @@ type Config struct {
 	// RateLimitWait is how long an action call may wait for an API's
 	// announced rate-limit window to reset before it is answered 429.
 	RateLimitWait time.Duration
+	// ApprovalTTL is how long a call that needs approval waits for a
+	// decision before it expires. Defaults to 24 hours.
+	ApprovalTTL time.Duration
+	// ApprovalWait is how long an MCP tool call waits for a decision after
+	// the client opened the approval page, before it answers that the
+	// call is still waiting. Defaults to 60s.
+	ApprovalWait time.Duration
+	// ApprovalPoll is how often a trigger run waiting for approval looks
+	// whether it was decided. Defaults to 15s.
+	ApprovalPoll time.Duration
 	// MCPSessionIdle closes an MCP session that has seen no request for
 	// this long. Defaults to 10 minutes.
 	MCPSessionIdle time.Duration
@@ -138,6 +148,15 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RateLimitWait == 0 {
 		c.RateLimitWait = 10 * time.Second
+	}
+	if c.ApprovalTTL == 0 {
+		c.ApprovalTTL = 24 * time.Hour
+	}
+	if c.ApprovalWait == 0 {
+		c.ApprovalWait = time.Minute
+	}
+	if c.ApprovalPoll == 0 {
+		c.ApprovalPoll = 15 * time.Second
 	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = 30 * time.Second
@@ -220,6 +239,9 @@ func (c Config) Validate() error {
 	}
 	if c.Pprof && c.MetricsAddr == "" {
 		errs = append(errs, errors.New("pprof: profiles are served only on the private metrics address; set metrics-addr (PLUGBOARD_METRICS_ADDR) too"))
+	}
+	if c.ApprovalTTL < 0 || c.ApprovalWait < 0 {
+		errs = append(errs, fmt.Errorf("approval-ttl %s, approval-wait %s: must be positive, e.g. 24h and 60s", c.ApprovalTTL, c.ApprovalWait))
 	}
 	if c.RateLimitWait < 0 {
 		errs = append(errs, fmt.Errorf("rate-limit-wait %s: must be positive, e.g. 10s", c.RateLimitWait))

@@ -50,7 +50,13 @@ type Definition struct {
 	RateLimit        *RateLimit             `json:"rateLimit,omitempty"`
 	TestAction       string                 `json:"testAction,omitempty"` // key or name; defaults to the first GET action
 	Redirects        string                 `json:"redirects,omitempty"`  // follow (default) or same_origin
-	Actions          []Action               `json:"actions"`
+	// PersonalConnections makes every member use a connection of their
+	// own: a call for a member without one (or whose one needs to be
+	// authorized again) is answered with a sign-in link instead of going
+	// through the shared connection, which then holds only the OAuth
+	// client that members' connections start from.
+	PersonalConnections bool     `json:"personal_connections,omitempty"`
+	Actions             []Action `json:"actions"`
 }
 
 // Environment overrides per environment (sandbox, production).
@@ -102,6 +108,15 @@ type Action struct {
 	// BodyType is how body parameters are encoded: json (the default),
 	// form or multipart.
 	BodyType string `json:"body_type,omitempty"`
+	// Destructive marks an action whose effect cannot be undone; under
+	// the auto approval policy it needs approval in production.
+	Destructive bool `json:"destructive,omitempty"`
+	// Approval is the action's approval policy: never, always or auto
+	// (the default; see [Action.NeedsApproval]).
+	Approval string `json:"approval,omitempty"`
+	// ApprovalTeam names the team whose members may decide, besides the
+	// organization's owners and admins.
+	ApprovalTeam string `json:"approval_team,omitempty"`
 }
 
 // Params is an ordered list of parameters; it reads and writes as a JSON

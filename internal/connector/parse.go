@@ -19,6 +19,7 @@ var (
 		newField("rateLimit"),
 		newField("testAction"),
 		newField("redirects"),
+		newField("personal_connections"),
 		newField("actions"),
 	}
 	authFields = []field{
@@ -49,6 +50,9 @@ var (
 		newField("response"),
 		newField("pagination", "paging"),
 		newField("body_type"),
+		newField("destructive"),
+		newField("approval"),
+		newField("approval_team"),
 	}
 )
 
@@ -108,6 +112,7 @@ func (p *problems) definition(raw json.RawMessage) *Definition {
 	d.TimeoutSeconds = p.integer(m, "timeoutSeconds", "")
 	d.TestAction = p.str(m, "testAction", "")
 	d.Redirects = p.str(m, "redirects", "")
+	d.PersonalConnections = p.boolean(m, "personal_connections", "")
 	if raw, ok := m["auth"]; ok {
 		d.Auth = p.auth(raw, "auth")
 	}
@@ -207,6 +212,9 @@ func (p *problems) action(raw json.RawMessage, path string) Action {
 	a.Headers = p.stringMap(m, "headers", path)
 	a.Idempotent = p.boolean(m, "idempotent", path)
 	a.BodyType = strings.ToLower(strings.TrimSpace(p.str(m, "body_type", path)))
+	a.Destructive = p.boolean(m, "destructive", path)
+	a.Approval = p.str(m, "approval", path)
+	a.ApprovalTeam = p.str(m, "approval_team", path)
 	if raw, ok := m["parameters"]; ok {
 		a.Parameters = p.params(raw, join(path, "parameters"))
 	}
@@ -251,6 +259,8 @@ func (d *Definition) ApplyDefaults() {
 		if a.Pagination != nil {
 			a.Pagination.applyDefaults()
 		}
+		a.Approval = strings.ToLower(strings.TrimSpace(a.Approval))
+		a.ApprovalTeam = strings.TrimSpace(a.ApprovalTeam)
 		placeholders := a.placeholderSet()
 		for j := range a.Parameters {
 			prm := &a.Parameters[j]

@@ -45,6 +45,7 @@ func (d *Definition) Validate() error {
 		p.checkAbsoluteURL("documentationUrl", d.DocumentationURL)
 	}
 	p.checkAuth("auth", d.Auth)
+	p.checkPersonal(d)
 	for _, name := range sortedKeys(d.Environments) {
 		at := join("environments", name)
 		if !slices.Contains(environments, name) {

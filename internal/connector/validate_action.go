@@ -30,6 +30,7 @@ func (p *problems) checkAction(at string, a *Action) {
 	p.checkHeaders(join(at, "headers"), a.Headers)
 	p.checkResponse(join(at, "response"), a.Response)
 	p.checkPagination(join(at, "pagination"), a)
+	p.checkApproval(at, a)
 
 	names := map[string]bool{}
 	for i := range a.Parameters {

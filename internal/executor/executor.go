@@ -199,21 +199,31 @@ func (e *Executor) definition(ctx context.Context, integrationID string, version
 
 // Run executes one action call.
 func (e *Executor) Run(ctx context.Context, c Call) (*Result, error) {
+	t, action, err := e.Resolve(ctx, &c)
+	if err != nil {
+		return nil, err
+	}
+	return e.RunAction(ctx, t, action, c)
+}
+
+// Resolve loads the version and finds the action c calls, setting c's
+// environment to sandbox when it names none.
+func (e *Executor) Resolve(ctx context.Context, c *Call) (*Target, *connector.Action, error) {
 	if c.Environment == "" {
 		c.Environment = connector.Sandbox
 	}
 	if c.Environment != connector.Sandbox && c.Environment != connector.Production {
-		return nil, problem.BadRequest("environment must be %q or %q, got %q", connector.Sandbox, connector.Production, c.Environment)
+		return nil, nil, problem.BadRequest("environment must be %q or %q, got %q", connector.Sandbox, connector.Production, c.Environment)
 	}
 	t, err := e.Load(ctx, c.OrgID, c.Integration, c.Environment, c.Version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	action, ok := t.Definition.Action(c.Action)
 	if !ok {
-		return nil, problem.NotFound("integration %q has no action %q; its actions are: %s", t.Integration.Name, c.Action, actionKeys(t.Definition))
+		return nil, nil, problem.NotFound("integration %q has no action %q; its actions are: %s", t.Integration.Name, c.Action, actionKeys(t.Definition))
 	}
-	return e.RunAction(ctx, t, action, c)
+	return t, action, nil
 }
 
 // RunAction runs a resolved action of a loaded target.
@@ -304,6 +314,12 @@ func (e *Executor) connection(ctx context.Context, t *Target, env, userID string
 		return conn, connector.Credentials{}, nil
 	}
 	conn, err := e.Store.ResolveConnection(ctx, t.Integration.OrgID, t.Integration.ID, env, userID)
+	if err == nil && t.Definition.PersonalConnections && userID != "" && conn.UserID != userID {
+		// The shared connection only holds the OAuth client members'
+		// own connections start from.
+		return conn, connector.Credentials{}, problem.Conflict("integration %q needs your own %s connection; connect it at %s",
+			t.Integration.Name, env, PersonalConnectPath(t.Integration.ID, env))
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return conn, connector.Credentials{}, problem.Conflict("integration %q has no %s connection; add credentials with POST /v1/integrations/%s/connections {\"environment\": %q, \"credentials\": {…}}",
 			t.Integration.Name, env, t.Integration.ID, env)

@@ -12,7 +12,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/problem"
 	"github.com/plugboard/plugboard/internal/store"
@@ -67,13 +69,27 @@ func (s *Server) callHandler(name string) sdk.ToolHandler {
 			s.cfg.Logger.ErrorContext(ctx, "resolve MCP tool's principal", "agent", ag.ID, "tool", name, "error", err)
 			return toolError(fmt.Sprintf("The tool %s is no longer available to this agent: the member it acts for left the organization. List the tools again.", name)), nil
 		}
-		in := s.cfg.Catalog.Input(ctx, t, params, idempotencyKey(req.Params.Meta))
+		key := idempotencyKey(req.Params.Meta)
+		if key == "" {
+			// The key Plugboard gave the call when it asked for input.
+			key = strings.TrimSpace(req.Params.RequestState)
+		}
+		in := s.cfg.Catalog.Input(ctx, t, params, key)
 		in.Pages, in.DefaultBytes = pages, agent.Budget(ag)
 		res, replayed, err := s.cfg.Actions.Run(ctx, p, in)
+		var out *sdk.CallToolResult
+		if pend, ok := approval.AsPending(err); ok {
+			res, replayed, err, out = s.awaitApproval(ctx, req, p, in, pend)
+		} else if need, ok := action.AsSignInRequired(err); ok {
+			res, replayed, err, out = s.awaitSignIn(ctx, req, p, t, in, need)
+		}
+		if out != nil {
+			return out, nil
+		}
 		if err != nil {
 			return s.failure(ctx, t, err), nil
 		}
-		out := result(t, res)
+		out = result(t, res)
 		if replayed {
 			out.Meta = sdk.Meta{MetaReplayed: true}
 		}

@@ -24,6 +24,7 @@ const upstreamKey = "crm-secret-key-123"
 type upstream struct {
 	*httptest.Server
 	calls    atomic.Int64
+	deletes  atomic.Int64 // DELETE /v1/contacts/{id} answered
 	mu       sync.Mutex
 	contacts map[string]map[string]any
 }
@@ -58,6 +59,10 @@ func newUpstream(t *testing.T) *upstream {
 			return
 		}
 		writeJSON(w, http.StatusOK, c)
+	})
+	mux.HandleFunc("DELETE /v1/contacts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		u.deletes.Add(1)
+		writeJSON(w, http.StatusOK, map[string]string{"deleted": r.PathValue("id")})
 	})
 	mux.HandleFunc("GET /v1/contacts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"limit": r.URL.Query().Get("limit")})

@@ -17,6 +17,7 @@ import (
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/connectedapp"
 	"github.com/plugboard/plugboard/internal/metrics"
@@ -63,10 +64,19 @@ type Config struct {
 	// PublicURL is the server's public URL, from which /mcp's resource
 	// identifier and metadata URL derive.
 	PublicURL string
+
+	// Approvals reads the approvals calls wait for.
+	Approvals *approval.Service
+	// ApprovalWait is how long a call waits for a decision once the
+	// client has shown the person the approval page. Defaults to 60s.
+	ApprovalWait time.Duration
 }
 
 // WithDefaults returns a copy of c with unset fields given their defaults.
 func (c Config) WithDefaults() Config {
+	if c.ApprovalWait <= 0 {
+		c.ApprovalWait = time.Minute
+	}
 	if c.Version == "" {
 		c.Version = version.String
 	}

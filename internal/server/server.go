@@ -21,6 +21,7 @@ import (
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
 	"github.com/plugboard/plugboard/internal/api"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/auth"
 	"github.com/plugboard/plugboard/internal/authserver"
 	"github.com/plugboard/plugboard/internal/calllog"
@@ -60,6 +61,8 @@ type Server struct {
 	Recorder *calllog.Recorder
 	Webhooks *webhook.Service
 	Workers  *worker.Service
+	// Approvals parks the calls that need a person's approval.
+	Approvals *approval.Service
 
 	mcp         *mcp.Server
 	metrics     *metrics.Metrics
@@ -139,8 +142,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		Store: s.Store, Auth: s.Auth, Outbound: out, Recorder: s.Recorder, Metrics: m, Logger: logger, Workers: s.Workers,
 		Budget: limits.Budget, BudgetWait: cfg.RateLimitWait,
 	})
+	s.Approvals = approval.New(approval.Config{
+		Store: s.Store, Vault: s.Vault, PublicURL: cfg.PublicURL, TTL: cfg.ApprovalTTL, Logger: logger,
+		Notifier: &approval.Webhooks{Store: s.Store, Vault: s.Vault, Outbound: out, Logger: logger},
+	})
 	actions := action.New(action.Deps{
-		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Store: s.Store, Logger: logger,
+		Rules: rules, Executor: s.Executor, Idempotency: &idempotency.Runner{Store: s.Store, Logger: logger}, Workers: s.Workers, Store: s.Store,
+		Approvals: s.Approvals, PublicURL: cfg.PublicURL, Logger: logger,
 	})
 	tools := agent.NewCatalog(s.Store, rules, s.Executor)
 	search := agent.NewSearch(s.Store, tools, cfg.ToolSearchThreshold)
@@ -156,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	verifier := connectedapp.NewVerifier(s.Store, rules, nil, logger)
 	s.mcp = mcp.New(mcp.Config{
 		Store: s.Store, Accounts: s.accounts, Apps: verifier, PublicURL: cfg.PublicURL,
-		Catalog: tools, Search: search, Actions: actions, Clients: clients, Logger: logger,
+		Catalog: tools, Search: search, Actions: actions, Approvals: s.Approvals, ApprovalWait: cfg.ApprovalWait, Clients: clients, Logger: logger,
 		SessionTimeout: cfg.MCPSessionIdle, MaxSessionsPerAgent: cfg.MCPSessionsPerAgent, Metrics: m,
 	})
 	integrations := integration.New(integration.Deps{Store: s.Store, Rules: rules, Loader: s.Executor, Tools: s.mcp, Fetch: docs.HTTPClient(), Logger: logger})
@@ -172,7 +180,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	}
 
 	runs := river.NewWorkers()
-	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger}).Register(runs)
+	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger,
+		ApprovalPoll: cfg.ApprovalPoll,
+	}).Register(runs)
 	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Metrics: m, Logger: logger})
 	pruner.Register(runs)
 	var periodic []*river.PeriodicJob
@@ -194,11 +204,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 
 	s.api = api.New(api.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Org: orgs, Catalog: published,
-		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Workers: s.Workers, Actions: actions, Approvals: s.Approvals, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	})
 	if s.web, err = web.New(web.Deps{
 		Accounts: s.accounts, Integrations: integrations, Connections: connections, Agents: agents, Apps: apps, Org: orgs,
-		Webhooks: s.Webhooks, Actions: actions, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
+		Webhooks: s.Webhooks, Actions: actions, Approvals: s.Approvals, Logs: logs, Retention: kept, Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
@@ -218,6 +228,8 @@ func (s *Server) Start(ctx context.Context) {
 	s.goBackground(func() { s.Recorder.Run(bg) })
 	// The worker service purges old invocations and workers.
 	s.goBackground(func() { s.Workers.Run(bg) })
+	// Approvals nobody decided in time expire, with their audit entries.
+	s.goBackground(func() { s.Approvals.Run(bg, time.Minute) })
 	// Tool changes reach the MCP sessions of every node sharing a
 	// PostgreSQL database: a deploy on one node reaches agents connected
 	// to another.

@@ -200,4 +200,5 @@ var sealedTables = []struct{ name, column string }{
 	{"webhooks", "previous_secret"},
 	{"oauth_states", "verifier"},
 	{"vault_canary", "sealed"},
+	{"approval_settings", "notify_secret"},
 }

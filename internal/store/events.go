@@ -16,6 +16,10 @@ const (
 	RunRetrying  = "retrying"
 	RunSucceeded = "succeeded"
 	RunDead      = "dead"
+	// RunAwaitingApproval is a run whose action call waits for a person
+	// to approve it; it goes on when approved and dies when denied or
+	// expired.
+	RunAwaitingApproval = "awaiting_approval"
 )
 
 // Event is one webhook delivery, stored as received.

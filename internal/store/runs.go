@@ -30,6 +30,14 @@ func (t *Tx) RecordAttempt(ctx context.Context, runID string, a Attempt, status 
 	return affected(res, err)
 }
 
+// AwaitApproval marks a run as waiting for an approval, to be looked at
+// again at nextAt; no attempt is counted.
+func (t *Tx) AwaitApproval(ctx context.Context, runID, approvalID string, nextAt time.Time) error {
+	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE trigger_runs SET status = ?, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
+		RunAwaitingApproval, toNullMS(nextAt), "waiting for approval "+approvalID, now(), runID)
+	return affected(res, err)
+}
+
 // ReplayRuns puts the given runs of an organization back to pending with a
 // fresh attempt budget, in tx, and returns the ids it changed. Runs that
 // are pending or retrying are left alone: they will run anyway.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/action"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
@@ -49,6 +50,9 @@ type RunnerConfig struct {
 	Outbound *outbound.Client // forwards
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
+	// ApprovalPoll is how often a run waiting for approval looks whether
+	// it was decided. Defaults to 15s.
+	ApprovalPoll time.Duration
 }
 
 // Runner works trigger runs: it runs a trigger's action (or forward) for
@@ -80,6 +84,9 @@ type outcome struct {
 	logID      string
 	retryAfter time.Duration
 	final      bool // do not retry whatever the status
+	// awaiting is the approval the call waits for; the run neither
+	// succeeds nor fails yet.
+	awaiting *approval.Pending
 }
 
 // Work performs one attempt of a run.
@@ -95,7 +102,7 @@ func (w *Runner) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if run.Status == store.RunSucceeded || run.Status == store.RunDead {
 		return nil // already settled before a crash cut the job short; River completes it
 	}
-	if wait := time.Until(run.NextAt); run.Status == store.RunRetrying && wait > 0 {
+	if wait := time.Until(run.NextAt); (run.Status == store.RunRetrying || run.Status == store.RunAwaitingApproval) && wait > 0 {
 		return river.JobSnooze(wait)
 	}
 	cw, err := w.cache.get(ctx, run.WebhookID)
@@ -116,7 +123,26 @@ func (w *Runner) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		// Shutting down: try again at the next start without using up an attempt.
 		return river.JobSnooze(0)
 	}
+	if out.awaiting != nil {
+		return w.await(ctx, run, out.awaiting)
+	}
 	return w.settle(ctx, run, cw.policy, start, out)
+}
+
+// await parks a run whose call waits for approval, and looks again after
+// ApprovalPoll (or at the approval's expiry, if sooner).
+func (w *Runner) await(ctx context.Context, run store.TriggerRun, pend *approval.Pending) error {
+	poll := w.cfg.ApprovalPoll
+	if poll <= 0 {
+		poll = 15 * time.Second
+	}
+	delay := min(poll, max(time.Until(pend.Approval.ExpiresAt), 0)+10*time.Millisecond)
+	if err := w.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		return tx.AwaitApproval(ctx, run.ID, pend.Approval.ID, time.Now().Add(delay))
+	}); err != nil {
+		return err
+	}
+	return river.JobSnooze(delay)
 }
 
 // attempt evaluates the params and calls the target once, as the member
@@ -151,6 +177,9 @@ func (w *Runner) attempt(ctx context.Context, cw *compiledWebhook, tr *Trigger, 
 		Integration: tr.Spec.Integration, Action: tr.Spec.Action, Environment: tr.Spec.Environment,
 		Params: params, Version: executor.VersionDeployed, IdempotencyKey: key,
 	})
+	if pend, ok := approval.AsPending(err); ok {
+		return outcome{awaiting: pend}
+	}
 	if err != nil {
 		if pe, ok := problem.As(err); ok {
 			msg := pe.Error()

@@ -42,6 +42,8 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("POST /integrations/{id}/connections/{cid}/delete", wb.connectionDelete)
 	m("POST /integrations/{id}/connections/{cid}/connect", wb.connectionConnect)
 	m("GET /integrations/{id}/monitor", wb.monitor)
+	m("GET /integrations/{id}/connect/{env}", wb.personalConnectForm)
+	m("POST /integrations/{id}/connect/{env}", wb.personalConnect)
 
 	m("GET /webhooks", wb.webhookList)
 	m("POST /webhooks", wb.webhookCreate)
@@ -73,6 +75,12 @@ func (wb *Web) Register(mux *http.ServeMux) {
 	m("GET /members", wb.members)
 	m("POST /members", wb.memberInvite)
 	m("POST /settings", wb.orgSettings)
+
+	m("GET /approvals", wb.approvalList)
+	m("POST /approvals/settings", wb.approvalSettings)
+	m("GET /approvals/{id}", wb.approvalDetail)
+	m("POST /approvals/{id}/approve", wb.approvalDecide(true))
+	m("POST /approvals/{id}/deny", wb.approvalDecide(false))
 
 	m("GET /logs", wb.logList)
 	m("GET /logs/{id}", wb.logDetail)

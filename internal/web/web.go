@@ -17,6 +17,7 @@ import (
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/agent"
+	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/calllog"
 	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/connectedapp"
@@ -43,6 +44,7 @@ type Deps struct {
 	Org          *org.Service
 	Webhooks     *webhook.Service
 	Actions      *action.Service
+	Approvals    *approval.Service
 	Logs         *calllog.Reader
 	Retention    *retention.Service
 	Logger       *slog.Logger
@@ -113,6 +115,9 @@ type view struct {
 	// FormAction is another origin (or scheme) a form's answer may
 	// redirect to: the app on the consent screen.
 	FormAction string
+	// Approvals is how many calls wait for the member's decision, for
+	// the navigation.
+	Approvals int
 }
 
 // render writes page with status. The visit supplies the signed-in user
@@ -129,6 +134,9 @@ func (wb *Web) render(w http.ResponseWriter, r *http.Request, v *visit, status i
 		if v.signedIn() {
 			u := v.p.User
 			data.User, data.Org = &u, v.p.Org
+			if wb.Approvals != nil {
+				data.Approvals = wb.Approvals.Waiting(r.Context(), v.p)
+			}
 		}
 		if data.Flash == "" {
 			data.Flash = takeFlash(w, r, wb.secure)

@@ -17,8 +17,8 @@ import (
 
 // EventView is an event as the API shows it. Status sums up its runs:
 // "unmatched" (no trigger's condition held, so nothing will run),
-// "pending", "retrying", "dead" (at least one run is dead) or "succeeded"
-// (all runs are).
+// "pending", "awaiting_approval", "retrying", "dead" (at least one run is
+// dead) or "succeeded" (all runs are).
 type EventView struct {
 	ID              string            `json:"id"`
 	WebhookID       string            `json:"webhook_id"`
@@ -69,7 +69,7 @@ func eventView(e store.Event, full bool, hidden map[string]bool) EventView {
 	v := EventView{ID: e.ID, WebhookID: e.WebhookID, ProviderEventID: e.ProviderEventID, ReceivedAt: e.ReceivedAt,
 		SourceIP: e.SourceIP, Runs: make([]RunView, 0, len(e.Runs))}
 	v.Status = EventUnmatched
-	rank := map[string]int{store.RunSucceeded: 1, store.RunPending: 2, store.RunRetrying: 3, store.RunDead: 4}
+	rank := map[string]int{store.RunSucceeded: 1, store.RunPending: 2, store.RunAwaitingApproval: 3, store.RunRetrying: 4, store.RunDead: 5}
 	for _, r := range e.Runs {
 		if hidden[r.TriggerID] {
 			continue
@@ -129,9 +129,9 @@ func (s *Service) Events(ctx context.Context, p access.Principal, webhookID stri
 		return EventPage{}, err
 	}
 	switch f.Status {
-	case "", store.RunPending, store.RunRetrying, store.RunSucceeded, store.RunDead, store.EventUnmatched:
+	case "", store.RunPending, store.RunAwaitingApproval, store.RunRetrying, store.RunSucceeded, store.RunDead, store.EventUnmatched:
 	default:
-		return EventPage{}, problem.BadRequest("status must be unmatched, pending, retrying, succeeded or dead, got %q", f.Status)
+		return EventPage{}, problem.BadRequest("status must be unmatched, pending, awaiting_approval, retrying, succeeded or dead, got %q", f.Status)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
