@@ -141,7 +141,7 @@ func TestToolSearchRevealsOnlyWhatTheMemberMayUse(t *testing.T) {
 	w := newWorld(t, store.SQLite)
 	search := "search"
 	cs := w.agentForBobOnLedger(client.AgentInput{Name: &search, ToolMode: &search})
-	if tools := toolNames(t, cs); !slices.Equal(tools, []string{"call_tool", "describe_tool", "search_tools"}) {
+	if tools := toolNames(t, cs); !slices.Equal(tools, []string{"call_tool", "describe_tool", "read_result", "search_tools"}) {
 		t.Fatalf("tools = %v", tools)
 	}
 	found := callTool(t, cs, "search_tools", map[string]any{"query": "ping ledger open"})

@@ -14,6 +14,7 @@ import (
 	"github.com/plugboard/plugboard/internal/account"
 	"github.com/plugboard/plugboard/internal/integration"
 	"github.com/plugboard/plugboard/internal/org"
+	"github.com/plugboard/plugboard/internal/retention"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
@@ -36,14 +37,15 @@ func dashboard(t *testing.T, engine, publicURL string) (*httptest.Server, *web.W
 		t.Fatal(err)
 	}
 	clk := &clock{}
-	// Only what these pages use: sessions, the integration list (empty)
-	// and the members.
+	// Only what these pages use: sessions, the integration list (empty),
+	// the members and what the organization keeps.
 	rules := access.New(st)
 	accounts := account.New(account.Config{Store: st, PublicURL: publicURL, Now: clk.Now, SessionIdle: time.Hour, SessionLifetime: 24 * time.Hour})
 	wb, err := web.New(web.Deps{
 		Accounts: accounts, PublicURL: publicURL,
 		Integrations: integration.New(integration.Deps{Store: st, Rules: rules}),
 		Org:          org.New(org.Deps{Store: st, Accounts: accounts}),
+		Retention:    retention.New(retention.Deps{Store: st}),
 	})
 	if err != nil {
 		t.Fatal(err)
