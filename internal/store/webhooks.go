@@ -165,6 +165,17 @@ func (s *Store) GetWebhookForIngest(ctx context.Context, webhookID string) (Webh
 	return w, err
 }
 
+// WebhookUpdatedAt is when a webhook (or its triggers) last changed: what
+// the trigger runner checks its compiled triggers against on every run,
+// without reading them.
+func (s *Store) WebhookUpdatedAt(ctx context.Context, webhookID string) (time.Time, error) {
+	var at int64
+	if err := s.readRow(ctx, `SELECT updated_at FROM webhooks WHERE id = ?`, webhookID).Scan(&at); err != nil {
+		return time.Time{}, mapErr(err)
+	}
+	return ms(at), nil
+}
+
 func (s *Store) triggers(ctx context.Context, webhookID string) ([]Trigger, error) {
 	return queryAll(ctx, s.r, s.q(`SELECT id, spec, created_by FROM webhook_triggers WHERE webhook_id = ? ORDER BY position`),
 		func(row rowScanner) (Trigger, error) {

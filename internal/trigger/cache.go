@@ -33,15 +33,22 @@ func newCache(s *store.Store) *cache {
 }
 
 func (c *cache) get(ctx context.Context, webhookID string) (*compiledWebhook, error) {
-	w, err := c.store.GetWebhookForIngest(ctx, webhookID)
-	if err != nil {
-		return nil, err
-	}
 	c.mu.Lock()
 	cw := c.byID[webhookID]
 	c.mu.Unlock()
-	if cw != nil && cw.updatedAt.Equal(w.UpdatedAt) {
-		return cw, nil
+	if cw != nil {
+		// One small read tells whether the compiled triggers still hold.
+		at, err := c.store.WebhookUpdatedAt(ctx, webhookID)
+		if err != nil {
+			return nil, err
+		}
+		if cw.updatedAt.Equal(at) {
+			return cw, nil
+		}
+	}
+	w, err := c.store.GetWebhookForIngest(ctx, webhookID)
+	if err != nil {
+		return nil, err
 	}
 	policy, err := ParseRetryPolicy(w.Retry)
 	if err != nil {
