@@ -305,3 +305,45 @@ func TestBudgetUnderContention(t *testing.T) {
 		})
 	}
 }
+
+// An API that announces no limit costs a node no Redis round trips for a
+// while after it said so; once it announces one, every node counts again.
+func TestRedisBudgetSkipsRedisForAQuietAPI(t *testing.T) {
+	t.Parallel()
+	client := testRedis(t)
+	if client == nil {
+		t.Fatal("no Redis")
+	}
+	ctx := context.Background()
+	prefix := testPrefix(t)
+	bud := NewRedisBudget(client, prefix)
+	key := prefix + "budget:quiet"
+	now := time.Now()
+	_, _, tk, _ := bud.Take(ctx, "quiet", now)
+	if _, _, err := bud.Observe(ctx, "quiet", Window{}, false, tk); err != nil {
+		t.Fatal(err)
+	}
+	client.Del(ctx, key)
+	for range 5 {
+		_, ok, tk, err := bud.Take(ctx, "quiet", time.Now())
+		if err != nil || !ok {
+			t.Fatalf("a call to a quiet API was held back: %v", err)
+		}
+		if _, _, err := bud.Observe(ctx, "quiet", Window{}, false, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := client.Exists(ctx, key).Val(); n != 0 {
+		t.Fatal("calls to an API known to announce nothing went to Redis")
+	}
+	_, _, tk, _ = bud.Take(ctx, "quiet", time.Now())
+	if _, _, err := bud.Observe(ctx, "quiet", Window{Limit: 3, Remaining: 1, Reset: time.Now().Add(time.Minute)}, true, tk); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _, _ := bud.Take(ctx, "quiet", time.Now()); !ok {
+		t.Fatal("the last call the API allows was held back")
+	}
+	if _, ok, _, _ := bud.Take(ctx, "quiet", time.Now()); ok {
+		t.Fatal("a call beyond the limit the API began to announce went out")
+	}
+}

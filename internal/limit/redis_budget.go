@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,7 +58,7 @@ return {1, limit, remaining, reset, t}
 var observeScript = redis.NewScript(`
 redis.call('HDEL', KEYS[1], 'probe')
 local out = 0
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(ARGV[5]) >= 0 then
 	out = redis.call('HINCRBY', KEYS[1], 'out', -1)
 	if out < 0 then
 		redis.call('HSET', KEYS[1], 'out', 0)
@@ -79,6 +80,7 @@ local w = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'taken')
 local limit, remaining, reset = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local same, ticket = tonumber(ARGV[4]), tonumber(ARGV[5])
 local since = (tonumber(w[4]) or 0) - ticket
+if ticket < 0 then since = 0 end -- taken while this node knew the key silent: unknown
 if since < out then since = out end
 if since > 0 then remaining = remaining - since end
 if remaining < 0 then remaining = 0 end
@@ -99,6 +101,23 @@ return {limit, remaining, reset}
 type RedisBudget struct {
 	client redis.UniversalClient
 	prefix string
+	// quiet holds, per key, until when this node takes the API for one
+	// that announces no limit (it answered without one): its calls skip
+	// Redis until then, two round trips each. A limit the API starts to
+	// announce is recorded at the next answer all the same.
+	quiet sync.Map // key → time.Time
+}
+
+// quietFor is how long a node trusts that an API announces nothing before
+// it asks Redis again.
+const quietFor = 5 * time.Second
+
+// silentTicket marks a call taken without Redis while its key was quiet.
+const silentTicket Ticket = -1
+
+func (b *RedisBudget) isQuiet(key string, now time.Time) bool {
+	until, ok := b.quiet.Load(key)
+	return ok && now.Before(until.(time.Time))
 }
 
 // NewRedisBudget returns a budget storing its windows under keys that
@@ -109,6 +128,9 @@ func NewRedisBudget(client redis.UniversalClient, prefix string) *RedisBudget {
 
 // Take implements [Budget].
 func (b *RedisBudget) Take(ctx context.Context, key string, now time.Time) (Window, bool, Ticket, error) {
+	if b.isQuiet(key, now) {
+		return Window{}, true, silentTicket, nil
+	}
 	res, err := takeScript.Run(ctx, b.client, []string{b.prefix + key}, now.UnixMilli(), provisional.Milliseconds(), keepLimit.Milliseconds(),
 		probeFor.Milliseconds(), probePoll.Milliseconds(), silentFor.Milliseconds()).Int64Slice()
 	if err != nil {
@@ -129,6 +151,14 @@ func (b *RedisBudget) Take(ctx context.Context, key string, now time.Time) (Wind
 
 // Observe implements [Budget].
 func (b *RedisBudget) Observe(ctx context.Context, key string, w Window, announced bool, t Ticket) (Window, bool, error) {
+	if !announced {
+		if t == silentTicket {
+			return Window{}, false, nil
+		}
+		defer b.quiet.Store(key, time.Now().Add(quietFor))
+	} else {
+		b.quiet.Delete(key)
+	}
 	said := 0
 	if announced {
 		said = 1
