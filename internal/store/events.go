@@ -83,6 +83,81 @@ func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
 	return n == 1, err
 }
 
+// eventRowsPerInsert bounds the rows of one multi-row insert (8 values a
+// row, far under either engine's limit on bound values).
+const eventRowsPerInsert = 100
+
+// InsertEvents stores a batch of received events with one statement per
+// hundred rows (on PostgreSQL one round trip each, not one per event) and
+// reports which were new: a repeat of a provider event id already stored,
+// or earlier in the batch, is left out.
+func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
+	inserted := make([]bool, len(events))
+	for start := 0; start < len(events); start += eventRowsPerInsert {
+		chunk := events[start:min(start+eventRowsPerInsert, len(events))]
+		args := make([]any, 0, 8*len(chunk))
+		for _, e := range chunk {
+			args = append(args, e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
+		}
+		query := multiRow(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)`, len(chunk), 8) +
+			` ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
+		rows, err := t.tx.QueryContext(ctx, t.s.q(query), args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert events: %w", mapErr(err))
+		}
+		stored := make(map[string]bool, len(chunk))
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("insert events: %w", err)
+			}
+			stored[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("insert events: %w", mapErr(err))
+		}
+		for i, e := range chunk {
+			inserted[start+i] = stored[e.ID]
+		}
+	}
+	return inserted, nil
+}
+
+// InsertTriggerRuns stores new pending runs, a hundred rows a statement.
+func (t *Tx) InsertTriggerRuns(ctx context.Context, runs []TriggerRun) error {
+	for start := 0; start < len(runs); start += eventRowsPerInsert {
+		chunk := runs[start:min(start+eventRowsPerInsert, len(runs))]
+		args := make([]any, 0, 8*len(chunk))
+		for _, r := range chunk {
+			ts := r.CreatedAt.UnixMilli()
+			args = append(args, r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, RunPending, ts, ts)
+		}
+		query := multiRow(`INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)`, len(chunk), 8)
+		if _, err := t.tx.ExecContext(ctx, t.s.q(query), args...); err != nil {
+			return fmt.Errorf("insert trigger runs: %w", mapErr(err))
+		}
+	}
+	return nil
+}
+
+// multiRow is insert followed by VALUES with rows rows of cols
+// placeholders each.
+func multiRow(insert string, rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.Grow(len(insert) + 8 + rows*(len(row)+1))
+	b.WriteString(insert)
+	b.WriteString(" VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
 // InsertTriggerRun stores a new pending run.
 func (t *Tx) InsertTriggerRun(ctx context.Context, r TriggerRun) error {
 	ts := r.CreatedAt.UnixMilli()

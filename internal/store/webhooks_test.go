@@ -46,16 +46,29 @@ func TestWebhooksAndEvents(t *testing.T) {
 		e4.ID = store.NewEventID() // no provider id: never a duplicate
 		run := store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e1.ID, TriggerID: trigger, CreatedAt: now}
 		err = s.InTx(ctx, func(tx *store.Tx) error {
-			for i, e := range []store.Event{e1, e2, e3, e4} {
-				inserted, err := tx.InsertEvent(ctx, e)
-				if err != nil {
-					return err
-				}
-				if inserted != (i != 1) {
-					t.Errorf("event %d inserted = %v", i, inserted)
+			inserted, err := tx.InsertEvents(ctx, []store.Event{e1, e2, e3, e4})
+			if err != nil {
+				return err
+			}
+			for i, ok := range inserted {
+				if ok != (i != 1) {
+					t.Errorf("event %d of the batch inserted = %v", i, ok)
 				}
 			}
-			return tx.InsertTriggerRun(ctx, run)
+			return tx.InsertTriggerRuns(ctx, []store.TriggerRun{run})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One at a time, as a replay stores it: the repeat is still refused.
+		e5 := e1
+		e5.ID = store.NewEventID()
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			inserted, err := tx.InsertEvent(ctx, e5)
+			if err == nil && inserted {
+				t.Error("a provider event id stored by an earlier batch was stored again")
+			}
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -163,24 +163,30 @@ func (c *committer) commit(ctx context.Context, batch []*accepted) {
 
 func (c *committer) write(ctx context.Context, batch []*accepted, results []commitResult) error {
 	return c.store.InTx(ctx, func(tx *store.Tx) error {
+		events := make([]store.Event, len(batch))
+		for i, a := range batch {
+			events[i] = a.event
+		}
+		inserted, err := tx.InsertEvents(ctx, events)
+		if err != nil {
+			return err
+		}
+		var runs []store.TriggerRun
 		var runIDs []string
 		for i, a := range batch {
-			inserted, err := tx.InsertEvent(ctx, a.event)
-			if err != nil {
-				return err
-			}
-			results[i] = commitResult{duplicate: !inserted}
-			if !inserted {
+			results[i] = commitResult{duplicate: !inserted[i]}
+			if !inserted[i] {
 				continue
 			}
 			for _, trigger := range a.triggers {
 				run := store.TriggerRun{ID: store.NewRunID(), OrgID: a.event.OrgID, WebhookID: a.event.WebhookID,
 					EventID: a.event.ID, TriggerID: trigger, CreatedAt: a.event.ReceivedAt}
-				if err := tx.InsertTriggerRun(ctx, run); err != nil {
-					return err
-				}
+				runs = append(runs, run)
 				runIDs = append(runIDs, run.ID)
 			}
+		}
+		if err := tx.InsertTriggerRuns(ctx, runs); err != nil {
+			return err
 		}
 		return c.queue.InsertTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
 	})
