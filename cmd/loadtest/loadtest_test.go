@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary serve the fixtures, as the tool re-runs
+// itself with -fixtures.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "-fixtures" {
+		serveFixtures()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestLoadToolMeasuresTheBuiltBinary runs the tool briefly against a
+// freshly built binary: every row it is asked for is measured without
+// errors, the triggered row delivers what was acknowledged, and the report
+// compares each row with its yardstick. The figures themselves are
+// recorded in docs/benchmarks.md, never asserted.
+func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "plugboard")
+	build := exec.Command("go", "build", "-o", bin, "../plugboard")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	err := run(ctx, options{binary: bin, clients: 4, duration: 400 * time.Millisecond, warmup: 100 * time.Millisecond,
+		nodes: 1, rows: "reverse_proxy,proxy,action_run,sink,ingest,triggered"}, &out)
+	if err != nil {
+		t.Fatalf("load run: %v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+}
