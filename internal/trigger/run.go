@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/action"
@@ -31,14 +34,27 @@ type RunArgs struct {
 // Kind names the job in River's table.
 func (RunArgs) Kind() string { return "trigger_run" }
 
+// BatchArgs is the job that performs the first attempt of several runs
+// written together (an ingest batch's): one job to insert, fetch and
+// complete instead of one per run. Each run's own row still decides what
+// happens to it; a run to try again later gets a job of its own (RunArgs).
+type BatchArgs struct {
+	RunIDs []string `json:"run_ids"`
+}
+
+// Kind names the job in River's table.
+func (BatchArgs) Kind() string { return "trigger_runs" }
+
 // Jobs are the jobs of trigger runs, to enqueue in the transaction that
-// writes the runs' rows.
+// writes the runs' rows: one for a single run, one for a batch.
 func Jobs(runIDs []string) []river.InsertManyParams {
-	params := make([]river.InsertManyParams, len(runIDs))
-	for i, id := range runIDs {
-		params[i] = river.InsertManyParams{Args: RunArgs{RunID: id}}
+	switch len(runIDs) {
+	case 0:
+		return nil
+	case 1:
+		return []river.InsertManyParams{{Args: RunArgs{RunID: runIDs[0]}}}
 	}
-	return params
+	return []river.InsertManyParams{{Args: BatchArgs{RunIDs: runIDs}}}
 }
 
 // RunnerConfig wires a Runner; every field is required but Metrics and
@@ -75,7 +91,54 @@ func NewRunner(cfg RunnerConfig) *Runner {
 }
 
 // Register adds the runner to River's workers.
-func (w *Runner) Register(workers *river.Workers) { river.AddWorker(workers, w) }
+func (w *Runner) Register(workers *river.Workers) {
+	river.AddWorker(workers, w)
+	river.AddWorker(workers, &batchRunner{runner: w})
+}
+
+// batchRunner works a batch's runs at once, each as Work would alone. A
+// run Work would snooze (a retry later, an approval to wait for, a
+// shutdown) goes on in a job of its own, scheduled for then and unique per
+// run, so that a batch worked again after a crash adds no second one. Any
+// other failure fails the batch, which River tries again: runs already
+// settled are skipped then.
+type batchRunner struct {
+	river.WorkerDefaults[BatchArgs]
+	runner *Runner
+}
+
+func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
+	errs := make([]error, len(job.Args.RunIDs))
+	var wg sync.WaitGroup
+	for i, id := range job.Args.RunIDs {
+		wg.Go(func() { errs[i] = b.runner.work(ctx, id) })
+	}
+	wg.Wait()
+	var later []river.InsertManyParams
+	var failed []error
+	for i, err := range errs {
+		var snooze *rivertype.JobSnoozeError
+		switch {
+		case err == nil:
+		case errors.As(err, &snooze):
+			later = append(later, river.InsertManyParams{Args: RunArgs{RunID: job.Args.RunIDs[i]}, InsertOpts: &river.InsertOpts{
+				ScheduledAt: time.Now().Add(snooze.Duration),
+				// Not among completed jobs: only while one is still to run.
+				UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+					rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}},
+			}})
+		default:
+			failed = append(failed, err)
+		}
+	}
+	if len(later) > 0 {
+		client := river.ClientFromContext[*sql.Tx](ctx)
+		if _, err := client.InsertMany(context.WithoutCancel(ctx), later); err != nil {
+			failed = append(failed, fmt.Errorf("schedule %d runs again: %w", len(later), err))
+		}
+	}
+	return errors.Join(failed...)
+}
 
 // outcome is what one attempt produced.
 type outcome struct {
@@ -91,8 +154,13 @@ type outcome struct {
 
 // Work performs one attempt of a run.
 func (w *Runner) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	return w.work(ctx, job.Args.RunID)
+}
+
+// work performs one attempt of run runID; a retry later is a snooze.
+func (w *Runner) work(ctx context.Context, runID string) error {
 	s := w.cfg.Store
-	run, event, err := s.RunForWork(ctx, job.Args.RunID)
+	run, event, err := s.RunForWork(ctx, runID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the webhook or event was deleted
 	}

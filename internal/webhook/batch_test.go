@@ -1,0 +1,72 @@
+package webhook_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+// TestEventsAcceptedTogetherRunAndRetryEachOnTheirOwn sends many events at
+// once, so that their runs are written, and first worked, as a batch. Each
+// run fails its first attempt and is retried on its own: every run ends
+// with exactly two attempts, the API sees each idempotency key exactly
+// twice, and a run that cannot succeed dies alone.
+func TestEventsAcceptedTogetherRunAndRetryEachOnTheirOwn(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		srv := startServer(t, engine)
+		api := newContactsAPI(t)
+		integration := deployContacts(t, srv.Client, api)
+		wh := createWebhook(t, srv.Client, client.WebhookInput{Name: "Together", Source: "stripe",
+			Retry: fastRetry(4), Triggers: contactsTrigger(integration)})
+		sign := stripeSigner(t, wh.Secret)
+		api.setScript(func(key string, n int) (int, http.Header) {
+			switch {
+			case api.body(key)["name"] == "cus_evt_bad":
+				return http.StatusBadRequest, nil
+			case n == 1:
+				return http.StatusInternalServerError, nil
+			}
+			return http.StatusCreated, nil
+		})
+		const events = 40
+		ids := make([]string, events)
+		var wg sync.WaitGroup
+		for i := range events {
+			wg.Go(func() {
+				name := fmt.Sprintf("evt_%02d", i)
+				if i == 7 {
+					name = "evt_bad"
+				}
+				body := paymentEvent(name, "payment_intent.succeeded", "cus_"+name)
+				ids[i] = deliver(t, wh.URL, body, sign(body)).ID
+			})
+		}
+		wg.Wait()
+		for i, id := range ids {
+			e := waitEvent(t, srv.Client, id, settled)
+			run := e.Runs[0]
+			key := id + ":" + run.TriggerID
+			if i == 7 {
+				if run.Status != "dead" || run.Attempts != 1 || api.count(key) != 1 {
+					t.Errorf("the run the API refuses: %+v, %d deliveries", run, api.count(key))
+				}
+				continue
+			}
+			if run.Status != "succeeded" || run.Attempts != 2 || api.count(key) != 2 {
+				t.Errorf("event %d: run %+v, %d deliveries; want succeeded after 2 attempts", i, run, api.count(key))
+			}
+		}
+		var batches int
+		if err := srv.Server.Store.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'trigger_runs'`).Scan(&batches); err != nil {
+			t.Fatal(err)
+		}
+		if batches == 0 {
+			t.Error("no runs were worked as a batch: the events were not accepted together")
+		}
+	})
+}
