@@ -71,7 +71,7 @@
 // whose tools changed send notifications/tools/list_changed: on a
 // session's stream, or on the subscriptions/listen requests of a stateless
 // client. On PostgreSQL the change is announced with NOTIFY, so that
-// clients on every node hear of it ([Server.RelayChanges]). Sessions live
+// clients on every node hear of it (the store's listener, see relay.go). Sessions live
 // in the memory of the node that opened them; behind a load balancer, route
 // /mcp with session affinity (the Mcp-Session-Id header). Stateless
 // requests may go to any node.

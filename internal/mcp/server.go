@@ -123,6 +123,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
 	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, agents: map[string]*agentServer{}, agentIdle: agentIdle, node: rand.Text()}
+	cfg.Store.Subscribe(changesChannel, s.relay)
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	opts := sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
@@ -228,7 +229,7 @@ func agentOf(ti *auth.TokenInfo) (store.Agent, bool) {
 
 // ToolsChanged brings the connected sessions of an organization up to date
 // after its integrations or agents changed, on this node and, through
-// PostgreSQL, on the others (see [Server.RelayChanges]); sessions whose
+// PostgreSQL, on the others (announced with NOTIFY); sessions whose
 // tools changed receive notifications/tools/list_changed. Sessions of a
 // revoked agent are closed. It returns at once and works in the
 // background.

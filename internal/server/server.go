@@ -233,11 +233,9 @@ func (s *Server) Start(ctx context.Context) {
 	// Tool changes reach the MCP sessions of every node sharing a
 	// PostgreSQL database: a deploy on one node reaches agents connected
 	// to another.
-	if s.Store.PgxPool() != nil {
-		s.goBackground(s.mcp.RelayChanges(bg))
-		// Other nodes' changes: memoized rows to forget, SDK work and results.
-		s.goBackground(func() { s.Store.Watch(bg, s.logger) })
-	}
+	// Other nodes' changes (on PostgreSQL): memoized rows to forget, MCP
+	// tool changes, SDK work and results.
+	s.goBackground(s.Store.Listen(bg, s.logger))
 	s.Webhooks.Start(ctx)
 	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		s.logger.ErrorContext(ctx, "trigger runs will not be worked on this node", "error", err)

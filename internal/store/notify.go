@@ -64,52 +64,65 @@ func (s *Store) Notify(ctx context.Context, channel, payload string) {
 	_, _ = s.pgPool.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload)
 }
 
-// Watch listens for other nodes' notifications until ctx ends; on
-// PostgreSQL the server runs it in the background. While it listens, reads
-// of keys, organizations, integrations and connections are memoized on
-// PostgreSQL as on SQLite; while the connection is lost they are not (a
-// change announced meanwhile would be missed), and every memoized row is
-// forgotten when listening resumes.
-func (s *Store) Watch(ctx context.Context, logger *slog.Logger) {
+// Listen starts listening for other nodes' notifications and returns the
+// loop that hears them, to run until ctx ends; on PostgreSQL the server
+// runs it in the background. It returns once this node listens, so nothing
+// announced afterwards is missed (when the first LISTEN fails, the loop
+// keeps trying). While it listens, reads of keys, organizations,
+// integrations and connections are memoized on PostgreSQL as on SQLite;
+// while the connection is lost they are not (a change announced meanwhile
+// would be missed), and every memoized row is forgotten when listening
+// resumes. Subscribe before Listen.
+func (s *Store) Listen(ctx context.Context, logger *slog.Logger) (run func()) {
 	if s.pgPool == nil {
-		return
+		return func() {}
 	}
-	go func() {
-		tick := time.NewTicker(memoBackstop)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				s.bumpLocal()
-			}
-		}
-	}()
-	delay := time.Second
-	for ctx.Err() == nil {
-		conn, err := s.listenAll(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				logger.WarnContext(ctx, "listen for other nodes' changes; retrying", "error", err, "in", delay)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, time.Minute)
-			continue
-		}
-		delay = time.Second
+	conn, err := s.listenAll(ctx)
+	if err != nil {
+		logger.WarnContext(ctx, "listen for other nodes' changes; retrying", "error", err)
+	} else {
 		s.bumpLocal()
 		s.listening.Store(true)
-		err = s.receive(ctx, conn)
-		s.listening.Store(false)
-		s.bumpLocal()
-		// A connection left listening must not go back to the pool.
-		_ = conn.Hijack().Close(context.WithoutCancel(ctx))
-		if ctx.Err() == nil {
-			logger.WarnContext(ctx, "listening for other nodes' changes: connection lost; listening again", "error", err)
+	}
+	return func() {
+		go func() {
+			tick := time.NewTicker(memoBackstop)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					s.bumpLocal()
+				}
+			}
+		}()
+		delay := time.Second
+		for ctx.Err() == nil {
+			if conn == nil {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(delay):
+				}
+				if conn, err = s.listenAll(ctx); err != nil {
+					logger.WarnContext(ctx, "listen for other nodes' changes; retrying", "error", err, "in", delay)
+					delay = min(2*delay, time.Minute)
+					continue
+				}
+				delay = time.Second
+				s.bumpLocal()
+				s.listening.Store(true)
+			}
+			err = s.receive(ctx, conn)
+			s.listening.Store(false)
+			s.bumpLocal()
+			// A connection left listening must not go back to the pool.
+			_ = conn.Hijack().Close(context.WithoutCancel(ctx))
+			conn = nil
+			if ctx.Err() == nil {
+				logger.WarnContext(ctx, "listening for other nodes' changes: connection lost; listening again", "error", err)
+			}
 		}
 	}
 }

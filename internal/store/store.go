@@ -158,8 +158,8 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	// handed the others back to the pool after every query, and their
 	// prepared statements with them. It may keep all of its own, but not
 	// the few the pool must always have for what uses it directly: the
-	// LISTEN connections (other nodes' changes, MCP tool changes, the job
-	// queue) and NOTIFY, which a caller holding a row lock may be waiting on.
+	// LISTEN connections (the store's own, which hears every other node's
+	// changes, and the job queue's) and NOTIFY, which a caller holding a row lock may be waiting on.
 	own := int(cfg.MaxConns) - directConns
 	db.SetMaxOpenConns(own)
 	db.SetMaxIdleConns(own)
