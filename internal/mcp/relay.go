@@ -20,5 +20,8 @@ func (s *Server) relay(payload string) {
 
 // announce tells the other nodes that an organization's tools changed.
 func (s *Server) announce(ctx context.Context, orgID string) {
+	if s.cfg.Store == nil {
+		return
+	}
 	s.cfg.Store.Notify(ctx, changesChannel, s.node+" "+orgID)
 }

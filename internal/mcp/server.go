@@ -123,7 +123,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = cfg.WithDefaults()
 	s := &Server{cfg: cfg, live: map[string]map[*session]struct{}{}, open: map[string][]*session{}, agents: map[string]*agentServer{}, agentIdle: agentIdle, node: rand.Text()}
-	cfg.Store.Subscribe(changesChannel, s.relay)
+	if cfg.Store != nil {
+		cfg.Store.Subscribe(changesChannel, s.relay)
+	}
 	s.probe = sdk.NewServer(s.implementation(), nil)
 	opts := sdk.StreamableHTTPOptions{
 		SessionTimeout:      cfg.SessionTimeout,
