@@ -26,6 +26,8 @@ type fixtureAddrs struct {
 	Upstream string `json:"upstream"`
 	Proxy    string `json:"proxy"`
 	Sink     string `json:"sink"`
+	// SQLiteSink stores each event in SQLite, group-committed, before it answers.
+	SQLiteSink string `json:"sqlite_sink"`
 }
 
 // arrivals records when the upstream first saw each contact a triggered
@@ -114,10 +116,16 @@ func serveFixtures() {
 		w.WriteHeader(http.StatusOK)
 	}))
 
+	lite, closeLite := startSQLiteSink()
+	defer closeLite()
+	liteLn := listen()
+	go serve(liteLn, lite)
+
 	_ = json.NewEncoder(os.Stdout).Encode(fixtureAddrs{
-		Upstream: "http://" + upLn.Addr().String(),
-		Proxy:    "http://" + proxyLn.Addr().String(),
-		Sink:     "http://" + sinkLn.Addr().String(),
+		Upstream:   "http://" + upLn.Addr().String(),
+		Proxy:      "http://" + proxyLn.Addr().String(),
+		Sink:       "http://" + sinkLn.Addr().String(),
+		SQLiteSink: "http://" + liteLn.Addr().String(),
 	})
 	// The parent closes stdin when it is done; then this process ends.
 	_, _ = io.Copy(io.Discard, os.Stdin)

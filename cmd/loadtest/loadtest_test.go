@@ -37,12 +37,12 @@ func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	err := run(ctx, options{binary: bin, clients: 4, duration: 400 * time.Millisecond, warmup: 100 * time.Millisecond,
-		nodes: 1, rows: "reverse_proxy,proxy,action_run,sink,ingest,triggered"}, &out)
+		nodes: 1, rows: "reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered", rounds: 2}, &out)
 	if err != nil {
 		t.Fatalf("load run: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
+	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "of sqlite_sink", "by round", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

@@ -31,6 +31,8 @@ type options struct {
 	redis     string
 	nodes     int
 	rows      string
+	rounds    int
+	nodeEnv   []string
 	profile   string
 	keepFiles bool
 }
@@ -48,7 +50,15 @@ func main() {
 	flag.StringVar(&o.postgres, "postgres", "", "measure on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (a fresh database is made on it and dropped after)")
 	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
 	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,ingest,triggered (all = every row)")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered (all = every row)")
+	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state (the triggered row is measured once)")
+	flag.Func("node-env", "NAME=value for the Plugboard nodes only (repeatable), such as GOGC=200", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want NAME=value, got %q", v)
+		}
+		o.nodeEnv = append(o.nodeEnv, v)
+		return nil
+	})
 	flag.StringVar(&o.profile, "profile", "", "write a 10-second CPU profile of node 1 during each Plugboard row into this folder (the nodes serve pprof on a private address)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
 	flag.Parse()
@@ -75,17 +85,44 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		want[strings.TrimSpace(r)] = true
 	}
 	all := want["all"]
-	var results []result
-	for _, row := range env.rows() {
-		if !all && !want[row.name] {
+	var rows []row
+	for _, r := range env.rows() {
+		if all || want[r.name] {
+			rows = append(rows, r)
+		}
+	}
+	// Every row but the triggered one is measured in rounds: the rows one
+	// after another for a share of the duration, again and again, so that a
+	// drift of the shared machine touches a row and its yardstick alike.
+	rounds := max(1, o.rounds)
+	results := make([]result, len(rows))
+	for round := range rounds {
+		warmup := o.warmup
+		if round > 0 {
+			warmup = min(o.warmup, 500*time.Millisecond)
+		}
+		for i, r := range rows {
+			if r.name == "triggered" {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "measuring %s (round %d of %d)…\n", r.name, round+1, rounds)
+			res, err := r.measure(ctx, warmup, o.duration/time.Duration(rounds))
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			results[i].add(res)
+		}
+	}
+	for i, r := range rows {
+		if r.name != "triggered" {
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "measuring %s…\n", row.name)
-		res, err := row.measure(ctx)
+		fmt.Fprintf(os.Stderr, "measuring %s…\n", r.name)
+		res, err := r.measure(ctx, o.warmup, o.duration)
 		if err != nil {
-			return fmt.Errorf("%s: %w", row.name, err)
+			return fmt.Errorf("%s: %w", r.name, err)
 		}
-		results = append(results, res)
+		results[i] = res
 	}
 	report(out, o, results)
 	return nil

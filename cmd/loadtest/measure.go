@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,22 +18,45 @@ import (
 	"github.com/plugboard/plugboard/internal/webhook/signature"
 )
 
-// result is one measured row.
+// result is one measured row: the sum of its rounds.
 type result struct {
 	name       string
 	perSecond  float64
+	rounds     []float64 // throughput of each round, in order
+	count      int64
+	seconds    float64
+	latencies  []time.Duration
 	p50, p99   time.Duration
 	errors     int64
 	lagP50     time.Duration // triggered only: acknowledged → upstream saw it
 	lagP99     time.Duration
 	unit       string
 	yardstick  string // the row this one is compared with
+	also       string // a second row it is compared with
 	firstError string
 }
 
+// add folds one round into the row.
+func (r *result) add(round result) {
+	r.name, r.unit, r.yardstick, r.also = round.name, round.unit, round.yardstick, round.also
+	r.count += round.count
+	r.seconds += round.seconds
+	r.errors += round.errors
+	r.latencies = append(r.latencies, round.latencies...)
+	r.rounds = append(r.rounds, round.perSecond)
+	if r.firstError == "" {
+		r.firstError = round.firstError
+	}
+	r.perSecond = float64(r.count) / r.seconds
+	slices.Sort(r.latencies)
+	r.p50, r.p99 = percentile(r.latencies, 50), percentile(r.latencies, 99)
+}
+
+// A row is measured by hammer for warmup and then duration; the triggered
+// row is measured once, the others in rounds.
 type row struct {
 	name    string
-	measure func(context.Context) (result, error)
+	measure func(ctx context.Context, warmup, duration time.Duration) (result, error)
 }
 
 func (e *env) rows() []row {
@@ -47,41 +71,50 @@ func (e *env) rows() []row {
 	bearer := http.Header{"Authorization": {"Bearer " + adminToken}, "X-Plugboard-Environment": {"sandbox"}}
 	runBody := []byte(`{"environment":"sandbox","params":{"id":"c1"}}`)
 	nodeURL := func(i int) string { return e.nodes[i%len(e.nodes)].url }
+	var seq atomic.Int64 // event ids stay unique across rounds
 	return []row{
-		{"direct", func(ctx context.Context) (result, error) {
-			return e.hammer(ctx, hc, "direct", "", get(e.fixtures.Upstream+"/contacts/c1", http.Header{"X-Api-Key": {upstreamKey}}))
+		{"direct", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "direct", "", get(e.fixtures.Upstream+"/contacts/c1", http.Header{"X-Api-Key": {upstreamKey}}))
 		}},
-		{"reverse_proxy", func(ctx context.Context) (result, error) {
-			return e.hammer(ctx, hc, "reverse_proxy", "", get(e.fixtures.Proxy+"/contacts/c1", nil))
+		{"reverse_proxy", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "reverse_proxy", "", get(e.fixtures.Proxy+"/contacts/c1", nil))
 		}},
-		{"proxy", func(ctx context.Context) (result, error) {
-			return e.hammer(ctx, hc, "proxy", "reverse_proxy", func(i int) *http.Request {
+		{"proxy", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "proxy", "reverse_proxy", func(i int) *http.Request {
 				r, _ := http.NewRequest(http.MethodGet, nodeURL(i)+"/v1/integrations/"+e.integration+"/proxy/contacts/c1", nil)
 				r.Header = bearer.Clone()
 				return r
 			})
 		}},
-		{"action_run", func(ctx context.Context) (result, error) {
-			return e.hammer(ctx, hc, "action_run", "reverse_proxy", func(i int) *http.Request {
+		{"action_run", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "action_run", "reverse_proxy", func(i int) *http.Request {
 				r, _ := http.NewRequest(http.MethodPost, nodeURL(i)+"/v1/integrations/"+e.integration+"/actions/get_contact/run", bytes.NewReader(runBody))
 				r.Header = http.Header{"Authorization": {"Bearer " + adminToken}, "Content-Type": {"application/json"}}
 				return r
 			})
 		}},
-		{"sink", func(ctx context.Context) (result, error) {
-			return e.hammer(ctx, hc, "sink", "", func(i int) *http.Request {
+		{"sink", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "sink", "", func(i int) *http.Request {
 				r, _ := http.NewRequest(http.MethodPost, e.fixtures.Sink, bytes.NewReader(event(fmt.Sprintf("sink_%d", i))))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			})
 		}},
-		{"ingest", func(ctx context.Context) (result, error) {
-			var seq atomic.Int64
-			return e.hammer(ctx, hc, "ingest", "sink", func(i int) *http.Request {
-				return signed(e.ingestURLs[i%len(e.ingestURLs)], fmt.Sprintf("in_%d", seq.Add(1)))
+		{"sqlite_sink", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "sqlite_sink", "sink", func(int) *http.Request {
+				r, _ := http.NewRequest(http.MethodPost, e.fixtures.SQLiteSink, bytes.NewReader(event(fmt.Sprintf("lite_%d", seq.Add(1)))))
+				r.Header.Set("Content-Type", "application/json")
+				return r
 			})
 		}},
-		{"triggered", func(ctx context.Context) (result, error) { return e.triggered(ctx, hc) }},
+		{"ingest", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			res, err := e.hammer(ctx, hc, warmup, d, "ingest", "sink", func(i int) *http.Request {
+				return signed(e.ingestURLs[i%len(e.ingestURLs)], fmt.Sprintf("in_%d", seq.Add(1)))
+			})
+			res.also = "sqlite_sink"
+			return res, err
+		}},
+		{"triggered", func(ctx context.Context, _, _ time.Duration) (result, error) { return e.triggered(ctx, hc) }},
 	}
 }
 
@@ -105,9 +138,9 @@ func signed(u, id string) *http.Request {
 
 // hammer sends requests from the clients for the warm-up and then the
 // measured duration, and reports the measured part.
-func (e *env) hammer(ctx context.Context, hc *http.Client, name, yardstick string, newReq func(int) *http.Request) (result, error) {
+func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request) (result, error) {
 	res := result{name: name, unit: "req/s", yardstick: yardstick}
-	if name == "ingest" || name == "sink" {
+	if name == "ingest" || name == "sink" || name == "sqlite_sink" {
 		res.unit = "ev/s"
 	}
 	var (
@@ -151,20 +184,19 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, name, yardstick strin
 			}
 		}()
 	}
-	time.Sleep(e.o.warmup)
-	stopProfile := e.profile(name)
+	time.Sleep(warmup)
+	stopProfile := e.profile(name, duration)
 	measuring.Store(true)
 	start := time.Now()
-	time.Sleep(e.o.duration)
+	time.Sleep(duration)
 	measuring.Store(false)
 	elapsed := time.Since(start)
 	done.Store(true)
 	wg.Wait()
 	stopProfile()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	res.perSecond = float64(count.Load()) / elapsed.Seconds()
-	res.p50, res.p99 = percentile(all, 50), percentile(all, 99)
+	res.latencies = slices.Concat(lat...)
+	res.count, res.seconds = count.Load(), elapsed.Seconds()
+	res.perSecond = float64(res.count) / res.seconds
 	res.errors = errs.Load()
 	if v, ok := firstError.Load().(string); ok {
 		res.firstError = v
@@ -193,7 +225,7 @@ func (e *env) triggered(ctx context.Context, hc *http.Client) (result, error) {
 	if err := getJSON(http.MethodPost, e.fixtures.Upstream+"/_arrivals/take", &seen); err != nil {
 		return res, err
 	}
-	stopProfile := e.profile("triggered")
+	stopProfile := e.profile("triggered", e.o.duration)
 	start := time.Now()
 	acked, err := e.sendEvents(ctx, hc, "evt", e.o.duration)
 	if err != nil {
@@ -298,11 +330,11 @@ func (e *env) drain(ctx context.Context, want int) error {
 
 // profile takes a CPU profile of the first node while a row runs, when
 // asked to.
-func (e *env) profile(name string) (stop func()) {
-	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" {
+func (e *env) profile(name string, d time.Duration) (stop func()) {
+	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" {
 		return func() {}
 	}
-	secs := int(e.o.duration.Seconds())
+	secs := int(d.Seconds())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -314,7 +346,10 @@ func (e *env) profile(name string) (stop func()) {
 		}
 		defer resp.Body.Close()
 		_ = os.MkdirAll(e.o.profile, 0o755)
-		f, err := os.Create(filepath.Join(e.o.profile, name+".pprof"))
+		f, err := os.OpenFile(filepath.Join(e.o.profile, name+".pprof"), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			return // one profile per row: the first round's
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 			return

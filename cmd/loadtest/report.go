@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"time"
 )
@@ -22,7 +23,7 @@ func report(w io.Writer, o options, results []result) {
 			engine += " + Redis"
 		}
 	}
-	fmt.Fprintf(w, "\n%s, %d node(s), %d clients, %s per row, %d CPUs, %s\n\n", engine, o.nodes, o.clients, o.duration, runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
+	fmt.Fprintf(w, "\n%s, %d node(s), %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, o.nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
 	fmt.Fprintln(w, "| path | throughput | p50 | p99 | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 	pipeline := 0.0
@@ -37,8 +38,9 @@ func report(w io.Writer, o options, results []result) {
 		case r.yardstick == "pipeline" && pipeline > 0:
 			ratio = fmt.Sprintf("%.2f of the pipeline limit (%.0f ev/s)", r.perSecond/pipeline, pipeline)
 		case r.yardstick != "":
-			if y, ok := by[r.yardstick]; ok && y.perSecond > 0 {
-				ratio = fmt.Sprintf("%.2f of %s", r.perSecond/y.perSecond, r.yardstick)
+			ratio = compare(r, by, r.yardstick)
+			if also := compare(r, by, r.also); also != "" {
+				ratio += ", " + also
 			}
 		}
 		p50, p99 := r.p50, r.p99
@@ -51,6 +53,25 @@ func report(w io.Writer, o options, results []result) {
 	if pipeline > 0 {
 		fmt.Fprintf(w, "\npipeline limit = 1 / (1/ingest + 1/action_run) = %.0f ev/s\n", pipeline)
 	}
+}
+
+// compare is r's throughput as a share of the yardstick row's, with the
+// spread of the same share round by round.
+func compare(r result, by map[string]result, yardstick string) string {
+	y, ok := by[yardstick]
+	if !ok || y.perSecond == 0 {
+		return ""
+	}
+	out := fmt.Sprintf("%.2f of %s", r.perSecond/y.perSecond, yardstick)
+	if len(r.rounds) > 1 && len(r.rounds) == len(y.rounds) {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range r.rounds {
+			q := r.rounds[i] / y.rounds[i]
+			lo, hi = min(lo, q), max(hi, q)
+		}
+		out += fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
+	}
+	return out
 }
 
 func ms(d time.Duration) string {

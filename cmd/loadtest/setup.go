@@ -162,6 +162,7 @@ func (e *env) startNode(ctx context.Context, i int, databaseURL, secretKey strin
 		"PLUGBOARD_DATABASE_URL="+databaseURL,
 		"PLUGBOARD_REDIS_URL="+e.o.redis,
 	)
+	cmd.Env = append(cmd.Env, e.o.nodeEnv...)
 	logFile, err := os.Create(filepath.Join(e.dir, fmt.Sprintf("node%d.log", i+1)))
 	if err != nil {
 		return nil, err
