@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -38,10 +39,13 @@ func report(w io.Writer, o options, results []result) {
 		case r.yardstick == "pipeline" && pipeline > 0:
 			ratio = fmt.Sprintf("%.2f of the pipeline limit (%.0f ev/s)", r.perSecond/pipeline, pipeline)
 		case r.yardstick != "":
-			ratio = compare(r, by, r.yardstick)
-			if also := compare(r, by, r.also); also != "" {
-				ratio += ", " + also
+			var shares []string
+			for _, y := range []string{r.yardstick, r.also} {
+				if share := compare(r, by, y); share != "" {
+					shares = append(shares, share)
+				}
 			}
+			ratio = strings.Join(shares, ", ")
 		}
 		p50, p99 := r.p50, r.p99
 		if r.name == "triggered" {

@@ -76,3 +76,12 @@ func TestServeStartsWithoutLibraryChatter(t *testing.T) {
 		}
 	}
 }
+
+func TestServeRefusesAGCPercentOfZero(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	code := cli.Main([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--gc-percent", "0"}, strings.NewReader(""), &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "--gc-percent must be above 0") {
+		t.Fatalf("serve --gc-percent 0: exit %d, stderr %q", code, errb.String())
+	}
+}
