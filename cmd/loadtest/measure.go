@@ -334,30 +334,40 @@ func (e *env) profile(name string, d time.Duration) (stop func()) {
 	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" {
 		return func() {}
 	}
-	secs := int(d.Seconds())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", e.nodes[0].pprof, max(1, secs-1))
-		resp, err := http.Get(u)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "profile:", err)
-			return
-		}
-		defer resp.Body.Close()
-		_ = os.MkdirAll(e.o.profile, 0o755)
-		f, err := os.OpenFile(filepath.Join(e.o.profile, name+".pprof"), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			return // one profile per row: the first round's
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "profile:", err)
-			return
-		}
-		defer f.Close()
-		_, _ = io.Copy(f, resp.Body)
-	}()
-	return func() { <-done }
+	secs := max(1, int(d.Seconds())-1)
+	var wg sync.WaitGroup
+	// The CPU profile, and what was allocated meanwhile.
+	for kind, file := range map[string]string{"profile": name + ".pprof", "allocs": name + ".allocs.pprof"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.saveProfile(kind, secs, file); err != nil {
+				fmt.Fprintln(os.Stderr, "profile:", err)
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+// saveProfile writes node 1's profile of kind over secs seconds into file,
+// unless an earlier round already did.
+func (e *env) saveProfile(kind string, secs int, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", e.nodes[0].pprof, kind, secs))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_ = os.MkdirAll(e.o.profile, 0o755)
+	f, err := os.OpenFile(filepath.Join(e.o.profile, file), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil // one profile per row: the first round's
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
