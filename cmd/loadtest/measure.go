@@ -26,6 +26,7 @@ type result struct {
 	count      int64
 	seconds    float64
 	latencies  []time.Duration
+	cpu        cpuSample // the processes' CPU time while measured
 	p50, p99   time.Duration
 	errors     int64
 	lagP50     time.Duration // triggered only: acknowledged → upstream saw it
@@ -41,6 +42,7 @@ func (r *result) add(round result) {
 	r.name, r.unit, r.yardstick, r.also = round.name, round.unit, round.yardstick, round.also
 	r.count += round.count
 	r.seconds += round.seconds
+	r.cpu = r.cpu.add(round.cpu)
 	r.errors += round.errors
 	r.latencies = append(r.latencies, round.latencies...)
 	r.rounds = append(r.rounds, round.perSecond)
@@ -187,15 +189,15 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 	time.Sleep(warmup)
 	stopProfile := e.profile(name, duration)
 	measuring.Store(true)
-	start := time.Now()
+	start, cpuStart := time.Now(), e.cpuNow()
 	time.Sleep(duration)
 	measuring.Store(false)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), e.cpuNow().sub(cpuStart)
 	done.Store(true)
 	wg.Wait()
 	stopProfile()
 	res.latencies = slices.Concat(lat...)
-	res.count, res.seconds = count.Load(), elapsed.Seconds()
+	res.count, res.seconds, res.cpu = count.Load(), elapsed.Seconds(), cpu
 	res.perSecond = float64(res.count) / res.seconds
 	res.errors = errs.Load()
 	if v, ok := firstError.Load().(string); ok {

@@ -57,6 +57,18 @@ func report(w io.Writer, o options, results []result) {
 	if pipeline > 0 {
 		fmt.Fprintf(w, "\npipeline limit = 1 / (1/ingest + 1/action_run) = %.0f ev/s\n", pipeline)
 	}
+	fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the bare proxy and the sinks):")
+	fmt.Fprintln(w, "\n| path | Plugboard | fixtures | load generator |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	for _, r := range results {
+		if r.count == 0 {
+			continue
+		}
+		per := func(d time.Duration) string {
+			return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(r.count))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", r.name, per(r.cpu.nodes), per(r.cpu.fixtures), per(r.cpu.generator))
+	}
 }
 
 // compare is r's throughput as a share of the yardstick row's, with the

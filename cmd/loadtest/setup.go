@@ -35,6 +35,7 @@ type env struct {
 	dir      string
 	fixtures fixtureAddrs
 	stopFix  func()
+	fixPID   int
 	nodes    []*node
 	database string // the PostgreSQL database made for this run
 	adminURL string // the PostgreSQL server URL it was made on
@@ -106,6 +107,7 @@ func (e *env) startFixtures(ctx context.Context) error {
 		return fmt.Errorf("start the fixtures: %w", err)
 	}
 	e.stopFix = func() { stdin.Close(); _ = cmd.Wait() }
+	e.fixPID = cmd.Process.Pid
 	line, err := bufio.NewReader(stdout).ReadBytes('\n')
 	if err != nil {
 		return fmt.Errorf("the fixtures did not start: %w", err)

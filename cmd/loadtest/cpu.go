@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The throughput of a row depends on how the two cores were shared among
+// the load generator, the fixtures and Plugboard, which drifts from run to
+// run. The CPU time each process spent per request does not: it is what a
+// request costs, and where.
+
+// clockTick is the unit of /proc/<pid>/stat's times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime is the CPU time (user and system, all threads) that process pid
+// has used so far, or 0 when it cannot be read (not Linux).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; the fields after it
+	// start past its closing parenthesis.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * clockTick
+}
+
+// cpuSample is the CPU time of the run's processes at one moment.
+type cpuSample struct{ generator, fixtures, nodes time.Duration }
+
+func (e *env) cpuNow() cpuSample {
+	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
+	for _, n := range e.nodes {
+		s.nodes += cpuTime(n.cmd.Process.Pid)
+	}
+	return s
+}
+
+func (s cpuSample) sub(t cpuSample) cpuSample {
+	return cpuSample{s.generator - t.generator, s.fixtures - t.fixtures, s.nodes - t.nodes}
+}
+
+func (s cpuSample) add(t cpuSample) cpuSample {
+	return cpuSample{s.generator + t.generator, s.fixtures + t.fixtures, s.nodes + t.nodes}
+}
