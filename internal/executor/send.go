@@ -143,7 +143,14 @@ func truncate(b []byte) string {
 }
 
 func headerText(h http.Header) string {
+	size := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			size += len(k) + len(v) + 3
+		}
+	}
 	var b strings.Builder
+	b.Grow(size)
 	for k, vs := range h {
 		for _, v := range vs {
 			b.WriteString(k)
@@ -177,15 +184,32 @@ func withoutSecrets(resp *outbound.Response, secrets []string) *outbound.Respons
 	if len(secrets) == 0 {
 		return resp
 	}
+	m := logging.NewMasker(secrets...)
 	shown := *resp
-	shown.Body = logging.MaskSecrets(resp.Body, secrets...)
-	shown.Header = resp.Header.Clone()
-	for _, vals := range shown.Header {
+	shown.Body = m.Mask(resp.Body)
+	shown.Header = rewriteHeaders(resp.Header, func(_, v string) string { return m.MaskString(v) })
+	return &shown
+}
+
+// rewriteHeaders returns h with each value replaced by rewrite's answer,
+// copying h only when a value changes: h itself when none does. Neither
+// is to be modified by the caller.
+func rewriteHeaders(h http.Header, rewrite func(name, value string) string) http.Header {
+	var out http.Header
+	for name, vals := range h {
 		for i, v := range vals {
-			vals[i] = string(logging.MaskSecrets([]byte(v), secrets...))
+			if w := rewrite(name, v); w != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[name][i] = w
+			}
 		}
 	}
-	return &shown
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 // maskHeaders hides secrets in headers kept for logs and shown to users:
@@ -193,21 +217,19 @@ func withoutSecrets(resp *outbound.Response, secrets []string) *outbound.Respons
 // integration sends its key in whatever it is called, and any credential
 // value an API echoes back.
 func maskHeaders(h http.Header, a connector.Auth, secrets []string) http.Header {
-	out := logging.RedactHeaders(h)
-	for name, vals := range out {
-		named := a.Type == connector.AuthAPIKey && a.Location != "query" && strings.EqualFold(name, a.Key)
-		for i, v := range vals {
-			if named {
-				vals[i] = logging.Redacted
-				continue
-			}
-			for _, s := range secrets {
-				if s != "" {
-					v = strings.ReplaceAll(v, s, logging.Redacted)
-				}
-			}
-			vals[i] = v
+	keyHeader := a.Type == connector.AuthAPIKey && a.Location != "query"
+	return rewriteHeaders(h, func(name, v string) string {
+		switch {
+		case keyHeader && strings.EqualFold(name, a.Key):
+			return logging.Redacted
+		case logging.IsSecretHeader(name):
+			return logging.MaskHeaderValue(v)
 		}
-	}
-	return out
+		for _, s := range secrets {
+			if s != "" && strings.Contains(v, s) {
+				v = strings.ReplaceAll(v, s, logging.Redacted)
+			}
+		}
+		return v
+	})
 }

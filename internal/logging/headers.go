@@ -3,6 +3,8 @@ package logging
 import (
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // headerSecretParts mark a header as secret wherever they appear in its
@@ -28,7 +30,7 @@ var authSchemes = map[string]bool{
 func RedactHeaders(h http.Header) http.Header {
 	out := h.Clone()
 	for name, values := range out {
-		if !isSecretHeader(name) {
+		if !IsSecretHeader(name) {
 			continue
 		}
 		for i, v := range values {
@@ -37,6 +39,33 @@ func RedactHeaders(h http.Header) http.Header {
 	}
 	return out
 }
+
+// IsSecretHeader reports whether a header called name carries credentials
+// by its name (see RedactHeaders), and MaskHeaderValue is what such a
+// header's value is logged as.
+func IsSecretHeader(name string) bool {
+	if v, ok := secretHeaderNames.Load(name); ok {
+		return v.(bool)
+	}
+	secret := isSecretHeader(name)
+	// The names a server sees are few; a sender inventing names cannot
+	// make this grow past the bound.
+	if secretHeaderCount.Add(1) <= maxRememberedHeaderNames {
+		secretHeaderNames.Store(name, secret)
+	}
+	return secret
+}
+
+// MaskHeaderValue masks a credential header's value, keeping a leading
+// authentication scheme.
+func MaskHeaderValue(v string) string { return maskHeaderValue(v) }
+
+var (
+	secretHeaderNames sync.Map // name → bool
+	secretHeaderCount atomic.Int64
+)
+
+const maxRememberedHeaderNames = 4096
 
 func isSecretHeader(name string) bool {
 	lower := strings.ToLower(name)

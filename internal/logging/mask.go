@@ -20,7 +20,34 @@ import (
 // valid JSON. Other bodies get a plain replacement. body is never
 // modified, and is returned as is when no secret occurs.
 func MaskSecrets(body []byte, secrets ...string) []byte {
-	forms := secretForms(secrets)
+	return NewMasker(secrets...).Mask(body)
+}
+
+// A Masker masks one set of secrets, as [MaskSecrets] does, working out
+// their escaped forms once for all the texts it is given.
+type Masker struct{ forms []string }
+
+// NewMasker returns a Masker of secrets; empty ones are ignored.
+func NewMasker(secrets ...string) Masker { return Masker{forms: secretForms(secrets)} }
+
+// MaskString is Mask for a string (a header value), without copying it
+// when no secret occurs.
+func (m Masker) MaskString(s string) string {
+	if strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "{") || strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "[") {
+		return string(m.Mask([]byte(s)))
+	}
+	for _, form := range m.forms {
+		if strings.Contains(s, form) {
+			masked, _ := replaceForms([]byte(s), m.forms)
+			return string(masked)
+		}
+	}
+	return s
+}
+
+// Mask is [MaskSecrets] with m's secrets.
+func (m Masker) Mask(body []byte) []byte {
+	forms := m.forms
 	if len(forms) == 0 || len(body) == 0 {
 		return body
 	}

@@ -45,3 +45,19 @@ func TestMaskSecrets(t *testing.T) {
 		})
 	}
 }
+
+// A Masker masks a string exactly as MaskSecrets masks its bytes, and
+// hands back the very string when there is nothing to mask.
+func TestMaskerMasksStringsAsMaskSecretsDoes(t *testing.T) {
+	t.Parallel()
+	secrets := []string{"s3cr/et", "tok-1"}
+	m := NewMasker(secrets...)
+	for _, in := range []string{
+		"plain", "Bearer tok-1", "a s3cr%2Fet b", `{"k":"s3cr\/et"}`, ` ["tok\u002d1"]`, "", "tok-1tok-1",
+	} {
+		want := string(MaskSecrets([]byte(in), secrets...))
+		if got := m.MaskString(in); got != want {
+			t.Errorf("MaskString(%q) = %q, MaskSecrets gives %q", in, got, want)
+		}
+	}
+}

@@ -19,6 +19,10 @@ import (
 func traceContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		if !telemetry.Tracing() {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		ctx, span := telemetry.Tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", r.Method)))
 		defer span.End()

@@ -1,11 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -25,29 +20,7 @@ func TestActionCallsJoinTheCallersTrace(t *testing.T) {
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
-	upstreamSaw := make(chan string, 1)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		upstreamSaw <- r.Header.Get("Traceparent")
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	}))
-	defer up.Close()
-	srv := servertest.Start(t, servertest.Options{})
-	in, err := srv.Client.CreateIntegration(context.Background(), json.RawMessage(fmt.Sprintf(
-		`{"name": "Traced", "baseUrl": %q, "actions": [{"name": "Ping", "endpoint": "/ping"}]}`, up.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", srv.URL+"/v1/integrations/"+in.ID+"/actions/ping/run", strings.NewReader(`{"params": {}}`))
-	req.Header.Set("Authorization", "Bearer "+srv.Token)
-	req.Header.Set("Traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("run: %v %v", resp, err)
-	}
-	resp.Body.Close()
-
-	if got := <-upstreamSaw; !strings.HasPrefix(got, "00-"+traceID+"-") {
+	if got := servertest.RunTraced(t, "00-"+traceID+"-00f067aa0ba902b7-01"); !strings.HasPrefix(got, "00-"+traceID+"-") {
 		t.Fatalf("the API got traceparent %q, want one in trace %s", got, traceID)
 	}
 	var server, action sdktrace.ReadOnlySpan
