@@ -35,20 +35,41 @@ func cpuTime(pid int) time.Duration {
 }
 
 // cpuSample is the CPU time of the run's processes at one moment.
-type cpuSample struct{ generator, fixtures, nodes time.Duration }
+type cpuSample struct{ generator, fixtures, nodes, database time.Duration }
 
 func (e *env) cpuNow() cpuSample {
 	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
 	for _, n := range e.nodes {
 		s.nodes += cpuTime(n.cmd.Process.Pid)
 	}
+	if e.o.postgres != "" {
+		s.database = postgresCPU()
+	}
 	return s
 }
 
+// postgresCPU is the CPU time of this machine's PostgreSQL processes (the
+// server and its backends, whoever they serve), or 0 when PostgreSQL runs
+// elsewhere.
+func postgresCPU() time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	var total time.Duration
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile("/proc/" + d.Name() + "/comm"); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			total += cpuTime(pid)
+		}
+	}
+	return total
+}
+
 func (s cpuSample) sub(t cpuSample) cpuSample {
-	return cpuSample{s.generator - t.generator, s.fixtures - t.fixtures, s.nodes - t.nodes}
+	return cpuSample{s.generator - t.generator, s.fixtures - t.fixtures, s.nodes - t.nodes, s.database - t.database}
 }
 
 func (s cpuSample) add(t cpuSample) cpuSample {
-	return cpuSample{s.generator + t.generator, s.fixtures + t.fixtures, s.nodes + t.nodes}
+	return cpuSample{s.generator + t.generator, s.fixtures + t.fixtures, s.nodes + t.nodes, s.database + t.database}
 }

@@ -58,8 +58,8 @@ func report(w io.Writer, o options, results []result) {
 		fmt.Fprintf(w, "\npipeline limit = 1 / (1/ingest + 1/action_run) = %.0f ev/s\n", pipeline)
 	}
 	fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the bare proxy and the sinks):")
-	fmt.Fprintln(w, "\n| path | Plugboard | fixtures | load generator |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	fmt.Fprintln(w, "\n| path | Plugboard | PostgreSQL | fixtures | load generator |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	for _, r := range results {
 		if r.count == 0 {
 			continue
@@ -67,7 +67,11 @@ func report(w io.Writer, o options, results []result) {
 		per := func(d time.Duration) string {
 			return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(r.count))
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", r.name, per(r.cpu.nodes), per(r.cpu.fixtures), per(r.cpu.generator))
+		database := "–"
+		if o.postgres != "" {
+			database = per(r.cpu.database)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.name, per(r.cpu.nodes), database, per(r.cpu.fixtures), per(r.cpu.generator))
 	}
 }
 
