@@ -228,13 +228,14 @@ func (e *env) triggered(ctx context.Context, hc *http.Client) (result, error) {
 		return res, err
 	}
 	stopProfile := e.profile("triggered", e.o.duration)
-	start := time.Now()
+	start, cpuStart := time.Now(), e.cpuNow()
 	acked, err := e.sendEvents(ctx, hc, "evt", e.o.duration)
 	if err != nil {
 		stopProfile()
 		return res, err
 	}
 	err = e.drain(ctx, len(acked))
+	res.cpu, res.count = e.cpuNow().sub(cpuStart), int64(len(acked))
 	stopProfile()
 	if err != nil {
 		return res, err

@@ -17,6 +17,53 @@ func (s *Store) RunForWork(ctx context.Context, runID string) (TriggerRun, Event
 	return r, e, err
 }
 
+// RunsForWork reads runs by id with their events, for a batch worked
+// together: two reads in all instead of two per run. A run that is gone,
+// or whose event is, is absent from the answer.
+func (s *Store) RunsForWork(ctx context.Context, runIDs []string) (map[string]TriggerRun, map[string]Event, error) {
+	runs := make(map[string]TriggerRun, len(runIDs))
+	events := make(map[string]Event, len(runIDs))
+	for start := 0; start < len(runIDs); start += idsPerRead {
+		chunk := runIDs[start:min(start+idsPerRead, len(runIDs))]
+		read, err := queryAll(ctx, s.r, s.q(`SELECT `+runCols+` FROM trigger_runs WHERE id IN (`+placeholders(len(chunk))+`)`), scanRun, anys(chunk)...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read runs: %w", mapErr(err))
+		}
+		var eventIDs []string
+		for _, r := range read {
+			runs[r.ID] = r
+			eventIDs = append(eventIDs, r.EventID)
+		}
+		if len(eventIDs) == 0 {
+			continue
+		}
+		found, err := queryAll(ctx, s.r, s.q(`SELECT `+eventCols+` FROM webhook_events WHERE id IN (`+placeholders(len(eventIDs))+`)`), scanEvent, anys(eventIDs)...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read events: %w", mapErr(err))
+		}
+		for _, e := range found {
+			events[e.ID] = e
+		}
+	}
+	for id, r := range runs {
+		if _, ok := events[r.EventID]; !ok {
+			delete(runs, id)
+		}
+	}
+	return runs, events, nil
+}
+
+// idsPerRead bounds the ids one read names.
+const idsPerRead = 200
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
 // RecordAttempt appends attempt a to run runID and sets the run's status,
 // attempt count and next retry time, in tx.
 func (t *Tx) RecordAttempt(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {

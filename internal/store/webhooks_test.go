@@ -112,6 +112,12 @@ func TestWebhooksAndEvents(t *testing.T) {
 		if err != nil || r.Status != store.RunPending || r.Attempts != 0 || r.Replays != 1 {
 			t.Fatalf("replayed run = %+v, %v", r, err)
 		}
+		// A batch's runs are read together with their events; a run that
+		// is gone is simply absent.
+		runs, events, err := s.RunsForWork(ctx, []string{run.ID, store.NewRunID()})
+		if err != nil || len(runs) != 1 || runs[run.ID].Replays != 1 || string(events[e1.ID].Body) != string(e1.Body) {
+			t.Fatalf("runs for work = %+v, events %+v, %v", runs, events, err)
+		}
 
 		// Key rotation reaches both sealed secret columns.
 		if err := s.RotateWebhookSecret(ctx, org.ID, w.ID, "sealed-2", "sealed-1", now.Add(time.Hour)); err != nil {

@@ -108,10 +108,31 @@ type batchRunner struct {
 }
 
 func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
+	// The batch's runs and events are read together, and each webhook's
+	// compiled triggers checked once for the batch.
+	runs, events, err := b.runner.cfg.Store.RunsForWork(ctx, job.Args.RunIDs)
+	if err != nil {
+		return err
+	}
+	hooks := map[string]*compiledWebhook{}
+	for _, run := range runs {
+		if _, seen := hooks[run.WebhookID]; seen {
+			continue
+		}
+		cw, err := b.runner.cache.get(ctx, run.WebhookID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		hooks[run.WebhookID] = cw // nil: the webhook was deleted
+	}
 	errs := make([]error, len(job.Args.RunIDs))
 	var wg sync.WaitGroup
 	for i, id := range job.Args.RunIDs {
-		wg.Go(func() { errs[i] = b.runner.work(ctx, id) })
+		run, ok := runs[id]
+		if !ok {
+			continue // the webhook or event was deleted
+		}
+		wg.Go(func() { errs[i] = b.runner.workLoaded(ctx, run, events[run.EventID], hooks[run.WebhookID]) })
 	}
 	wg.Wait()
 	var later []river.InsertManyParams
@@ -167,11 +188,8 @@ func (w *Runner) work(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
-	if run.Status == store.RunSucceeded || run.Status == store.RunDead {
-		return nil // already settled before a crash cut the job short; River completes it
-	}
-	if wait := time.Until(run.NextAt); (run.Status == store.RunRetrying || run.Status == store.RunAwaitingApproval) && wait > 0 {
-		return river.JobSnooze(wait)
+	if settled(run) {
+		return nil
 	}
 	cw, err := w.cache.get(ctx, run.WebhookID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -179,6 +197,24 @@ func (w *Runner) work(ctx context.Context, runID string) error {
 	}
 	if err != nil {
 		return err
+	}
+	return w.workLoaded(ctx, run, event, cw)
+}
+
+// settled reports whether run was settled before a crash cut its job
+// short; River completes the job then.
+func settled(run store.TriggerRun) bool {
+	return run.Status == store.RunSucceeded || run.Status == store.RunDead
+}
+
+// workLoaded works run, read with its event, against its webhook's
+// compiled triggers (nil when the webhook was deleted).
+func (w *Runner) workLoaded(ctx context.Context, run store.TriggerRun, event store.Event, cw *compiledWebhook) error {
+	if settled(run) || cw == nil {
+		return nil
+	}
+	if wait := time.Until(run.NextAt); (run.Status == store.RunRetrying || run.Status == store.RunAwaitingApproval) && wait > 0 {
+		return river.JobSnooze(wait)
 	}
 	start := time.Now()
 	var out outcome
