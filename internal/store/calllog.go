@@ -44,6 +44,9 @@ func (s *Store) InsertCallLogs(ctx context.Context, logs []CallLog) error {
 		return nil
 	}
 	return s.InTx(ctx, func(tx *Tx) error {
+		if s.engine == Postgres {
+			return tx.insertCallLogsPG(ctx, logs)
+		}
 		for len(logs) > 0 {
 			n := min(len(logs), callLogRowsPerInsert)
 			args := make([]any, 0, n*19)

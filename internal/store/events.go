@@ -93,6 +93,16 @@ const eventRowsPerInsert = 100
 // or earlier in the batch, is left out.
 func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 	inserted := make([]bool, len(events))
+	if t.s.engine == Postgres && len(events) > 0 {
+		stored, err := t.insertEventsPG(ctx, events)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range events {
+			inserted[i] = stored[e.ID]
+		}
+		return inserted, nil
+	}
 	for start := 0; start < len(events); start += eventRowsPerInsert {
 		chunk := events[start:min(start+eventRowsPerInsert, len(events))]
 		args := make([]any, 0, 8*len(chunk))
@@ -126,6 +136,9 @@ func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 
 // InsertTriggerRuns stores new pending runs, a hundred rows a statement.
 func (t *Tx) InsertTriggerRuns(ctx context.Context, runs []TriggerRun) error {
+	if t.s.engine == Postgres && len(runs) > 0 {
+		return t.insertTriggerRunsPG(ctx, runs)
+	}
 	for start := 0; start < len(runs); start += eventRowsPerInsert {
 		chunk := runs[start:min(start+eventRowsPerInsert, len(runs))]
 		args := make([]any, 0, 8*len(chunk))

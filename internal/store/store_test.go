@@ -147,6 +147,16 @@ func TestStore(t *testing.T) {
 			if err := s.InsertCallLogs(ctx, logs); err != nil {
 				t.Fatal(err)
 			}
+			full := store.CallLog{ID: "log_full", OrgID: org.ID, IntegrationID: "int_3", Action: "get", Environment: "production", Source: "mcp",
+				Actor: "agent_1", UserID: "usr_1", Method: "POST", URL: "https://z/p?q=1", Status: 201, DurationMS: 12.5, Attempts: 2, Error: "",
+				RequestHeaders: "A: b\n", RequestBody: `{"in":1}`, ResponseHeaders: "C: d\n", ResponseBody: `{"out":2}`, CreatedAt: time.UnixMilli(1_700_000_000_123)}
+			if err := s.InsertCallLogs(ctx, []store.CallLog{full}); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.GetCallLog(ctx, org.ID, "log_full"); err != nil || got.UserID != "usr_1" || got.DurationMS != 12.5 || got.Attempts != 2 ||
+				got.ResponseBody != `{"out":2}` || got.RequestHeaders != "A: b\n" || got.Source != "mcp" || !got.CreatedAt.Equal(full.CreatedAt) {
+				t.Fatalf("every column of a call log comes back: %+v, %v", got, err)
+			}
 			errs, err := s.ListCallLogs(ctx, org.ID, store.CallLogFilter{Status: "error"})
 			if err != nil || len(errs) != 2 || errs[0].ID != "log_d" {
 				t.Fatalf("errors: %v %v", errs, err)

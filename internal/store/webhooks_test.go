@@ -118,6 +118,21 @@ func TestWebhooksAndEvents(t *testing.T) {
 		if err != nil || len(runs) != 1 || runs[run.ID].Replays != 1 || string(events[e1.ID].Body) != string(e1.Body) {
 			t.Fatalf("runs for work = %+v, events %+v, %v", runs, events, err)
 		}
+		// Settling a run records its attempt, numbered after the earlier
+		// ones, and its status together.
+		if err := s.SettleRun(ctx, run.ID, store.Attempt{Status: "succeeded", HTTPStatus: 201, LogID: "log_1", StartedAt: now}, store.RunSucceeded, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		settled, err := s.GetEvent(ctx, org.ID, e1.ID)
+		if err != nil || len(settled.Runs) != 1 || settled.Runs[0].Status != store.RunSucceeded || settled.Runs[0].Attempts != 1 || settled.Runs[0].LastStatus != 201 {
+			t.Fatalf("settled run = %+v, %v", settled.Runs, err)
+		}
+		if h := settled.Runs[0].History; len(h) != 2 || h[1].Number != 2 || h[1].Status != "succeeded" || h[1].LogID != "log_1" {
+			t.Fatalf("attempts after settling = %+v", h)
+		}
+		if err := s.SettleRun(ctx, store.NewRunID(), store.Attempt{Status: "failed", StartedAt: now}, store.RunDead, time.Time{}); err == nil {
+			t.Fatal("settling a run that does not exist succeeded")
+		}
 
 		// Key rotation reaches both sealed secret columns.
 		if err := s.RotateWebhookSecret(ctx, org.ID, w.ID, "sealed-2", "sealed-1", now.Add(time.Hour)); err != nil {

@@ -358,10 +358,7 @@ func (w *Runner) settle(ctx context.Context, run store.TriggerRun, policy RetryP
 	// run settled and stops (see Work). Completing the job inside this
 	// transaction as well cost SQLite's River driver two more statements
 	// per run, a third of a trigger run's CPU.
-	err := w.cfg.Store.InGroupTx(ctx, func(tx *store.Tx) error {
-		return tx.RecordAttempt(ctx, run.ID, attempt, status, next)
-	})
-	if err != nil {
+	if err := w.cfg.Store.SettleRun(ctx, run.ID, attempt, status, next); err != nil {
 		return err
 	}
 	if w.cfg.Metrics != nil {

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// On PostgreSQL a multi-row statement is one text for any number of rows:
+// the rows travel as one array per column and unnest turns them back into
+// rows. pgx prepares each text once per connection, so statements whose
+// text grew with their row count (VALUES (…), (…), … or IN (…)) were
+// prepared again for every new count on every connection, and the database
+// spent more on parsing and planning them than on the writes themselves.
+// SQLite compiles what it runs either way and keeps the multi-row texts.
+
+const pgInsertEvents = `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
+	ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
+
+func (t *Tx) insertEventsPG(ctx context.Context, events []Event) (map[string]bool, error) {
+	n := len(events)
+	ids, orgs, hooks, headers, ips := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	provider, bodies, at := make([]*string, n), make([][]byte, n), make([]int64, n)
+	for i, e := range events {
+		ids[i], orgs[i], hooks[i], headers[i], ips[i] = e.ID, e.OrgID, e.WebhookID, e.Headers, e.SourceIP
+		if e.ProviderEventID != "" {
+			provider[i] = &e.ProviderEventID
+		}
+		bodies[i], at[i] = e.Body, e.ReceivedAt.UnixMilli()
+	}
+	rows, err := t.tx.QueryContext(ctx, pgInsertEvents, ids, orgs, hooks, provider, headers, bodies, ips, at)
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	stored := make(map[string]bool, n)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("insert events: %w", err)
+		}
+		stored[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert events: %w", mapErr(err))
+	}
+	return stored, nil
+}
+
+const pgInsertTriggerRuns = `INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
+	SELECT id, org_id, webhook_id, event_id, trigger_id, $6, at, at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::bigint[]) AS r (id, org_id, webhook_id, event_id, trigger_id, at)`
+
+func (t *Tx) insertTriggerRunsPG(ctx context.Context, runs []TriggerRun) error {
+	n := len(runs)
+	ids, orgs, hooks, events, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	for i, r := range runs {
+		ids[i], orgs[i], hooks[i], events[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
+	}
+	if _, err := t.tx.ExecContext(ctx, pgInsertTriggerRuns, ids, orgs, hooks, events, triggers, RunPending, at); err != nil {
+		return fmt.Errorf("insert trigger runs: %w", mapErr(err))
+	}
+	return nil
+}
+
+const pgInsertCallLogs = `INSERT INTO call_logs (` + callLogCols + `)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+		$11::integer[], $12::double precision[], $13::integer[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[])`
+
+func (t *Tx) insertCallLogsPG(ctx context.Context, logs []CallLog) error {
+	n := len(logs)
+	text := func() []string { return make([]string, n) }
+	ids, orgs, integrations, actions, envs, sources, actors, users, methods, urls := text(), text(), text(), text(), text(), text(), text(), text(), text(), text()
+	errs, reqHeaders, reqBodies, respHeaders, respBodies := text(), text(), text(), text(), text()
+	statuses, attempts, durations, at := make([]int32, n), make([]int32, n), make([]float64, n), make([]int64, n)
+	for i, l := range logs {
+		ids[i], orgs[i], integrations[i], actions[i], envs[i], sources[i], actors[i], users[i], methods[i], urls[i] =
+			l.ID, l.OrgID, l.IntegrationID, l.Action, l.Environment, l.Source, l.Actor, l.UserID, l.Method, l.URL
+		statuses[i], durations[i], attempts[i], errs[i] = int32(l.Status), l.DurationMS, int32(l.Attempts), l.Error
+		reqHeaders[i], reqBodies[i], respHeaders[i], respBodies[i], at[i] = l.RequestHeaders, l.RequestBody, l.ResponseHeaders, l.ResponseBody, l.CreatedAt.UnixMilli()
+	}
+	if _, err := t.tx.ExecContext(ctx, pgInsertCallLogs, ids, orgs, integrations, actions, envs, sources, actors, users, methods, urls,
+		statuses, durations, attempts, errs, reqHeaders, reqBodies, respHeaders, respBodies, at); err != nil {
+		return fmt.Errorf("insert call logs: %w", mapErr(err))
+	}
+	return nil
+}
