@@ -119,7 +119,10 @@ type Result struct {
 	DurationMS float64           `json:"duration_ms"`
 	Attempts   int               `json:"attempts"`
 	LogID      string            `json:"log_id"`
-	Request    *SentRequest      `json:"request,omitempty"`
+	// Request is what was sent, for the dashboard's test step. Callers of
+	// the API find it in the call log entry (log_id), so answers leave it
+	// out: it was two fifths of every answer's bytes.
+	Request *SentRequest `json:"-"`
 	// RateLimit is what is left of the API's announced rate limit for
 	// the connection after this call, when the API announces one.
 	RateLimit *limit.Window `json:"rate_limit,omitempty"`

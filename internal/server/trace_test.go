@@ -31,7 +31,7 @@ func TestActionCallsJoinTheCallersTrace(t *testing.T) {
 		switch s.Name() {
 		case "POST /v1/integrations/{id}/actions/{action}/run":
 			server = s
-		case "action traced.ping":
+		case "action pinged.ping":
 			action = s
 		}
 	}
@@ -45,7 +45,7 @@ func TestActionCallsJoinTheCallersTrace(t *testing.T) {
 	for _, kv := range action.Attributes() {
 		attrs[string(kv.Key)] = kv.Value.Emit()
 	}
-	if attrs["plugboard.integration"] != "traced" || attrs["http.response.status_code"] != "200" || attrs["plugboard.source"] != "api" {
+	if attrs["plugboard.integration"] != "pinged" || attrs["http.response.status_code"] != "200" || attrs["plugboard.source"] != "api" {
 		t.Fatalf("action span attributes = %v", attrs)
 	}
 }
