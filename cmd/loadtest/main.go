@@ -51,7 +51,7 @@ func main() {
 	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
 	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
 	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered (all = every row)")
-	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state (the triggered row is measured once)")
+	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state")
 	flag.Func("node-env", "NAME=value for the Plugboard nodes only (repeatable), such as GOGC=200", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want NAME=value, got %q", v)
@@ -91,9 +91,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			rows = append(rows, r)
 		}
 	}
-	// Every row but the triggered one is measured in rounds: the rows one
-	// after another for a share of the duration, again and again, so that a
-	// drift of the shared machine touches a row and its yardstick alike.
+	// The rows are measured in rounds: one after another for a share of
+	// the duration, again and again, so that a drift of the shared machine
+	// touches a row and its yardstick alike.
 	rounds := max(1, o.rounds)
 	results := make([]result, len(rows))
 	for round := range rounds {
@@ -102,9 +102,6 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			warmup = min(o.warmup, 500*time.Millisecond)
 		}
 		for i, r := range rows {
-			if r.name == "triggered" {
-				continue
-			}
 			fmt.Fprintf(os.Stderr, "measuring %s (round %d of %d)…\n", r.name, round+1, rounds)
 			res, err := r.measure(ctx, warmup, o.duration/time.Duration(rounds))
 			if err != nil {
@@ -112,17 +109,6 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 			results[i].add(res)
 		}
-	}
-	for i, r := range rows {
-		if r.name != "triggered" {
-			continue
-		}
-		fmt.Fprintf(os.Stderr, "measuring %s…\n", r.name)
-		res, err := r.measure(ctx, o.warmup, o.duration)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.name, err)
-		}
-		results[i] = res
 	}
 	report(out, o, results)
 	return nil

@@ -38,6 +38,15 @@ func report(w io.Writer, o options, results []result) {
 		switch {
 		case r.yardstick == "pipeline" && pipeline > 0:
 			ratio = fmt.Sprintf("%.2f of the pipeline limit (%.0f ev/s)", r.perSecond/pipeline, pipeline)
+			in, run := by["ingest"], by["action_run"]
+			if n := len(r.rounds); n > 1 && len(in.rounds) == n && len(run.rounds) == n {
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for i := range n {
+					q := r.rounds[i] * (1/in.rounds[i] + 1/run.rounds[i])
+					lo, hi = min(lo, q), max(hi, q)
+				}
+				ratio += fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
+			}
 		case r.yardstick != "":
 			var shares []string
 			for _, y := range []string{r.yardstick, r.also} {

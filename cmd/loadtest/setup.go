@@ -40,6 +40,9 @@ type env struct {
 	database string // the PostgreSQL database made for this run
 	adminURL string // the PostgreSQL server URL it was made on
 
+	triggersWarm  bool // the triggered row's first round warmed it up
+	triggerRounds int
+
 	integration string // the integration every row calls
 	ingestURLs  []string
 	triggerURLs []string
