@@ -37,6 +37,31 @@ func New(prefix string) string {
 	binary.BigEndian.PutUint64(b[:8], msNow<<16)
 	copy(b[6:], lastRand[:])
 	mu.Unlock()
+	return format(prefix, b)
+}
+
+// At returns an id as New would have made it at t (with a random part of
+// its own), for rows that record something that happened then.
+func At(prefix string, t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	var r [10]byte
+	_, _ = rand.Read(r[:])
+	r[0] &= 0x7f
+	copy(b[6:], r[:])
+	return format(prefix, b)
+}
+
+// Before returns the least id of prefix made at t: every id New made
+// before t's millisecond sorts below it, every later one at or above it.
+// Ids carry their time, so "older than t" is a range of ids.
+func Before(prefix string, t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	return format(prefix, b)
+}
+
+func format(prefix string, b [16]byte) string {
 	var sb strings.Builder
 	sb.Grow(len(prefix) + 27)
 	sb.WriteString(prefix)

@@ -24,7 +24,8 @@ func TestPruningKeepsIntakeGoing(t *testing.T) {
 		for done := 0; done < backlog; done += 1000 {
 			err := f.st.InTx(context.Background(), func(tx *store.Tx) error {
 				for range 1000 {
-					e := store.Event{ID: store.NewEventID(), OrgID: f.orgID, WebhookID: f.webhook, Headers: "{}", Body: body, ReceivedAt: time.Now().Add(-10 * day)}
+					old := time.Now().Add(-10 * day)
+					e := store.Event{ID: store.EventIDAt(old), OrgID: f.orgID, WebhookID: f.webhook, Headers: "{}", Body: body, ReceivedAt: old}
 					if _, err := tx.InsertEvent(context.Background(), e); err != nil {
 						return err
 					}

@@ -84,7 +84,7 @@ func (f *fixture) count(query string, args ...any) int {
 func (f *fixture) event(age time.Duration, status string) string {
 	f.t.Helper()
 	at := time.Now().Add(-age)
-	e := store.Event{ID: store.NewEventID(), OrgID: f.orgID, WebhookID: f.webhook, Headers: "{}", Body: []byte(`{"pad":"` + strings.Repeat("x", 900) + `"}`), ReceivedAt: at}
+	e := store.Event{ID: store.EventIDAt(at), OrgID: f.orgID, WebhookID: f.webhook, Headers: "{}", Body: []byte(`{"pad":"` + strings.Repeat("x", 900) + `"}`), ReceivedAt: at}
 	run := store.TriggerRun{ID: store.NewRunID(), OrgID: f.orgID, WebhookID: f.webhook, EventID: e.ID, TriggerID: "trg_kept", CreatedAt: at}
 	err := f.st.InTx(context.Background(), func(tx *store.Tx) error {
 		if _, err := tx.InsertEvent(context.Background(), e); err != nil {

@@ -70,6 +70,10 @@ func NewEventID() string { return id.New("evt") }
 // NewRunID returns an id for a trigger run.
 func NewRunID() string { return id.New("run") }
 
+// EventIDAt returns an event id for an event received at t (an import, a
+// test): an event's age is read from its id.
+func EventIDAt(t time.Time) string { return id.At("evt", t) }
+
 // InsertEvent stores e unless the webhook already has an event with the same
 // provider id, in which case it reports false and stores nothing.
 func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {

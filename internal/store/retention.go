@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/plugboard/plugboard/internal/id"
 )
 
 // Keep says how long a pruning rule keeps a row.
@@ -33,6 +36,14 @@ type PruneRule struct {
 	PerOrg bool
 	Where  string // a further condition a prunable row meets
 	Set    string // empties columns instead of deleting the row
+	// IDPrefix, when set, says the rows' ids carry their time (id.New):
+	// a row is older than the cut-off when its id sorts below the least
+	// id made then, which the id's index finds without an index on Time.
+	IDPrefix string
+	// OrgVia, for a per-organization rule, is the condition that picks
+	// the organization's rows instead of "org_id = ?", with one
+	// placeholder for the organization's id.
+	OrgVia string
 }
 
 // PruneRules is what the retention job prunes, in order. Bodies of the call
@@ -45,6 +56,7 @@ var PruneRules = []PruneRule{
 		Set:   "request_body = '', response_body = '', request_headers = '', response_headers = ''"},
 	{Name: "call logs", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogs, PerOrg: true},
 	{Name: "events", Table: "webhook_events", Key: "id", Time: "received_at", Keep: KeepEvents, PerOrg: true,
+		IDPrefix: "evt", OrgVia: "webhook_id IN (SELECT id FROM webhooks WHERE org_id = ?)",
 		Where: "NOT EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = webhook_events.id AND r.status IN ('pending', 'retrying'))"},
 	{Name: "idempotency records", Table: "idempotency_keys", Key: "org_id, scope, idem_key", Time: "created_at", Keep: KeepIdempotency},
 	{Name: "sessions", Table: "sessions", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
@@ -59,8 +71,12 @@ var PruneRules = []PruneRule{
 func (s *Store) Prune(ctx context.Context, rule PruneRule, orgID string, before time.Time, limit int) (int64, error) {
 	cond := rule.Time + " < ?"
 	args := []any{before.UnixMilli()}
+	if rule.IDPrefix != "" {
+		cond, args = rule.Key+" < ?", []any{id.Before(rule.IDPrefix, before)}
+	}
 	if rule.PerOrg {
-		cond = "org_id = ? AND " + cond
+		org := cmp.Or(rule.OrgVia, "org_id = ?")
+		cond = org + " AND " + cond
 		args = append([]any{orgID}, args...)
 	}
 	if rule.Where != "" {
