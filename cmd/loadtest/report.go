@@ -40,12 +40,7 @@ func report(w io.Writer, o options, results []result) {
 			ratio = fmt.Sprintf("%.2f of the pipeline limit (%.0f ev/s)", r.perSecond/pipeline, pipeline)
 			in, run := by["ingest"], by["action_run"]
 			if n := len(r.rounds); n > 1 && len(in.rounds) == n && len(run.rounds) == n {
-				lo, hi := math.Inf(1), math.Inf(-1)
-				for i := range n {
-					q := r.rounds[i] * (1/in.rounds[i] + 1/run.rounds[i])
-					lo, hi = min(lo, q), max(hi, q)
-				}
-				ratio += fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
+				ratio += byRound(n, func(i int) float64 { return r.rounds[i] * (1/in.rounds[i] + 1/run.rounds[i]) })
 			}
 		case r.yardstick != "":
 			var shares []string
@@ -93,14 +88,19 @@ func compare(r result, by map[string]result, yardstick string) string {
 	}
 	out := fmt.Sprintf("%.2f of %s", r.perSecond/y.perSecond, yardstick)
 	if len(r.rounds) > 1 && len(r.rounds) == len(y.rounds) {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i := range r.rounds {
-			q := r.rounds[i] / y.rounds[i]
-			lo, hi = min(lo, q), max(hi, q)
-		}
-		out += fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
+		out += byRound(len(r.rounds), func(i int) float64 { return r.rounds[i] / y.rounds[i] })
 	}
 	return out
+}
+
+// byRound is the spread of a ratio over n rounds, round i's being share(i).
+func byRound(n int, share func(i int) float64) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range n {
+		q := share(i)
+		lo, hi = min(lo, q), max(hi, q)
+	}
+	return fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
 }
 
 func ms(d time.Duration) string {
