@@ -34,7 +34,7 @@ func RedactHeaders(h http.Header) http.Header {
 			continue
 		}
 		for i, v := range values {
-			values[i] = maskHeaderValue(v)
+			values[i] = MaskHeaderValue(v)
 		}
 	}
 	return out
@@ -56,10 +56,6 @@ func IsSecretHeader(name string) bool {
 	return secret
 }
 
-// MaskHeaderValue masks a credential header's value, keeping a leading
-// authentication scheme.
-func MaskHeaderValue(v string) string { return maskHeaderValue(v) }
-
 var (
 	secretHeaderNames sync.Map // name → bool
 	secretHeaderCount atomic.Int64
@@ -77,7 +73,9 @@ func isSecretHeader(name string) bool {
 	return false
 }
 
-func maskHeaderValue(v string) string {
+// MaskHeaderValue masks a credential header's value, keeping a leading
+// authentication scheme.
+func MaskHeaderValue(v string) string {
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(v), " ")
 	if ok && strings.TrimSpace(rest) != "" && authSchemes[strings.ToLower(scheme)] {
 		return scheme + " " + Redacted
