@@ -47,7 +47,8 @@ type Store struct {
 	gen   atomic.Uint64 // see cache.go
 	memos memos
 
-	group *groupCommitter // SQLite: writes that share commits; see group.go
+	group       *groupCommitter // SQLite: writes that share commits; see group.go
+	checkpoints *checkpointer   // SQLite: copies the write-ahead log into the database file; see checkpoint.go
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
@@ -111,8 +112,8 @@ func openSQLite(path string) (*Store, error) {
 }
 
 func openSQLiteFile(path string) (*Store, error) {
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_txlock=immediate", drv: &sqlite.Driver{}})
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
+	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages) + "&_txlock=immediate", drv: &sqlite.Driver{}})
 	// SQLite allows one writer; a single connection serializes writes in
 	// Go instead of in busy-wait loops, and is what River's driver needs.
 	w.SetMaxOpenConns(1)
@@ -128,7 +129,13 @@ func openSQLiteFile(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{engine: SQLite, w: w, r: r}
+	cp, err := startCheckpointer(path)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s := &Store{engine: SQLite, w: w, r: r, checkpoints: cp}
 	s.startGroupCommits()
 	return s, nil
 }
@@ -184,11 +191,15 @@ func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.stop()
 	}
+	var err error
+	if s.checkpoints != nil {
+		err = s.checkpoints.stop()
+	}
 	s.stmts.Range(func(k, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
 	})
-	err := s.w.Close()
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
