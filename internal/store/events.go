@@ -91,22 +91,26 @@ func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
 // row, far under either engine's limit on bound values).
 const eventRowsPerInsert = 100
 
+// InsertEvents stores a batch of events that start no runs, as
+// Tx.InsertEvents does. On PostgreSQL that is one statement with no
+// transaction around it (one round trip instead of three); on SQLite a
+// transaction of its own.
+func (s *Store) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
+	if s.engine == Postgres && len(events) > 0 {
+		return insertEventsPG(ctx, s.w, events)
+	}
+	return inTx(ctx, s, func(tx *Tx) ([]bool, error) { return tx.InsertEvents(ctx, events) })
+}
+
 // InsertEvents stores a batch of received events with one statement per
 // hundred rows (on PostgreSQL one round trip each, not one per event) and
 // reports which were new: a repeat of a provider event id already stored,
 // or earlier in the batch, is left out.
 func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
-	inserted := make([]bool, len(events))
 	if t.s.engine == Postgres && len(events) > 0 {
-		stored, err := t.insertEventsPG(ctx, events)
-		if err != nil {
-			return nil, err
-		}
-		for i, e := range events {
-			inserted[i] = stored[e.ID]
-		}
-		return inserted, nil
+		return insertEventsPG(ctx, t.tx, events)
 	}
+	inserted := make([]bool, len(events))
 	for start := 0; start < len(events); start += eventRowsPerInsert {
 		chunk := events[start:min(start+eventRowsPerInsert, len(events))]
 		args := make([]any, 0, 8*len(chunk))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -17,7 +18,11 @@ const pgInsertEvents = `INSERT INTO webhook_events (id, org_id, webhook_id, prov
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
 	ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
 
-func (t *Tx) insertEventsPG(ctx context.Context, events []Event) (map[string]bool, error) {
+// insertEventsPG inserts events with one statement on q (a transaction or
+// the pool) and reports which were new.
+func insertEventsPG(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, events []Event) ([]bool, error) {
 	n := len(events)
 	ids, orgs, hooks, headers, ips := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	provider, bodies, at := make([]*string, n), make([][]byte, n), make([]int64, n)
@@ -28,7 +33,7 @@ func (t *Tx) insertEventsPG(ctx context.Context, events []Event) (map[string]boo
 		}
 		bodies[i], at[i] = e.Body, e.ReceivedAt.UnixMilli()
 	}
-	rows, err := t.tx.QueryContext(ctx, pgInsertEvents, ids, orgs, hooks, provider, headers, bodies, ips, at)
+	rows, err := q.QueryContext(ctx, pgInsertEvents, ids, orgs, hooks, provider, headers, bodies, ips, at)
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
@@ -44,7 +49,11 @@ func (t *Tx) insertEventsPG(ctx context.Context, events []Event) (map[string]boo
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
-	return stored, nil
+	inserted := make([]bool, n)
+	for i, e := range events {
+		inserted[i] = stored[e.ID]
+	}
+	return inserted, nil
 }
 
 const pgInsertTriggerRuns = `INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)

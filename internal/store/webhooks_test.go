@@ -73,6 +73,24 @@ func TestWebhooksAndEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Events that start no runs are stored without a transaction of
+		// the caller's, with the same answer.
+		w2, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "GitHub", Source: "github", Secret: "sealed-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e6 := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w2.ID, ProviderEventID: "evt_6", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+		e6again, e7 := e6, e6
+		e6again.ID, e7.ID, e7.ProviderEventID = store.NewEventID(), store.NewEventID(), "evt_7"
+		if inserted, err := s.InsertEvents(ctx, []store.Event{e6}); err != nil || !inserted[0] {
+			t.Fatalf("events alone: inserted = %v, %v", inserted, err)
+		}
+		if inserted, err := s.InsertEvents(ctx, []store.Event{e6again, e7}); err != nil || inserted[0] || !inserted[1] {
+			t.Fatalf("events alone: inserted = %v, %v; want the repeat of evt_6 left out and evt_7 stored", inserted, err)
+		}
+		if id, err := s.EventIDByProviderID(ctx, w2.ID, "evt_6"); err != nil || id != e6.ID {
+			t.Fatalf("evt_6 = %q, %v", id, err)
+		}
 		if id, err := s.EventIDByProviderID(ctx, w.ID, "evt_1"); err != nil || id != e1.ID {
 			t.Fatalf("duplicate lookup = %q, %v", id, err)
 		}

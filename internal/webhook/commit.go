@@ -162,11 +162,24 @@ func (c *committer) commit(ctx context.Context, batch []*accepted) {
 }
 
 func (c *committer) write(ctx context.Context, batch []*accepted, results []commitResult) error {
-	return c.store.InTx(ctx, func(tx *store.Tx) error {
-		events := make([]store.Event, len(batch))
-		for i, a := range batch {
-			events[i] = a.event
+	events := make([]store.Event, len(batch))
+	runsAny := false
+	for i, a := range batch {
+		events[i] = a.event
+		runsAny = runsAny || len(a.triggers) > 0
+	}
+	if !runsAny {
+		// Events alone are one statement: no transaction to hold open.
+		inserted, err := c.store.InsertEvents(ctx, events)
+		if err != nil {
+			return err
 		}
+		for i := range batch {
+			results[i] = commitResult{duplicate: !inserted[i]}
+		}
+		return nil
+	}
+	return c.store.InTx(ctx, func(tx *store.Tx) error {
 		inserted, err := tx.InsertEvents(ctx, events)
 		if err != nil {
 			return err
