@@ -25,9 +25,10 @@ const writerCheckpointPages = 4000
 // synced the database file while every delivery waiting for the next commit
 // waited for that too.
 type checkpointer struct {
-	db   *sql.DB
-	quit chan struct{}
-	wg   sync.WaitGroup
+	db      *sql.DB
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	stopped sync.Once
 }
 
 func startCheckpointer(path string) (*checkpointer, error) {
@@ -62,8 +63,14 @@ func startCheckpointer(path string) (*checkpointer, error) {
 	return c, nil
 }
 
+// stop ends the checkpoints; a second call does nothing, as a second
+// Store.Close does.
 func (c *checkpointer) stop() error {
-	close(c.quit)
-	c.wg.Wait()
-	return c.db.Close()
+	var err error
+	c.stopped.Do(func() {
+		close(c.quit)
+		c.wg.Wait()
+		err = c.db.Close()
+	})
+	return err
 }

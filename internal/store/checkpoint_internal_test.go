@@ -73,6 +73,12 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 	}
 
 	// Statement journals (a multi-row insert's undo record) stay in memory.
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		s.Close() // a second close does nothing
+	}()
 	var temp int
 	if err := s.w.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil || temp != 2 {
 		t.Fatalf("the writer's temp_store = %d (%v), want 2 (memory)", temp, err)
