@@ -48,3 +48,23 @@ func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestServingSendsRequestsToTheFirstNodesOnly: with -serving the other
+// nodes get no requests, so what they cost the cluster shows on its own.
+func TestServingSendsRequestsToTheFirstNodesOnly(t *testing.T) {
+	t.Parallel()
+	nodes := []*node{{url: "http://a"}, {url: "http://b"}, {url: "http://c"}}
+	for _, tc := range []struct {
+		serving int
+		want    string
+	}{{0, "http://a http://b http://c"}, {1, "http://a"}, {2, "http://a http://b"}} {
+		e := &env{o: options{nodes: 3, serving: tc.serving}, nodes: nodes}
+		var got []string
+		for _, n := range e.servingNodes() {
+			got = append(got, n.url)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("-serving %d: requests go to %v, want %s", tc.serving, got, tc.want)
+		}
+	}
+}

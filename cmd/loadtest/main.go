@@ -30,6 +30,7 @@ type options struct {
 	postgres  string
 	redis     string
 	nodes     int
+	serving   int // how many of the nodes take requests (0: all)
 	rows      string
 	rounds    int
 	nodeEnv   []string
@@ -50,6 +51,7 @@ func main() {
 	flag.StringVar(&o.postgres, "postgres", "", "measure on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (a fresh database is made on it and dropped after)")
 	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
 	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
+	flag.IntVar(&o.serving, "serving", 0, "send every request to the first this many nodes (0 = all); the others stay in the cluster, listening, holding or seeking the queue's leadership and working its jobs, which shows what coordination costs")
 	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered (all = every row)")
 	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state")
 	flag.Func("node-env", "NAME=value for the Plugboard nodes only (repeatable), such as GOGC=200", func(v string) error {
@@ -62,6 +64,10 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "write a 10-second CPU profile of node 1 during each Plugboard row into this folder (the nodes serve pprof on a private address)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
 	flag.Parse()
+	if o.serving < 0 || o.serving > o.nodes {
+		fmt.Fprintln(os.Stderr, "loadtest: -serving must be between 1 and -nodes (or 0 for all)")
+		os.Exit(2)
+	}
 	if o.nodes > 1 && o.postgres == "" {
 		fmt.Fprintln(os.Stderr, "loadtest: -nodes above 1 needs -postgres: nodes share one PostgreSQL database")
 		os.Exit(2)

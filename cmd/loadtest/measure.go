@@ -75,7 +75,8 @@ func (e *env) rows() []row {
 	}
 	bearer := http.Header{"Authorization": {"Bearer " + adminToken}, "X-Plugboard-Environment": {"sandbox"}}
 	runBody := []byte(`{"environment":"sandbox","params":{"id":"c1"}}`)
-	nodeURL := func(i int) string { return e.nodes[i%len(e.nodes)].url }
+	serving := e.servingNodes()
+	nodeURL := func(i int) string { return serving[i%len(serving)].url }
 	var seq atomic.Int64 // event ids stay unique across rounds
 	return []row{
 		{"direct", func(ctx context.Context, warmup, d time.Duration) (result, error) {

@@ -24,7 +24,11 @@ func report(w io.Writer, o options, results []result) {
 			engine += " + Redis"
 		}
 	}
-	fmt.Fprintf(w, "\n%s, %d node(s), %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, o.nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
+	nodes := fmt.Sprintf("%d node(s)", o.nodes)
+	if o.serving > 0 && o.serving < o.nodes {
+		nodes += fmt.Sprintf(" (requests to %d)", o.serving)
+	}
+	fmt.Fprintf(w, "\n%s, %s, %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
 	fmt.Fprintln(w, "| path | throughput | p50 | p99 | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 	pipeline := 0.0

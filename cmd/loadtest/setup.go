@@ -232,11 +232,19 @@ func (e *env) provision(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create the triggered webhook: %w", err)
 	}
-	for _, n := range e.nodes {
+	for _, n := range e.servingNodes() {
 		e.ingestURLs = append(e.ingestURLs, n.url+hookPath(ingest.URL))
 		e.triggerURLs = append(e.triggerURLs, n.url+hookPath(triggered.URL))
 	}
 	return nil
+}
+
+// servingNodes are the nodes that take the requests (-serving).
+func (e *env) servingNodes() []*node {
+	if e.o.serving > 0 {
+		return e.nodes[:e.o.serving]
+	}
+	return e.nodes
 }
 
 // hookPath is the path of a webhook URL, so every node can be sent it.
