@@ -33,7 +33,7 @@ func NewMasker(secrets ...string) Masker { return Masker{forms: secretForms(secr
 // MaskString is Mask for a string (a header value), without copying it
 // when no secret occurs.
 func (m Masker) MaskString(s string) string {
-	if strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "{") || strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "[") {
+	if t := strings.TrimLeft(s, " \t\r\n"); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
 		return string(m.Mask([]byte(s)))
 	}
 	for _, form := range m.forms {
