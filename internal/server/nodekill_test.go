@@ -251,7 +251,12 @@ type killUpstream struct {
 	stale      int
 }
 
-const accessLifetime = 3 * time.Second
+// accessLifetime is short so that a run sees several refreshes. A node
+// renews a token half its lifetime early, so a call that waited longer than
+// that between taking its token and reaching the API (a loaded CI machine
+// during the kill) would carry an expired one: 3 s left 1.5 s, which one CI
+// run out of many exceeded.
+const accessLifetime = 5 * time.Second
 
 func newKillUpstream(t *testing.T) *killUpstream {
 	u := &killUpstream{contacts: map[string]int{}, used: map[int]bool{}, expiry: map[string]time.Time{}}
