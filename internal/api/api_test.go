@@ -41,6 +41,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"method": r.Method, "path": r.URL.EscapedPath(), "query": r.URL.Query(), "body": string(body),
 		"authorization": r.Header.Get("Authorization"), "x_token": r.Header.Get("X-Token"),
+		"cookie": r.Header.Get("Cookie"), "plugboard_environment": r.Header.Get("X-Plugboard-Environment"),
 	})
 }
 
@@ -159,7 +160,7 @@ func TestAuthKindsAndProxy(t *testing.T) {
 	}{
 		{"query key", `{"type": "api_key", "location": "query", "key": "access_key"}`, map[string]string{"api_key": "q-secret"},
 			func(e map[string]any) bool {
-				return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[[REDACTED]]"
+				return fmt.Sprint(e["query"].(map[string]any)["access_key"]) == "[[REDACTED]]" && e["authorization"] == ""
 			}},
 		{"bearer", `{"type": "bearer"}`, map[string]string{"token": "b-secret"},
 			func(e map[string]any) bool { return e["authorization"] == "Bearer [REDACTED]" }},
@@ -186,17 +187,22 @@ func TestAuthKindsAndProxy(t *testing.T) {
 			t.Errorf("%s: upstream saw %v", tc.name, echo)
 		}
 
-		// The raw proxy injects the same credentials and passes the rest through.
+		// The raw proxy injects the same credentials and passes the rest
+		// through, but what describes the hop to Plugboard: the caller's own
+		// key (never the API's credential), cookies, Plugboard's headers.
 		req, _ := http.NewRequest("PATCH", srv.URL+"/v1/integrations/"+in.ID+"/proxy/things/7?x=1&environment=sandbox", strings.NewReader(`{"a":1}`))
 		req.Header.Set("Authorization", "Bearer "+srv.Token)
 		req.Header.Set("X-Token", "kept")
+		req.Header.Set("Cookie", "session=plugboard-dashboard")
+		req.Header.Set("X-Plugboard-Environment", "sandbox")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&echo)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || echo["method"] != "PATCH" || echo["path"] != "/things/7" || echo["body"] != `{"a":1}` || echo["x_token"] != "kept" || !tc.check(echo) {
+		if resp.StatusCode != 200 || echo["method"] != "PATCH" || echo["path"] != "/things/7" || echo["body"] != `{"a":1}` || echo["x_token"] != "kept" || !tc.check(echo) ||
+			echo["cookie"] != "" || echo["plugboard_environment"] != "" {
 			t.Errorf("%s: proxy: %d %v", tc.name, resp.StatusCode, echo)
 		}
 	}

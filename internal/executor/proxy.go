@@ -27,6 +27,36 @@ type ProxyCall struct {
 // carry Plugboard's own credentials.
 var hopHeaders = []string{"Authorization", "Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Cookie", "Host", "X-Plugboard-Environment", "Content-Length", "Accept-Encoding"}
 
+var isHop = func() map[string]bool {
+	m := make(map[string]bool, len(hopHeaders))
+	for _, k := range hopHeaders {
+		m[k] = true
+	}
+	return m
+}()
+
+// forwardable is a copy of the caller's headers without the hop headers,
+// its values in one allocation as [http.Header.Clone] makes them.
+func forwardable(in http.Header) http.Header {
+	n := 0
+	for k, vs := range in {
+		if !isHop[k] {
+			n += len(vs)
+		}
+	}
+	vals := make([]string, n)
+	out := make(http.Header, len(in))
+	for k, vs := range in {
+		if isHop[k] {
+			continue
+		}
+		n := copy(vals, vs)
+		out[k] = vals[:n:n]
+		vals = vals[n:]
+	}
+	return out
+}
+
 // ProxyRaw forwards any request to the integration's base URL with the
 // connection's credentials injected and every limit, guard and log applied.
 func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Response, error) {
@@ -50,10 +80,7 @@ func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Respons
 		return nil, err
 	}
 	target.RawQuery = c.RawQuery
-	h := c.Header.Clone()
-	for _, k := range hopHeaders {
-		h.Del(k)
-	}
+	h := forwardable(c.Header)
 	for k, v := range t.Definition.Headers {
 		if h.Get(k) == "" {
 			h.Set(k, v)
@@ -64,7 +91,7 @@ func (e *Executor) ProxyRaw(ctx context.Context, c ProxyCall) (*outbound.Respons
 	}
 	res, err := e.send(ctx, t, conn, creds, sendSpec{
 		action: c.Action, env: c.Environment, source: c.Source, actor: c.Actor,
-		method: c.Method, url: target.String(), header: h, body: c.Body,
+		method: c.Method, url: target.String(), header: h, body: c.Body, rawOnly: true,
 	})
 	if err != nil {
 		return nil, err

@@ -24,6 +24,9 @@ type sendSpec struct {
 	header             http.Header
 	body               []byte
 	idempotencyKey     string
+	// rawOnly: the caller hands the answer on as it came (the proxy), so
+	// the decoded view (headers, body, the request sent) is not built.
+	rawOnly bool
 }
 
 // send performs the call through the outbound client with credentials
@@ -103,10 +106,12 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		entry.ResponseBody = truncate(logging.RedactJSON(resp.Body, secrets...))
 		shown := withoutSecrets(resp, secrets)
 		result = &Result{
-			Status: shown.Status, Headers: firstValues(shown.Header), Body: decodeBody(shown.Header, shown.Body),
-			DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID, RateLimit: window,
-			raw:     shown,
-			Request: &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody},
+			Status: shown.Status, DurationMS: durationMS(elapsed), Attempts: resp.Attempts, LogID: logID, RateLimit: window,
+			raw: shown,
+		}
+		if !s.rawOnly {
+			result.Headers, result.Body = firstValues(shown.Header), decodeBody(shown.Header, shown.Body)
+			result.Request = &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody}
 		}
 	}
 	endSpan(span, entry, err)
