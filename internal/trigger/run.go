@@ -80,6 +80,7 @@ type Runner struct {
 	river.WorkerDefaults[RunArgs]
 	cfg   RunnerConfig
 	cache *cache
+	pool  *pool // works a batch's runs
 }
 
 // NewRunner returns the runner; Register adds it to the queue's workers.
@@ -87,7 +88,7 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, cache: newCache(cfg.Store)}
+	return &Runner{cfg: cfg, cache: newCache(cfg.Store), pool: newPool(10 * time.Second)}
 }
 
 // Register adds the runner to River's workers.
@@ -132,7 +133,8 @@ func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		if !ok {
 			continue // the webhook or event was deleted
 		}
-		wg.Go(func() { errs[i] = b.runner.workLoaded(ctx, run, events[run.EventID], hooks[run.WebhookID]) })
+		wg.Add(1)
+		b.runner.pool.Go(&wg, func() { errs[i] = b.runner.workLoaded(ctx, run, events[run.EventID], hooks[run.WebhookID]) })
 	}
 	wg.Wait()
 	var later []river.InsertManyParams
