@@ -180,8 +180,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	}
 
 	runs := river.NewWorkers()
+	// Batch jobs' runs go from this node's ingest to its trigger runner in
+	// memory as well: up to 20,000 runs and about 32 MB of their events.
+	handoff := trigger.NewHandoff(20_000, 32<<20)
 	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger,
-		ApprovalPoll: cfg.ApprovalPoll,
+		ApprovalPoll: cfg.ApprovalPoll, Handoff: handoff,
 	}).Register(runs)
 	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Metrics: m, Logger: logger})
 	pruner.Register(runs)
@@ -196,7 +199,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		return nil, err
 	}
 	if s.Webhooks, err = webhook.New(webhook.Config{
-		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Rules: rules, Loader: s.Executor, Rate: limits.Rate, Metrics: m,
+		Store: s.Store, Vault: s.Vault, Queue: s.jobs, Handoff: handoff, Rules: rules, Loader: s.Executor, Rate: limits.Rate, Metrics: m,
 		Logger: logger, PublicURL: cfg.PublicURL, Clients: clients,
 	}); err != nil {
 		return nil, err

@@ -142,6 +142,22 @@ func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 	return inserted, nil
 }
 
+// AsStored is e as reading its row back gives it: the time to the
+// millisecond, no runs.
+func (e Event) AsStored() Event {
+	e.ReceivedAt, e.Runs = ms(e.ReceivedAt.UnixMilli()), nil
+	return e
+}
+
+// AsInserted is r as InsertTriggerRuns writes it and reading its row back
+// gives it: pending, no attempt yet, created and updated at CreatedAt to
+// the millisecond.
+func (r TriggerRun) AsInserted() TriggerRun {
+	at := ms(r.CreatedAt.UnixMilli())
+	return TriggerRun{ID: r.ID, OrgID: r.OrgID, WebhookID: r.WebhookID, EventID: r.EventID, TriggerID: r.TriggerID,
+		Status: RunPending, CreatedAt: at, UpdatedAt: at}
+}
+
 // InsertTriggerRuns stores new pending runs, a hundred rows a statement.
 func (t *Tx) InsertTriggerRuns(ctx context.Context, runs []TriggerRun) error {
 	if t.s.engine == Postgres && len(runs) > 0 {

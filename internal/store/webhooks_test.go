@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -59,6 +60,18 @@ func TestWebhooksAndEvents(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// What a node hands its own trigger job from memory is what the job
+		// would read back (trigger.Handoff).
+		handed, handedEvents, err := s.RunsForWork(ctx, []string{run.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := handed[run.ID], run.AsInserted(); !reflect.DeepEqual(got, want) {
+			t.Errorf("run read back as\n%+v\nnot as inserted\n%+v", got, want)
+		}
+		if got, want := handedEvents[e1.ID], e1.AsStored(); !reflect.DeepEqual(got, want) {
+			t.Errorf("event read back as\n%+v\nnot as stored\n%+v", got, want)
 		}
 		// One at a time, as a replay stores it: the repeat is still refused.
 		e5 := e1

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -66,6 +67,9 @@ type RunnerConfig struct {
 	Outbound *outbound.Client // forwards
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
+	// Handoff, when set, is where this node's ingest leaves the runs of
+	// each batch job with their events.
+	Handoff *Handoff
 	// ApprovalPoll is how often a run waiting for approval looks whether
 	// it was decided. Defaults to 15s.
 	ApprovalPoll time.Duration
@@ -109,9 +113,10 @@ type batchRunner struct {
 }
 
 func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
-	// The batch's runs and events are read together, and each webhook's
-	// compiled triggers checked once for the batch.
-	runs, events, err := b.runner.cfg.Store.RunsForWork(ctx, job.Args.RunIDs)
+	// The batch's runs and events come from this node's ingest in memory
+	// on the job's first attempt (see Handoff), or are read together; each
+	// webhook's compiled triggers are checked once for the batch.
+	runs, events, err := b.load(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -161,6 +166,28 @@ func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// load gives the batch's runs and their events: those the handoff holds
+// on the job's first attempt, the rest (and all of them on a later one)
+// read from the store.
+func (b *batchRunner) load(ctx context.Context, job *river.Job[BatchArgs]) (map[string]store.TriggerRun, map[string]store.Event, error) {
+	h := b.runner.cfg.Handoff
+	if job.Attempt != 1 {
+		h.Drop(job.Args.RunIDs)
+		return b.runner.cfg.Store.RunsForWork(ctx, job.Args.RunIDs)
+	}
+	runs, events, missing := h.Take(job.Args.RunIDs)
+	if len(missing) == 0 {
+		return runs, events, nil
+	}
+	read, readEvents, err := b.runner.cfg.Store.RunsForWork(ctx, missing)
+	if err != nil {
+		return nil, nil, err
+	}
+	maps.Copy(runs, read)
+	maps.Copy(events, readEvents)
+	return runs, events, nil
 }
 
 // outcome is what one attempt produced.

@@ -35,6 +35,7 @@ type commitResult struct {
 type committer struct {
 	store    *store.Store
 	queue    *jobs.Queue
+	handoff  *trigger.Handoff // nil: none
 	logger   *slog.Logger
 	maxBatch int
 	maxWait  time.Duration
@@ -56,8 +57,8 @@ type committer struct {
 // (docs/benchmarks.md). A lone event still waits at most maxWait.
 const eagerBatch = 32
 
-func newCommitter(s *store.Store, q *jobs.Queue, logger *slog.Logger, maxBatch int, maxWait time.Duration, workers int) *committer {
-	return &committer{store: s, queue: q, logger: logger, maxBatch: maxBatch, maxWait: maxWait, workers: workers, eager: eagerBatch,
+func newCommitter(s *store.Store, q *jobs.Queue, h *trigger.Handoff, logger *slog.Logger, maxBatch int, maxWait time.Duration, workers int) *committer {
+	return &committer{store: s, queue: q, handoff: h, logger: logger, maxBatch: maxBatch, maxWait: maxWait, workers: workers, eager: eagerBatch,
 		in: make(chan *accepted, 4*maxBatch)}
 }
 
@@ -188,12 +189,13 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		}
 		return nil
 	}
-	return c.store.InTx(ctx, func(tx *store.Tx) error {
+	var runs []store.TriggerRun
+	err := c.store.InTx(ctx, func(tx *store.Tx) error {
 		inserted, err := tx.InsertEvents(ctx, events)
 		if err != nil {
 			return err
 		}
-		var runs []store.TriggerRun
+		runs = runs[:0]
 		var runIDs []string
 		for i, a := range batch {
 			results[i] = commitResult{duplicate: !inserted[i]}
@@ -212,4 +214,18 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		}
 		return c.queue.InsertTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
 	})
+	if err == nil && c.handoff != nil && len(runs) > 0 {
+		// A batch job's runs go to it in memory too; see trigger.Handoff.
+		byID := make(map[string]*store.Event, len(batch))
+		for _, a := range batch {
+			e := a.event.AsStored()
+			byID[e.ID] = &e
+		}
+		handed := make([]store.TriggerRun, len(runs))
+		for i, r := range runs {
+			handed[i] = r.AsInserted()
+		}
+		c.handoff.Put(handed, byID)
+	}
+	return err
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/plugboard/plugboard/internal/limit"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/trigger"
 	"github.com/plugboard/plugboard/internal/vault"
 )
 
@@ -42,9 +43,12 @@ const DefaultRateLimit = 1000
 
 // Config wires a Service.
 type Config struct {
-	Store   *store.Store
-	Vault   *vault.Keyring
-	Queue   *jobs.Queue
+	Store *store.Store
+	Vault *vault.Keyring
+	Queue *jobs.Queue
+	// Handoff, when set, carries the runs of each batch, with their
+	// events, to the trigger runner of this node.
+	Handoff *trigger.Handoff
 	Rules   *access.Rules      // who may see and make which triggers
 	Loader  *executor.Executor // trigger targets' definitions, checked when saved
 	Rate    limit.Rate
@@ -107,7 +111,7 @@ func New(cfg Config) (*Service, error) {
 	cfg = cfg.WithDefaults()
 	s := &Service{cfg: cfg}
 	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
-	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
+	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Handoff, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
 	return s, nil
 }
 
