@@ -12,7 +12,7 @@ import (
 // a triggered event's CPU on SQLite).
 //
 // It is only a shortcut; the rows stay the truth:
-//   - Only a batch job's first attempt takes from it (see batchRunner.Work),
+//   - Only a batch job's first attempt takes from it (batchRunner.load),
 //     and a run is taken once. A job worked again (after a failure, a crash,
 //     or first on another node) reads the runs' rows, which say whether
 //     they settled meanwhile. Runs of one (trigger_run jobs, which snooze
