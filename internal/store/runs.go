@@ -75,23 +75,14 @@ func anys(ss []string) []any {
 
 // SettleRun records attempt a of run runID and the run's new status, as
 // Tx.RecordAttempt does, durably when it returns. On SQLite the write
-// shares a commit with other runs' (InGroupTx); on PostgreSQL it is one
-// statement, which commits by itself: one round trip instead of four
-// (BEGIN, the attempt, the run, COMMIT), the database's CPU per triggered
-// event being mostly round trips.
+// shares a commit with other runs' (InGroupTx); on PostgreSQL it shares a
+// statement with the settlements that arrive meanwhile (settle_pg.go),
+// which commits by itself.
 func (s *Store) SettleRun(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
 	if s.engine != Postgres {
 		return s.InGroupTx(ctx, func(tx *Tx) error { return tx.RecordAttempt(ctx, runID, a, status, nextAt) })
 	}
-	res, err := s.w.ExecContext(ctx, `WITH attempt AS (
-			INSERT INTO trigger_attempts (run_id, number, status, http_status, duration_ms, error, log_id, started_at)
-			VALUES ($1, (SELECT COUNT(*) + 1 FROM trigger_attempts WHERE run_id = $1), $2, $3, $4, $5, $6, $7))
-		UPDATE trigger_runs SET status = $8, attempts = attempts + 1, next_at = $9, last_status = $3, last_error = $5, updated_at = $10 WHERE id = $1`,
-		runID, a.Status, a.HTTPStatus, a.DurationMS, a.Error, a.LogID, a.StartedAt.UnixMilli(), status, toNullMS(nextAt), now())
-	if err := affected(res, err); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	return nil
+	return s.settlePG(ctx, runID, a, status, nextAt)
 }
 
 // RecordAttempt appends attempt a to run runID and sets the run's status,

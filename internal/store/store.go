@@ -48,6 +48,7 @@ type Store struct {
 	memos memos
 
 	group       *groupCommitter // SQLite: writes that share commits; see group.go
+	settles     *settler        // PostgreSQL: settlements that share a statement; see settle_pg.go
 	checkpoints *checkpointer   // SQLite: copies the write-ahead log into the database file; see checkpoint.go
 
 	notes     notifier    // see notify.go
@@ -170,7 +171,9 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	own := int(cfg.MaxConns) - directConns
 	db.SetMaxOpenConns(own)
 	db.SetMaxIdleConns(own)
-	return &Store{engine: Postgres, w: db, r: db, pgPool: pool}, nil
+	s := &Store{engine: Postgres, w: db, r: db, pgPool: pool}
+	s.startSettler()
+	return s, nil
 }
 
 // Engine reports "sqlite" or "postgres".
@@ -190,6 +193,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.stop()
+	}
+	if s.settles != nil {
+		s.settles.stop()
 	}
 	var err error
 	if s.checkpoints != nil {

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// On PostgreSQL the settlements of runs that finish together share one
+// statement: the loop below takes every settlement queued while the last
+// statement ran and writes them with one array per column. Each caller
+// returns once the statement holding its settlement has committed, so a
+// settlement is as durable when SettleRun returns as on its own. One run
+// a statement cost the database a commit, and most of its CPU, per
+// triggered event. A statement that fails, or finds fewer runs than it
+// was given, is written again one run at a time, so each caller gets its
+// own answer.
+
+const pgSettleRuns = `WITH v AS (
+		SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::double precision[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])
+			AS v (run_id, attempt_status, http_status, duration_ms, error, log_id, started_at, status, next_at)),
+	attempt AS (
+		INSERT INTO trigger_attempts (run_id, number, status, http_status, duration_ms, error, log_id, started_at)
+		SELECT run_id, (SELECT COUNT(*) + 1 FROM trigger_attempts a WHERE a.run_id = v.run_id), attempt_status, http_status, duration_ms, error, log_id, started_at
+		FROM v)
+	UPDATE trigger_runs r SET status = v.status, attempts = r.attempts + 1, next_at = v.next_at, last_status = v.http_status, last_error = v.error, updated_at = $10
+	FROM v WHERE r.id = v.run_id`
+
+type settlement struct {
+	ctx    context.Context
+	runID  string
+	a      Attempt
+	status string
+	nextAt time.Time
+	done   chan error
+}
+
+type settler struct {
+	in   chan *settlement
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+func (s *Store) startSettler() {
+	st := &settler{in: make(chan *settlement), quit: make(chan struct{})}
+	s.settles = st
+	st.wg.Add(1)
+	go func() {
+		defer st.wg.Done()
+		for {
+			var first *settlement
+			select {
+			case first = <-st.in:
+			case <-st.quit:
+				return
+			}
+			batch := []*settlement{first}
+		more:
+			for len(batch) < maxGroup {
+				select {
+				case w := <-st.in:
+					batch = append(batch, w)
+				default:
+					break more
+				}
+			}
+			s.settleBatch(batch)
+		}
+	}()
+}
+
+func (st *settler) stop() {
+	st.once.Do(func() { close(st.quit) })
+	st.wg.Wait()
+}
+
+// settlePG queues a settlement for the loop and waits for its statement.
+func (s *Store) settlePG(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
+	w := &settlement{ctx: ctx, runID: runID, a: a, status: status, nextAt: nextAt, done: make(chan error, 1)}
+	select {
+	case s.settles.in <- w:
+	case <-s.settles.quit:
+		return errors.New("store: closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-w.done
+}
+
+func (s *Store) settleBatch(batch []*settlement) {
+	// A caller that gave up is not written for; it was told so.
+	live := batch[:0]
+	for _, w := range batch {
+		if err := w.ctx.Err(); err != nil {
+			w.done <- err
+			continue
+		}
+		live = append(live, w)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if len(live) > 1 && s.settleTogether(live) == nil {
+		for _, w := range live {
+			w.done <- nil
+		}
+		return
+	}
+	for _, w := range live {
+		w.done <- s.settleOne(w.ctx, w.runID, w.a, w.status, w.nextAt)
+	}
+}
+
+// settleTogether writes the batch in one statement; it fails unless every
+// run was found (a run appears once in a batch: its job settles it once).
+func (s *Store) settleTogether(batch []*settlement) error {
+	n := len(batch)
+	ids, attemptStatus, errs, logs, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	httpStatus, durations, started, next := make([]int32, n), make([]float64, n), make([]int64, n), make([]*int64, n)
+	seen := make(map[string]bool, n)
+	for i, w := range batch {
+		if seen[w.runID] {
+			return errors.New("a run settled twice in one batch")
+		}
+		seen[w.runID] = true
+		ids[i], attemptStatus[i], errs[i], logs[i], statuses[i] = w.runID, w.a.Status, w.a.Error, w.a.LogID, w.status
+		httpStatus[i], durations[i], started[i] = int32(w.a.HTTPStatus), w.a.DurationMS, w.a.StartedAt.UnixMilli()
+		if !w.nextAt.IsZero() {
+			ms := w.nextAt.UnixMilli()
+			next[i] = &ms
+		}
+	}
+	res, err := s.w.ExecContext(context.Background(), pgSettleRuns, ids, attemptStatus, httpStatus, durations, errs, logs, started, statuses, next, now())
+	if err != nil {
+		return mapErr(err)
+	}
+	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+		return fmt.Errorf("settled %d of %d runs: %w", got, n, err)
+	}
+	return nil
+}
+
+// settleOne writes one settlement in one statement.
+func (s *Store) settleOne(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
+	res, err := s.w.ExecContext(ctx, `WITH attempt AS (
+			INSERT INTO trigger_attempts (run_id, number, status, http_status, duration_ms, error, log_id, started_at)
+			VALUES ($1, (SELECT COUNT(*) + 1 FROM trigger_attempts WHERE run_id = $1), $2, $3, $4, $5, $6, $7))
+		UPDATE trigger_runs SET status = $8, attempts = attempts + 1, next_at = $9, last_status = $3, last_error = $5, updated_at = $10 WHERE id = $1`,
+		runID, a.Status, a.HTTPStatus, a.DurationMS, a.Error, a.LogID, a.StartedAt.UnixMilli(), status, toNullMS(nextAt), now())
+	if err := affected(res, err); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}

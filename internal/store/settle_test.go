@@ -1,0 +1,98 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+// Runs that finish together settle together (one statement on
+// PostgreSQL, one commit on SQLite), and each is recorded as if alone: its
+// own attempt number, status, retry time and error. A run that is gone
+// (in the second round) fails alone, and the others around it still
+// settle.
+func TestRunsSettledTogetherAreEachRecorded(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		org, _ := newOrg(t, s, "settle@example.com")
+		trigger := store.NewTriggerID()
+		w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "Stripe", Source: "stripe", Secret: "sealed",
+			Triggers: []store.Trigger{{ID: trigger, Spec: []byte(`{"url":"https://example.com"}`)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 60
+		now := time.Now()
+		var events []store.Event
+		var runs []store.TriggerRun
+		for range n {
+			e := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+			events = append(events, e)
+			runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger, CreatedAt: now})
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.InsertEvents(ctx, events); err != nil {
+				return err
+			}
+			return tx.InsertTriggerRuns(ctx, runs)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		retryAt := now.Add(time.Minute).Truncate(time.Millisecond)
+		settle := func(i, round int) error {
+			a := store.Attempt{Status: "failed", HTTPStatus: 500 + i, DurationMS: float64(i), Error: fmt.Sprintf("round %d run %d", round, i), StartedAt: now}
+			status, next := store.RunRetrying, retryAt
+			if i%3 == 0 {
+				a.Status, a.HTTPStatus, a.Error, status, next = "succeeded", 200, "", store.RunSucceeded, time.Time{}
+			}
+			return s.SettleRun(ctx, runs[i].ID, a, status, next)
+		}
+		for round := 1; round <= 2; round++ {
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			var gone error
+			for i := range n {
+				wg.Go(func() { errs[i] = settle(i, round) })
+				if round == 2 && i == n/2 {
+					wg.Go(func() {
+						gone = s.SettleRun(ctx, store.NewRunID(), store.Attempt{Status: "failed", StartedAt: now}, store.RunDead, time.Time{})
+					})
+				}
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d: run %d: %v", round, i, err)
+				}
+			}
+			if round == 2 && gone == nil {
+				t.Fatalf("round %d: a run that does not exist settled: %v", round, gone)
+			}
+		}
+		for i, want := range runs {
+			e, err := s.GetEvent(ctx, org.ID, want.EventID)
+			if err != nil || len(e.Runs) != 1 {
+				t.Fatalf("run %d: %+v, %v", i, e.Runs, err)
+			}
+			r := e.Runs[0]
+			wantStatus, wantNext, wantHTTP, wantErr := store.RunRetrying, retryAt, 500+i, fmt.Sprintf("round 2 run %d", i)
+			if i%3 == 0 {
+				wantStatus, wantNext, wantHTTP, wantErr = store.RunSucceeded, time.Time{}, 200, ""
+			}
+			if r.Status != wantStatus || r.Attempts != 2 || !r.NextAt.Equal(wantNext) || r.LastStatus != wantHTTP || r.LastError != wantErr {
+				t.Errorf("run %d = %+v; want %s after 2 attempts, next %v, last %d %q", i, r, wantStatus, wantNext, wantHTTP, wantErr)
+			}
+			if len(r.History) != 2 || r.History[0].Number != 1 || r.History[1].Number != 2 || r.History[1].HTTPStatus != wantHTTP ||
+				r.History[0].Error != fmt.Sprintf("round 1 run %d", i) && i%3 != 0 {
+				t.Errorf("run %d attempts = %+v", i, r.History)
+			}
+		}
+	})
+}
