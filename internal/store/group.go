@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 )
 
 // SQLite has one writer, and every commit waits for the disk. Small writes
@@ -20,50 +18,11 @@ import (
 // maxGroup bounds the writes of one commit.
 const maxGroup = 256
 
-type groupWrite struct {
-	ctx  context.Context
-	fn   func(*Tx) error
-	done chan error
-}
-
-type groupCommitter struct {
-	in   chan *groupWrite
-	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
-}
+// groupWrite is one caller's write: fn, run inside the shared transaction.
+type groupWrite = call[func(*Tx) error]
 
 func (s *Store) startGroupCommits() {
-	g := &groupCommitter{in: make(chan *groupWrite), quit: make(chan struct{})}
-	s.group = g
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		for {
-			var first *groupWrite
-			select {
-			case first = <-g.in:
-			case <-g.quit:
-				return
-			}
-			batch := []*groupWrite{first}
-		more:
-			for len(batch) < maxGroup {
-				select {
-				case w := <-g.in:
-					batch = append(batch, w)
-				default:
-					break more
-				}
-			}
-			s.commitGroup(batch)
-		}
-	}()
-}
-
-func (g *groupCommitter) stop() {
-	g.once.Do(func() { close(g.quit) })
-	g.wg.Wait()
+	s.group = startBatcher(maxGroup, s.commitGroup)
 }
 
 // InGroupTx runs fn in a transaction it may share with other writes; see
@@ -74,15 +33,7 @@ func (s *Store) InGroupTx(ctx context.Context, fn func(*Tx) error) error {
 	if s.group == nil {
 		return s.InTx(ctx, fn)
 	}
-	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.group.in <- w:
-	case <-s.group.quit:
-		return errors.New("store: closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-w.done
+	return s.group.do(ctx, fn)
 }
 
 // commitGroup runs batch in one transaction and tells each write how it
@@ -105,7 +56,7 @@ func (s *Store) commitGroup(batch []*groupWrite) {
 			s.commitEach(batch)
 			return
 		}
-		if results[i] = w.fn(t); results[i] != nil {
+		if results[i] = w.v(t); results[i] != nil {
 			// A failed write undoes itself. Should SQLite have rolled the
 			// whole transaction back (a full disk, say), run each write on
 			// its own instead.
@@ -140,6 +91,6 @@ func (s *Store) commitEach(batch []*groupWrite) {
 			w.done <- err
 			continue
 		}
-		w.done <- s.InTx(w.ctx, w.fn)
+		w.done <- s.InTx(w.ctx, w.v)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -29,69 +28,24 @@ const pgSettleRuns = `WITH v AS (
 	FROM v WHERE r.id = v.run_id`
 
 type settlement struct {
-	ctx    context.Context
 	runID  string
 	a      Attempt
 	status string
 	nextAt time.Time
-	done   chan error
-}
-
-type settler struct {
-	in   chan *settlement
-	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
 }
 
 func (s *Store) startSettler() {
-	st := &settler{in: make(chan *settlement), quit: make(chan struct{})}
-	s.settles = st
-	st.wg.Add(1)
-	go func() {
-		defer st.wg.Done()
-		for {
-			var first *settlement
-			select {
-			case first = <-st.in:
-			case <-st.quit:
-				return
-			}
-			batch := []*settlement{first}
-		more:
-			for len(batch) < maxGroup {
-				select {
-				case w := <-st.in:
-					batch = append(batch, w)
-				default:
-					break more
-				}
-			}
-			s.settleBatch(batch)
-		}
-	}()
+	s.settles = startBatcher(maxGroup, s.settleBatch)
 }
 
-func (st *settler) stop() {
-	st.once.Do(func() { close(st.quit) })
-	st.wg.Wait()
-}
-
-// settlePG queues a settlement for the loop and waits for its statement.
+// settlePG queues a settlement and waits for the statement that holds it.
 func (s *Store) settlePG(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
-	w := &settlement{ctx: ctx, runID: runID, a: a, status: status, nextAt: nextAt, done: make(chan error, 1)}
-	select {
-	case s.settles.in <- w:
-	case <-s.settles.quit:
-		return errors.New("store: closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-w.done
+	return s.settles.do(ctx, settlement{runID: runID, a: a, status: status, nextAt: nextAt})
 }
 
-func (s *Store) settleBatch(batch []*settlement) {
-	// A caller that gave up is not written for; it was told so.
+func (s *Store) settleBatch(batch []*call[settlement]) {
+	// A caller whose context ended before its turn is answered with that,
+	// and nothing is written for it.
 	live := batch[:0]
 	for _, w := range batch {
 		if err := w.ctx.Err(); err != nil {
@@ -110,18 +64,19 @@ func (s *Store) settleBatch(batch []*settlement) {
 		return
 	}
 	for _, w := range live {
-		w.done <- s.settleOne(w.ctx, w.runID, w.a, w.status, w.nextAt)
+		w.done <- s.settleOne(w.ctx, w.v.runID, w.v.a, w.v.status, w.v.nextAt)
 	}
 }
 
 // settleTogether writes the batch in one statement; it fails unless every
 // run was found (a run appears once in a batch: its job settles it once).
-func (s *Store) settleTogether(batch []*settlement) error {
+func (s *Store) settleTogether(batch []*call[settlement]) error {
 	n := len(batch)
 	ids, attemptStatus, errs, logs, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	httpStatus, durations, started, next := make([]int32, n), make([]float64, n), make([]int64, n), make([]*int64, n)
 	seen := make(map[string]bool, n)
-	for i, w := range batch {
+	for i, c := range batch {
+		w := c.v
 		if seen[w.runID] {
 			return errors.New("a run settled twice in one batch")
 		}

@@ -47,9 +47,9 @@ type Store struct {
 	gen   atomic.Uint64 // see cache.go
 	memos memos
 
-	group       *groupCommitter // SQLite: writes that share commits; see group.go
-	settles     *settler        // PostgreSQL: settlements that share a statement; see settle_pg.go
-	checkpoints *checkpointer   // SQLite: copies the write-ahead log into the database file; see checkpoint.go
+	group       *batcher[func(*Tx) error] // SQLite: writes that share commits; see group.go
+	settles     *batcher[settlement]      // PostgreSQL: settlements that share a statement; see settle_pg.go
+	checkpoints *checkpointer             // SQLite: copies the write-ahead log into the database file; see checkpoint.go
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// A batcher runs together what callers queue together: its loop takes the
+// first call, then every call already waiting (up to max), and hands them
+// to run at once. Each caller waits until run answers its call. SQLite's
+// group commits (group.go) and PostgreSQL's shared settlements
+// (settle_pg.go) are batchers.
+type batcher[T any] struct {
+	in   chan *call[T]
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// call is one caller's request; run answers it on done, once.
+type call[T any] struct {
+	ctx  context.Context
+	v    T
+	done chan error
+}
+
+func startBatcher[T any](max int, run func([]*call[T])) *batcher[T] {
+	b := &batcher[T]{in: make(chan *call[T]), quit: make(chan struct{})}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			var first *call[T]
+			select {
+			case first = <-b.in:
+			case <-b.quit:
+				return
+			}
+			batch := []*call[T]{first}
+		more:
+			for len(batch) < max {
+				select {
+				case c := <-b.in:
+					batch = append(batch, c)
+				default:
+					break more
+				}
+			}
+			run(batch)
+		}
+	}()
+	return b
+}
+
+// do queues v and waits for its answer.
+func (b *batcher[T]) do(ctx context.Context, v T) error {
+	c := &call[T]{ctx: ctx, v: v, done: make(chan error, 1)}
+	select {
+	case b.in <- c:
+	case <-b.quit:
+		return errors.New("store: closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-c.done
+}
+
+// stop ends the loop once the batch it runs is answered.
+func (b *batcher[T]) stop() {
+	b.once.Do(func() { close(b.quit) })
+	b.wg.Wait()
+}
