@@ -57,20 +57,21 @@ func (s *Store) settleBatch(batch []*call[settlement]) {
 	if len(live) == 0 {
 		return
 	}
-	if len(live) > 1 && s.settleTogether(live) == nil {
+	if len(live) > 1 && s.settleTogether(context.Background(), live) == nil {
 		for _, w := range live {
 			w.done <- nil
 		}
 		return
 	}
 	for _, w := range live {
-		w.done <- s.settleOne(w.ctx, w.v.runID, w.v.a, w.v.status, w.v.nextAt)
+		w.done <- s.settleTogether(w.ctx, []*call[settlement]{w})
 	}
 }
 
 // settleTogether writes the batch in one statement; it fails unless every
 // run was found (a run appears once in a batch: its job settles it once).
-func (s *Store) settleTogether(batch []*call[settlement]) error {
+// A batch of one is how a run is written on its own.
+func (s *Store) settleTogether(ctx context.Context, batch []*call[settlement]) error {
 	n := len(batch)
 	ids, attemptStatus, errs, logs, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	httpStatus, durations, started, next := make([]int32, n), make([]float64, n), make([]int64, n), make([]*int64, n)
@@ -88,25 +89,18 @@ func (s *Store) settleTogether(batch []*call[settlement]) error {
 			next[i] = &ms
 		}
 	}
-	res, err := s.w.ExecContext(context.Background(), pgSettleRuns, ids, attemptStatus, httpStatus, durations, errs, logs, started, statuses, next, now())
+	res, err := s.w.ExecContext(ctx, pgSettleRuns, ids, attemptStatus, httpStatus, durations, errs, logs, started, statuses, next, now())
 	if err != nil {
-		return mapErr(err)
+		return fmt.Errorf("record attempts: %w", mapErr(err))
 	}
-	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
-		return fmt.Errorf("settled %d of %d runs: %w", got, n, err)
-	}
-	return nil
-}
-
-// settleOne writes one settlement in one statement.
-func (s *Store) settleOne(ctx context.Context, runID string, a Attempt, status string, nextAt time.Time) error {
-	res, err := s.w.ExecContext(ctx, `WITH attempt AS (
-			INSERT INTO trigger_attempts (run_id, number, status, http_status, duration_ms, error, log_id, started_at)
-			VALUES ($1, (SELECT COUNT(*) + 1 FROM trigger_attempts WHERE run_id = $1), $2, $3, $4, $5, $6, $7))
-		UPDATE trigger_runs SET status = $8, attempts = attempts + 1, next_at = $9, last_status = $3, last_error = $5, updated_at = $10 WHERE id = $1`,
-		runID, a.Status, a.HTTPStatus, a.DurationMS, a.Error, a.LogID, a.StartedAt.UnixMilli(), status, toNullMS(nextAt), now())
-	if err := affected(res, err); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
+	got, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return fmt.Errorf("record attempts: %w", err)
+	case got == 0 && n == 1:
+		return fmt.Errorf("record attempt: %w", ErrNotFound)
+	case got != int64(n):
+		return fmt.Errorf("record attempts: settled %d of %d runs", got, n)
 	}
 	return nil
 }
