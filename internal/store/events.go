@@ -77,6 +77,10 @@ func EventIDAt(t time.Time) string { return id.At("evt", t) }
 // InsertEvent stores e unless the webhook already has an event with the same
 // provider id, in which case it reports false and stores nothing.
 func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
+	if t.s.engine == SQLite {
+		inserted, err := t.insertEventsSQLite(ctx, []Event{e})
+		return err == nil && inserted[0], err
+	}
 	res, err := t.exec(ctx, `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, provider_event_id) DO NOTHING`,
 		e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
@@ -110,36 +114,7 @@ func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 	if t.s.engine == Postgres && len(events) > 0 {
 		return insertEventsPG(ctx, t.tx, events)
 	}
-	inserted := make([]bool, len(events))
-	for start := 0; start < len(events); start += eventRowsPerInsert {
-		chunk := events[start:min(start+eventRowsPerInsert, len(events))]
-		args := make([]any, 0, 8*len(chunk))
-		for _, e := range chunk {
-			args = append(args, e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
-		}
-		query := multiRow(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)`, len(chunk), 8) +
-			` ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
-		rows, err := t.tx.QueryContext(ctx, t.s.q(query), args...)
-		if err != nil {
-			return nil, fmt.Errorf("insert events: %w", mapErr(err))
-		}
-		stored := make(map[string]bool, len(chunk))
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("insert events: %w", err)
-			}
-			stored[id] = true
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("insert events: %w", mapErr(err))
-		}
-		for i, e := range chunk {
-			inserted[start+i] = stored[e.ID]
-		}
-	}
-	return inserted, nil
+	return t.insertEventsSQLite(ctx, events)
 }
 
 // AsStored is e as reading its row back gives it: the time to the
@@ -208,6 +183,9 @@ func (t *Tx) InsertTriggerRun(ctx context.Context, r TriggerRun) error {
 
 // EventIDByProviderID finds the stored event a duplicate delivery repeats.
 func (s *Store) EventIDByProviderID(ctx context.Context, webhookID, providerID string) (string, error) {
+	if s.engine == SQLite {
+		return s.eventIDByKeySQLite(ctx, webhookID, providerID)
+	}
 	var out string
 	err := s.w.QueryRowContext(ctx, s.q(`SELECT id FROM webhook_events WHERE webhook_id = ? AND provider_event_id = ?`), webhookID, providerID).Scan(&out)
 	return out, mapErr(err)

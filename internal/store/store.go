@@ -50,6 +50,7 @@ type Store struct {
 	group       *batcher[func(*Tx) error] // SQLite: writes that share commits; see group.go
 	settles     *batcher[settlement]      // PostgreSQL: settlements that share a statement; see settle_pg.go
 	checkpoints *checkpointer             // SQLite: copies the write-ahead log into the database file; see checkpoint.go
+	keys        *eventKeys                // SQLite: the provider event ids not yet folded; see eventkeys.go
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
@@ -79,6 +80,12 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.engine == SQLite {
+		if err := s.startEventKeys(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -191,6 +198,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	s.stopEventKeys()
 	if s.group != nil {
 		s.group.stop()
 	}

@@ -1,0 +1,348 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// On SQLite a webhook's provider event ids are kept unique in two tables
+// instead of a unique index on the events (migration 0018): an event's key
+// is written with it into webhook_event_keys_recent, whose rows go in the
+// order events arrive, and a loop here folds those rows into
+// webhook_event_keys every few seconds, sorted, many keys to each page.
+// A unique index on random ids wrote a page per event; the fold writes a
+// page per many. PostgreSQL keeps its unique index.
+//
+// recent holds in memory the keys of webhook_event_keys_recent, which has
+// no index by key. An entry is added before the transaction that writes
+// its row commits, so no later transaction can miss it; an entry whose
+// transaction rolled back, or whose row the fold has moved, is confirmed
+// against the tables before it counts. Only the single writer reads or
+// writes either table.
+
+type eventKey struct{ webhook, provider string }
+
+type eventKeys struct {
+	mu     sync.Mutex
+	recent map[eventKey]string // key → the event id it was written with
+
+	kick     chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+const (
+	foldEvery = 5 * time.Second // how often recent keys are folded
+	foldAt    = 50_000          // or sooner, once this many wait
+	foldSlice = 5_000           // keys per fold transaction, adjacent in key order
+	keysPerIn = 100             // keys per lookup statement (two values each)
+)
+
+// startEventKeys reads the keys not yet folded (after a restart, those
+// the last run left) and starts the fold loop.
+func (s *Store) startEventKeys(ctx context.Context) error {
+	k := &eventKeys{recent: map[eventKey]string{}, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	rows, err := s.w.QueryContext(ctx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent`)
+	if err != nil {
+		return fmt.Errorf("read recent event keys: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var key eventKey
+		if err := rows.Scan(&id, &key.webhook, &key.provider); err != nil {
+			return fmt.Errorf("read recent event keys: %w", err)
+		}
+		k.recent[key] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read recent event keys: %w", err)
+	}
+	s.keys = k
+	go s.foldLoop()
+	return nil
+}
+
+func (s *Store) stopEventKeys() {
+	if k := s.keys; k != nil {
+		k.stopOnce.Do(func() { close(k.stop) })
+		<-k.done
+	}
+}
+
+func (s *Store) foldLoop() {
+	k := s.keys
+	defer close(k.done)
+	tick := time.NewTicker(foldEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-k.stop:
+			return
+		case <-tick.C:
+		case <-k.kick:
+		}
+		// A fold that fails leaves its keys where they were, still
+		// found; the next tick tries again.
+		_ = s.FoldEventKeys(context.Background())
+	}
+}
+
+// FoldEventKeys moves the keys of recent events into webhook_event_keys
+// now, a slice of adjacent keys per transaction, so that each transaction
+// touches few pages and holds the writer briefly. The fold loop calls it;
+// tests call it to see keys on both sides of a fold. Nothing on PostgreSQL.
+func (s *Store) FoldEventKeys(ctx context.Context) error {
+	k := s.keys
+	if k == nil {
+		return nil
+	}
+	type entry struct {
+		key eventKey
+		id  string
+	}
+	k.mu.Lock()
+	all := make([]entry, 0, len(k.recent))
+	for key, id := range k.recent {
+		all = append(all, entry{key, id})
+	}
+	k.mu.Unlock()
+	slices.SortFunc(all, func(a, b entry) int {
+		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
+	})
+	for start := 0; start < len(all); start += foldSlice {
+		slice := all[start:min(start+foldSlice, len(all))]
+		ids := make([]string, len(slice))
+		for i, e := range slice {
+			ids[i] = e.id
+		}
+		// Only keys whose row is there move: an entry of a transaction
+		// that rolled back has none, and is dropped below.
+		list := jsonList(ids)
+		err := s.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
+				SELECT webhook_id, provider_event_id, event_id FROM webhook_event_keys_recent
+				WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY webhook_id, provider_event_id
+				ON CONFLICT DO NOTHING`, list); err != nil {
+				return fmt.Errorf("fold event keys: %w", err)
+			}
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM webhook_event_keys_recent WHERE event_id IN (SELECT value FROM json_each(?))`, list); err != nil {
+				return fmt.Errorf("fold event keys: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		foldCommitted()
+		k.mu.Lock()
+		for _, e := range slice {
+			if k.recent[e.key] == e.id {
+				delete(k.recent, e.key)
+			}
+		}
+		k.mu.Unlock()
+	}
+	return nil
+}
+
+// foldCommitted runs between a fold's commit and its keys leaving recent;
+// a test makes a repeat arrive there.
+var foldCommitted = func() {}
+
+// remember notes keys written in a transaction not yet committed; see the
+// comment at the top.
+func (k *eventKeys) remember(keys []eventKey, ids []string) {
+	k.mu.Lock()
+	for i, key := range keys {
+		k.recent[key] = ids[i]
+	}
+	n := len(k.recent)
+	k.mu.Unlock()
+	if n >= foldAt {
+		select {
+		case k.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// storedKeys reports which of keys an event already stored carries, with
+// that event's id.
+func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]string, error) {
+	found := map[eventKey]string{}
+	k := t.s.keys
+	var candidates []eventKey // keys recent names, to confirm
+	var ids []string          // the event ids it names for them
+	var rest []eventKey       // keys to look up in webhook_event_keys
+	k.mu.Lock()
+	for _, key := range keys {
+		if id, ok := k.recent[key]; ok {
+			candidates, ids = append(candidates, key), append(ids, id)
+		} else {
+			rest = append(rest, key)
+		}
+	}
+	k.mu.Unlock()
+	if len(candidates) > 0 {
+		rows, err := t.tx.QueryContext(ctx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent
+			WHERE event_id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+		if err != nil {
+			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		}
+		for rows.Next() {
+			var id string
+			var key eventKey
+			if err := rows.Scan(&id, &key.webhook, &key.provider); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up event keys: %w", err)
+			}
+			found[key] = id
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		}
+		// Not confirmed: rolled back (no row anywhere) or folded a moment
+		// ago (in webhook_event_keys); the lookup below tells which.
+		for _, key := range candidates {
+			if _, ok := found[key]; !ok {
+				rest = append(rest, key)
+			}
+		}
+	}
+	for start := 0; start < len(rest); start += keysPerIn {
+		chunk := rest[start:min(start+keysPerIn, len(rest))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, key := range chunk {
+			args = append(args, key.webhook, key.provider)
+		}
+		rows, err := t.tx.QueryContext(ctx, keyLookup(len(chunk)), args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		}
+		for rows.Next() {
+			var id string
+			var key eventKey
+			if err := rows.Scan(&key.webhook, &key.provider, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up event keys: %w", err)
+			}
+			found[key] = id
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		}
+	}
+	return found, nil
+}
+
+// keyLookup finds n keys, given as webhook id and provider id each, in
+// webhook_event_keys. The CROSS JOIN looks them up one by one by the
+// primary key: "(a, b) IN (VALUES …)" scanned the whole table.
+func keyLookup(n int) string {
+	return `SELECT k.webhook_id, k.provider_event_id, k.event_id FROM (VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") +
+		`) AS v CROSS JOIN webhook_event_keys k ON k.webhook_id = v.column1 AND k.provider_event_id = v.column2`
+}
+
+// insertEventsSQLite is Tx.InsertEvents on SQLite: events whose key is
+// stored, or earlier in the batch, are left out; the others are written
+// with their keys.
+func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, error) {
+	inserted := make([]bool, len(events))
+	var keys []eventKey
+	inBatch := map[eventKey]bool{}
+	for _, e := range events {
+		if e.ProviderEventID == "" {
+			continue
+		}
+		if key := (eventKey{e.WebhookID, e.ProviderEventID}); !inBatch[key] {
+			inBatch[key] = true
+			keys = append(keys, key)
+		}
+	}
+	var stored map[eventKey]string
+	if len(keys) > 0 {
+		var err error
+		if stored, err = t.storedKeys(ctx, keys); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		store   = make([]Event, 0, len(events))
+		newKeys = make([]eventKey, 0, len(keys))
+		newIDs  = make([]string, 0, len(keys))
+	)
+	taken := map[eventKey]bool{}
+	for i, e := range events {
+		if e.ProviderEventID != "" {
+			key := eventKey{e.WebhookID, e.ProviderEventID}
+			if _, dup := stored[key]; dup || taken[key] {
+				continue
+			}
+			taken[key] = true
+			newKeys, newIDs = append(newKeys, key), append(newIDs, e.ID)
+		}
+		inserted[i] = true
+		store = append(store, e)
+	}
+	for start := 0; start < len(store); start += eventRowsPerInsert {
+		chunk := store[start:min(start+eventRowsPerInsert, len(store))]
+		args := make([]any, 0, 8*len(chunk))
+		for _, e := range chunk {
+			args = append(args, e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
+		}
+		query := multiRow(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)`, len(chunk), 8)
+		if _, err := t.tx.ExecContext(ctx, query, args...); err != nil {
+			return nil, fmt.Errorf("insert events: %w", mapErr(err))
+		}
+	}
+	if len(newKeys) == 0 {
+		return inserted, nil
+	}
+	t.s.keys.remember(newKeys, newIDs)
+	for start := 0; start < len(newKeys); start += eventRowsPerInsert {
+		end := min(start+eventRowsPerInsert, len(newKeys))
+		args := make([]any, 0, 3*(end-start))
+		for i := start; i < end; i++ {
+			args = append(args, newIDs[i], newKeys[i].webhook, newKeys[i].provider)
+		}
+		query := multiRow(`INSERT INTO webhook_event_keys_recent (event_id, webhook_id, provider_event_id)`, end-start, 3)
+		if _, err := t.tx.ExecContext(ctx, query, args...); err != nil {
+			return nil, fmt.Errorf("insert event keys: %w", mapErr(err))
+		}
+	}
+	return inserted, nil
+}
+
+// eventIDByKeySQLite is EventIDByProviderID on SQLite.
+func (s *Store) eventIDByKeySQLite(ctx context.Context, webhookID, providerID string) (string, error) {
+	var out string
+	err := s.InTx(ctx, func(tx *Tx) error {
+		found, err := tx.storedKeys(ctx, []eventKey{{webhookID, providerID}})
+		if err != nil {
+			return err
+		}
+		id, ok := found[eventKey{webhookID, providerID}]
+		if !ok {
+			return ErrNotFound
+		}
+		out = id
+		return nil
+	})
+	return out, err
+}
+
+// jsonList is ids as a JSON array, for json_each: one bound value however
+// many ids.
+func jsonList(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
+}

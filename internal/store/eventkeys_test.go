@@ -1,0 +1,229 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plugboard/plugboard/internal/store"
+	"github.com/plugboard/plugboard/internal/store/storetest"
+)
+
+// A webhook's provider event ids stay unique whatever happened between a
+// delivery and its repeat: on SQLite their keys move from the recent table
+// to the folded one, the server restarts, a transaction rolls back, the
+// retention job removes the event, the webhook goes.
+func TestProviderEventIDsStayUnique(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		dir, dbURL := t.TempDir(), ""
+		if engine == store.Postgres {
+			dbURL = storetest.PostgresURL(t)
+		}
+		open := func() *store.Store {
+			s, err := store.Open(ctx, dbURL, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := open()
+		defer func() { s.Close() }()
+		org, _ := newOrg(t, s, "keys@example.com")
+		hook := func(name string) store.Webhook {
+			w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: name, Source: "github", Secret: "sealed"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}
+		w1, w2 := hook("one"), hook("two")
+		event := func(w store.Webhook, key string, at time.Time) store.Event {
+			return store.Event{ID: store.EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
+		}
+		stored := func(e store.Event) bool {
+			t.Helper()
+			inserted, err := s.InsertEvents(ctx, []store.Event{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return inserted[0]
+		}
+		repeats := func(e store.Event, first string) {
+			t.Helper()
+			if stored(e) {
+				t.Fatalf("a repeat of %s on %s was stored", e.ProviderEventID, e.WebhookID)
+			}
+			if id, err := s.EventIDByProviderID(ctx, e.WebhookID, e.ProviderEventID); err != nil || id != first {
+				t.Fatalf("the repeat of %s names %q, %v; want %s", e.ProviderEventID, id, err, first)
+			}
+		}
+		fold := func() {
+			t.Helper()
+			if err := s.FoldEventKeys(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Now()
+
+		// Before and after a fold; the same id on another webhook is
+		// another event.
+		e1 := event(w1, "d-1", now)
+		if !stored(e1) || !stored(event(w2, "d-1", now)) {
+			t.Fatal("first deliveries were not stored")
+		}
+		repeats(event(w1, "d-1", now), e1.ID)
+		fold()
+		repeats(event(w1, "d-1", now), e1.ID)
+
+		// A key written in a transaction that rolled back was never
+		// stored: its delivery, sent again, is new, and stays unique.
+		rollback := errors.New("roll back")
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.InsertEvents(ctx, []store.Event{event(w1, "d-5", now)}); err != nil {
+				return err
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		e5 := event(w1, "d-5", now)
+		if !stored(e5) {
+			t.Fatal("a delivery whose first transaction rolled back was taken for a repeat")
+		}
+		repeats(event(w1, "d-5", now), e5.ID)
+		fold()
+		repeats(event(w1, "d-5", now), e5.ID)
+
+		// Keys not yet folded when the server stops are found after it
+		// starts again.
+		e6 := event(w1, "d-6", now)
+		if !stored(e6) {
+			t.Fatal("d-6 not stored")
+		}
+		s.Close()
+		s = open()
+		repeats(event(w1, "d-6", now), e6.ID)
+		repeats(event(w1, "d-1", now), e1.ID)
+
+		// Events the retention job removes take their keys with them,
+		// folded or not: a late redelivery is stored again.
+		old := now.Add(-40 * 24 * time.Hour)
+		if !stored(event(w1, "d-7", old)) {
+			t.Fatal("d-7 not stored")
+		}
+		fold()
+		if !stored(event(w1, "d-8", old)) {
+			t.Fatal("d-8 not stored")
+		}
+		var rule store.PruneRule
+		for _, r := range store.PruneRules {
+			if r.Name == "events" {
+				rule = r
+			}
+		}
+		if n, err := s.Prune(ctx, rule, org.ID, now.Add(-30*24*time.Hour), 100); err != nil || n != 2 {
+			t.Fatalf("pruned %d events, %v; want the 2 old ones", n, err)
+		}
+		for _, key := range []string{"d-7", "d-8"} {
+			if !stored(event(w1, key, now)) {
+				t.Fatalf("a redelivery of %s after its event was removed was taken for a repeat", key)
+			}
+		}
+		repeats(event(w1, "d-1", now), e1.ID)
+
+		// A deleted webhook leaves no keys behind.
+		if !stored(event(w2, "d-9", now)) {
+			t.Fatal("d-9 not stored")
+		}
+		if err := s.DeleteWebhook(ctx, org.ID, w2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if engine == store.SQLite {
+			s.Close()
+			db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "plugboard.db")+"?mode=ro")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			err = db.QueryRow(`SELECT (SELECT COUNT(*) FROM webhook_event_keys WHERE webhook_id = ?) + (SELECT COUNT(*) FROM webhook_event_keys_recent WHERE webhook_id = ?)`, w2.ID, w2.ID).Scan(&n)
+			if err != nil || n != 0 {
+				t.Fatalf("the deleted webhook left %d keys, %v", n, err)
+			}
+			s = open()
+		}
+	})
+}
+
+// Deliveries and their repeats from many callers at once, while keys are
+// folded: each key is stored once, never twice, never not at all.
+func TestProviderEventIDsStayUniqueUnderConcurrentFolds(t *testing.T) {
+	t.Parallel()
+	s := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	org, _ := newOrg(t, s, "race@example.com")
+	w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "race", Source: "github", Secret: "sealed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys, senders = 400, 8
+	var (
+		mu    sync.Mutex
+		count = map[string]int{}
+		wg    sync.WaitGroup
+		stop  = make(chan struct{})
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if err := s.FoldEventKeys(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}()
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range keys {
+				k := fmt.Sprintf("k-%d", (i+g*7)%keys)
+				e := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: k, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}
+				inserted, err := s.InsertEvents(ctx, []store.Event{e, e})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if inserted[1] {
+					t.Errorf("the second copy of %s in one batch was stored", k)
+				}
+				if inserted[0] {
+					mu.Lock()
+					count[k]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-done
+	for i := range keys {
+		if k := fmt.Sprintf("k-%d", i); count[k] != 1 {
+			t.Errorf("%s stored %d times", k, count[k])
+		}
+	}
+}
