@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -91,7 +92,9 @@ func (s *Store) foldLoop() {
 		}
 		// A fold that fails leaves its keys where they were, still
 		// found; the next tick tries again.
-		_ = s.FoldEventKeys(context.Background())
+		if err := s.FoldEventKeys(context.Background()); err != nil {
+			slog.Default().Warn("fold webhook event keys; trying again", "error", err)
+		}
 	}
 }
 
