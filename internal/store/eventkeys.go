@@ -258,14 +258,21 @@ func keyLookup(n int) string {
 }
 
 // insertEventsSQLite is Tx.InsertEvents on SQLite: events whose key is
-// stored, or earlier in the batch, are left out; the others are written
-// with their keys.
+// stored, or earlier in the batch, or whose webhook is gone, are left out;
+// the others are written with their keys.
 func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, error) {
 	inserted := make([]bool, len(events))
+	if len(events) == 0 {
+		return inserted, nil
+	}
+	hooks, err := t.existingWebhooks(ctx, events)
+	if err != nil {
+		return nil, err
+	}
 	var keys []eventKey
 	inBatch := map[eventKey]bool{}
 	for _, e := range events {
-		if e.ProviderEventID == "" {
+		if !hooks[e.WebhookID] || e.ProviderEventID == "" {
 			continue
 		}
 		if key := (eventKey{e.WebhookID, e.ProviderEventID}); !inBatch[key] {
@@ -287,6 +294,9 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 	)
 	taken := map[eventKey]bool{}
 	for i, e := range events {
+		if !hooks[e.WebhookID] {
+			continue // deleted while the event was on its way
+		}
 		if e.ProviderEventID != "" {
 			key := eventKey{e.WebhookID, e.ProviderEventID}
 			if _, dup := stored[key]; dup || taken[key] {
@@ -325,6 +335,34 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 		}
 	}
 	return inserted, nil
+}
+
+// existingWebhooks reports which of the events' webhooks exist: an event
+// of a webhook deleted meanwhile is left out, as on PostgreSQL, rather than
+// failing the batch on its foreign key.
+func (t *Tx) existingWebhooks(ctx context.Context, events []Event) (map[string]bool, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !seen[e.WebhookID] {
+			seen[e.WebhookID] = true
+			ids = append(ids, e.WebhookID)
+		}
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	found := make(map[string]bool, len(ids))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("insert events: %w", err)
+		}
+		found[id] = true
+	}
+	return found, rows.Err()
 }
 
 // eventIDByKeySQLite is EventIDByProviderID on SQLite.

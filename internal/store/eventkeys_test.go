@@ -227,3 +227,66 @@ func TestProviderEventIDsStayUniqueUnderConcurrentFolds(t *testing.T) {
 		}
 	}
 }
+
+// A webhook takes its events, their runs and the runs' attempts with it,
+// and an event that arrives for it afterwards is left out without failing
+// the batch it came in: on PostgreSQL no foreign key does either.
+func TestEventsGoWithTheirWebhook(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		org, _ := newOrg(t, s, "gone@example.com")
+		hook := func(name string) store.Webhook {
+			w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: name, Source: "github", Secret: "sealed",
+				Triggers: []store.Trigger{{ID: store.NewTriggerID(), Spec: []byte(`{"url":"https://example.com"}`)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}
+		gone, kept := hook("gone"), hook("kept")
+		now := time.Now()
+		event := func(w store.Webhook, key string) store.Event {
+			return store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+		}
+		e := event(gone, "d-1")
+		run := store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: gone.ID, EventID: e.ID, TriggerID: gone.Triggers[0].ID, CreatedAt: now}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.InsertEvents(ctx, []store.Event{e}); err != nil {
+				return err
+			}
+			return tx.InsertTriggerRuns(ctx, []store.TriggerRun{run})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SettleRun(ctx, run.ID, store.Attempt{Number: 1, Status: "failed", HTTPStatus: 500, StartedAt: now}, store.RunRetrying, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteWebhook(ctx, org.ID, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		count := func(table, column, id string) int {
+			var n int
+			if err := s.DB().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s = '%s'`, table, column, id)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count("webhook_events", "webhook_id", gone.ID) + count("trigger_runs", "webhook_id", gone.ID) + count("trigger_attempts", "run_id", run.ID); n != 0 {
+			t.Fatalf("%d events, runs and attempts outlived their webhook", n)
+		}
+
+		late, other := event(gone, "d-2"), event(kept, "d-2")
+		inserted, err := s.InsertEvents(ctx, []store.Event{late, other})
+		if err != nil || inserted[0] || !inserted[1] {
+			t.Fatalf("a batch with an event of a deleted webhook: inserted %v, %v; want only the other webhook's", inserted, err)
+		}
+		if n := count("webhook_events", "webhook_id", gone.ID); n != 0 {
+			t.Fatalf("an event of a deleted webhook was stored (%d)", n)
+		}
+		if _, err := s.EventIDByProviderID(ctx, gone.ID, "d-2"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the left-out event is found: %v", err)
+		}
+	})
+}

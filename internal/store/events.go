@@ -109,7 +109,8 @@ func (s *Store) InsertEvents(ctx context.Context, events []Event) ([]bool, error
 // InsertEvents stores a batch of received events with one statement per
 // hundred rows (on PostgreSQL one round trip each, not one per event) and
 // reports which were new: a repeat of a provider event id already stored,
-// or earlier in the batch, is left out.
+// or earlier in the batch, is left out, and so is an event whose webhook
+// was deleted while it was on its way.
 func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 	if t.s.engine == Postgres && len(events) > 0 {
 		return insertEventsPG(ctx, t.tx, events)

@@ -14,8 +14,14 @@ import (
 // spent more on parsing and planning them than on the writes themselves.
 // SQLite compiles what it runs either way and keeps the multi-row texts.
 
-const pgInsertEvents = `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+// pgInsertEvents locks the rows of the batch's webhooks once (migration
+// 0019 dropped the foreign key that locked one per event): an event whose
+// webhook was deleted is not stored, and a deletion waits for the batch.
+const pgInsertEvents = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE)
+	INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
+		AS e (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+	WHERE e.webhook_id IN (SELECT id FROM hooks)
 	ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
 
 // insertEventsPG inserts events with one statement on q (a transaction or

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plugboard/plugboard/internal/id"
@@ -44,6 +45,10 @@ type PruneRule struct {
 	// the organization's rows instead of "org_id = ?", with one
 	// placeholder for the organization's id.
 	OrgVia string
+	// Dependents, on PostgreSQL, are the rows that go with a removed row
+	// where no foreign key removes them: "table.column" naming the row's
+	// Key. On SQLite the foreign key does.
+	Dependents string
 }
 
 // PruneRules is what the retention job prunes, in order. Bodies of the call
@@ -57,7 +62,8 @@ var PruneRules = []PruneRule{
 	{Name: "call logs", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogs, PerOrg: true},
 	{Name: "events", Table: "webhook_events", Key: "id", Time: "received_at", Keep: KeepEvents, PerOrg: true,
 		IDPrefix: "evt", OrgVia: "webhook_id IN (SELECT id FROM webhooks WHERE org_id = ?)",
-		Where: "NOT EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = webhook_events.id AND r.status IN ('pending', 'retrying'))"},
+		Where:      "NOT EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = webhook_events.id AND r.status IN ('pending', 'retrying'))",
+		Dependents: "trigger_runs.event_id"},
 	{Name: "idempotency records", Table: "idempotency_keys", Key: "org_id, scope, idem_key", Time: "created_at", Keep: KeepIdempotency},
 	{Name: "sessions", Table: "sessions", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
 	{Name: "oauth states", Table: "oauth_states", Key: "id", Time: "expires_at", Keep: KeepUntilExpiry},
@@ -86,6 +92,16 @@ func (s *Store) Prune(ctx context.Context, rule PruneRule, orgID string, before 
 	query := fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (%s)", rule.Table, rule.Key, pick)
 	if rule.Set != "" {
 		query = fmt.Sprintf("UPDATE %s SET %s WHERE (%s) IN (%s)", rule.Table, rule.Set, rule.Key, pick)
+	}
+	if rule.Dependents != "" && s.engine == Postgres {
+		table, column, _ := strings.Cut(rule.Dependents, ".")
+		query = fmt.Sprintf("WITH gone AS (%s RETURNING %s), dependents AS (DELETE FROM %s WHERE %s IN (SELECT %s FROM gone)) SELECT COUNT(*) FROM gone",
+			query, rule.Key, table, column, rule.Key)
+		var n int64
+		if err := s.w.QueryRowContext(ctx, s.q(query), args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("prune %s: %w", rule.Name, mapErr(err))
+		}
+		return n, nil
 	}
 	res, err := s.w.ExecContext(ctx, s.q(query), args...)
 	if err != nil {

@@ -207,8 +207,21 @@ func (s *Store) DeleteWebhook(ctx context.Context, orgID, webhookID string) erro
 	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteWebhook(ctx, orgID, webhookID) })
 }
 
-// DeleteWebhook removes a webhook with its triggers, events and runs.
+// DeleteWebhook removes a webhook with its triggers, events and runs (the
+// runs' attempts go with them). On PostgreSQL the events and runs have no
+// foreign key (migration 0019); the webhook's row goes first, which waits
+// for a batch of events that locked it, and the deletes after it see what
+// that batch stored.
 func (t *Tx) DeleteWebhook(ctx context.Context, orgID, webhookID string) error {
 	res, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM webhooks WHERE org_id = ? AND id = ?`), orgID, webhookID)
-	return affected(res, err)
+	if err := affected(res, err); err != nil || t.s.engine != Postgres {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM trigger_runs WHERE webhook_id = $1`, webhookID); err != nil {
+		return fmt.Errorf("delete webhook runs: %w", mapErr(err))
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM webhook_events WHERE webhook_id = $1`, webhookID); err != nil {
+		return fmt.Errorf("delete webhook events: %w", mapErr(err))
+	}
+	return nil
 }

@@ -133,6 +133,9 @@ func (s *Service) accept(ctx context.Context, ep *endpoint, h http.Header, body 
 	}
 	if res.duplicate {
 		id, err := s.cfg.Store.EventIDByProviderID(ctx, ep.webhook.ID, a.event.ProviderEventID)
+		if errors.Is(err, store.ErrNotFound) { // not a repeat: the webhook was deleted meanwhile
+			return http.StatusNotFound, Receipt{}, problem.NotFound("no webhook at this URL")
+		}
 		if err != nil {
 			return http.StatusServiceUnavailable, Receipt{}, err
 		}
