@@ -53,7 +53,10 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 		triggerID := wh.Triggers[0].ID
 
 		var mu sync.Mutex
-		acked := map[string]bool{} // event id → acknowledged
+		acked := map[string]bool{}       // event id → acknowledged
+		sent := map[string]http.Header{} // delivery id → the signed headers sent
+		bodies := map[string][]byte{}    // delivery id → the body sent
+		ackedAs := map[string]string{}   // delivery id → the event id acknowledged
 		var total atomic.Int64
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
@@ -72,6 +75,10 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 					req, _ := http.NewRequest(http.MethodPost, wh.URL, bytes.NewReader(body))
 					req.Header = signWith("github", body, "s3cret")
 					req.Header.Set("Content-Type", "application/json")
+					delivery := req.Header.Get("X-GitHub-Delivery")
+					mu.Lock()
+					sent[delivery], bodies[delivery] = req.Header.Clone(), body
+					mu.Unlock()
 					resp, err := hc.Do(req)
 					if err != nil {
 						return // the server is gone
@@ -81,7 +88,7 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 					resp.Body.Close()
 					if resp.StatusCode == http.StatusOK {
 						mu.Lock()
-						acked[r.ID] = true
+						acked[r.ID], ackedAs[delivery] = true, r.ID
 						mu.Unlock()
 						total.Add(1)
 					}
@@ -100,7 +107,26 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 
 		second := crashNode(t, bin, addr, dataDir, dbURL)
 		c = client.New(second.URL, servertest.AdminToken)
+		// Senders deliver again what was not acknowledged, with the same
+		// delivery id, and sometimes what was: an event stored before the
+		// kill, acknowledged or not, is a repeat (its keys were not yet
+		// folded on SQLite), one that was not is stored now.
+		for delivery, h := range sent {
+			status, _, data := post(t, wh.URL, bodies[delivery], h)
+			r := mustReceipt(t, status, data)
+			first, wasAcked := ackedAs[delivery]
+			switch {
+			case wasAcked && (!r.Duplicate || r.ID != first):
+				t.Fatalf("delivery %s, acknowledged as %s before the kill, sent again: %d %+v; want a repeat of it", delivery, first, status, r)
+			case !wasAcked && r.Duplicate && r.ID == "":
+				t.Fatalf("delivery %s sent again: a repeat of no event", delivery)
+			}
+			acked[r.ID] = true
+		}
 		stored := servertest.SettledEvents(t, c, wh.ID, len(acked))
+		if len(stored) != len(acked) {
+			t.Fatalf("%d events stored for %d deliveries: a delivery was stored twice", len(stored), len(acked))
+		}
 		for id := range acked {
 			runs, ok := stored[id]
 			if !ok {
