@@ -50,21 +50,12 @@ const (
 // the last run left) and starts the fold loop.
 func (s *Store) startEventKeys(ctx context.Context) error {
 	k := &eventKeys{recent: map[eventKey]string{}, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	rows, err := s.w.QueryContext(ctx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent`)
+	rows, err := queryAll(ctx, s.w, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent`, scanKeyRow)
 	if err != nil {
 		return fmt.Errorf("read recent event keys: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var key eventKey
-		if err := rows.Scan(&id, &key.webhook, &key.provider); err != nil {
-			return fmt.Errorf("read recent event keys: %w", err)
-		}
-		k.recent[key] = id
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read recent event keys: %w", err)
+	for _, r := range rows {
+		k.recent[r.key] = r.id
 	}
 	s.keys = k
 	go s.foldLoop()
@@ -107,17 +98,13 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 	if k == nil {
 		return nil
 	}
-	type entry struct {
-		key eventKey
-		id  string
-	}
 	k.mu.Lock()
-	all := make([]entry, 0, len(k.recent))
+	all := make([]keyRow, 0, len(k.recent))
 	for key, id := range k.recent {
-		all = append(all, entry{key, id})
+		all = append(all, keyRow{key, id})
 	}
 	k.mu.Unlock()
-	slices.SortFunc(all, func(a, b entry) int {
+	slices.SortFunc(all, func(a, b keyRow) int {
 		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
 	})
 	for start := 0; start < len(all); start += foldSlice {
@@ -197,22 +184,13 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	}
 	k.mu.Unlock()
 	if len(candidates) > 0 {
-		rows, err := t.tx.QueryContext(ctx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent
-			WHERE event_id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+		rows, err := queryAll(ctx, t.tx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent
+			WHERE event_id IN (SELECT value FROM json_each(?))`, scanKeyRow, jsonList(ids))
 		if err != nil {
 			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
 		}
-		for rows.Next() {
-			var id string
-			var key eventKey
-			if err := rows.Scan(&id, &key.webhook, &key.provider); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up event keys: %w", err)
-			}
-			found[key] = id
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		for _, r := range rows {
+			found[r.key] = r.id
 		}
 		// Not confirmed: rolled back (no row anywhere) or folded a moment
 		// ago (in webhook_event_keys); the lookup below tells which.
@@ -228,31 +206,35 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 		for _, key := range chunk {
 			args = append(args, key.webhook, key.provider)
 		}
-		rows, err := t.tx.QueryContext(ctx, keyLookup(len(chunk)), args...)
+		rows, err := queryAll(ctx, t.tx, keyLookup(len(chunk)), scanKeyRow, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
 		}
-		for rows.Next() {
-			var id string
-			var key eventKey
-			if err := rows.Scan(&key.webhook, &key.provider, &id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up event keys: %w", err)
-			}
-			found[key] = id
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		for _, r := range rows {
+			found[r.key] = r.id
 		}
 	}
 	return found, nil
+}
+
+// keyRow is a row of either key table: the key and its event's id.
+type keyRow struct {
+	key eventKey
+	id  string
+}
+
+// scanKeyRow reads event_id, webhook_id, provider_event_id.
+func scanKeyRow(row rowScanner) (keyRow, error) {
+	var r keyRow
+	err := row.Scan(&r.id, &r.key.webhook, &r.key.provider)
+	return r, err
 }
 
 // keyLookup finds n keys, given as webhook id and provider id each, in
 // webhook_event_keys. The CROSS JOIN looks them up one by one by the
 // primary key: "(a, b) IN (VALUES …)" scanned the whole table.
 func keyLookup(n int) string {
-	return `SELECT k.webhook_id, k.provider_event_id, k.event_id FROM (VALUES ` +
+	return `SELECT k.event_id, k.webhook_id, k.provider_event_id FROM (VALUES ` +
 		strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") +
 		`) AS v CROSS JOIN webhook_event_keys k ON k.webhook_id = v.column1 AND k.provider_event_id = v.column2`
 }
@@ -269,15 +251,12 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 	if err != nil {
 		return nil, err
 	}
+	// A key repeated within the batch is looked up once per copy, which
+	// costs nothing the lookup notices; the loop below keeps the first.
 	var keys []eventKey
-	inBatch := map[eventKey]bool{}
 	for _, e := range events {
-		if !hooks[e.WebhookID] || e.ProviderEventID == "" {
-			continue
-		}
-		if key := (eventKey{e.WebhookID, e.ProviderEventID}); !inBatch[key] {
-			inBatch[key] = true
-			keys = append(keys, key)
+		if hooks[e.WebhookID] && e.ProviderEventID != "" {
+			keys = append(keys, eventKey{e.WebhookID, e.ProviderEventID})
 		}
 	}
 	var stored map[eventKey]string
@@ -349,20 +328,18 @@ func (t *Tx) existingWebhooks(ctx context.Context, events []Event) (map[string]b
 			ids = append(ids, e.WebhookID)
 		}
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	found, err := queryAll(ctx, t.tx, `SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`, func(row rowScanner) (string, error) {
+		var id string
+		return id, row.Scan(&id)
+	}, jsonList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
-	defer rows.Close()
-	found := make(map[string]bool, len(ids))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("insert events: %w", err)
-		}
-		found[id] = true
+	exists := make(map[string]bool, len(found))
+	for _, id := range found {
+		exists[id] = true
 	}
-	return found, rows.Err()
+	return exists, nil
 }
 
 // eventIDByKeySQLite is EventIDByProviderID on SQLite.

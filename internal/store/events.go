@@ -75,20 +75,11 @@ func NewRunID() string { return id.New("run") }
 func EventIDAt(t time.Time) string { return id.At("evt", t) }
 
 // InsertEvent stores e unless the webhook already has an event with the same
-// provider id, in which case it reports false and stores nothing.
+// provider id (or is gone), in which case it reports false and stores
+// nothing: InsertEvents with one event.
 func (t *Tx) InsertEvent(ctx context.Context, e Event) (bool, error) {
-	if t.s.engine == SQLite {
-		inserted, err := t.insertEventsSQLite(ctx, []Event{e})
-		return err == nil && inserted[0], err
-	}
-	res, err := t.exec(ctx, `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, provider_event_id) DO NOTHING`,
-		e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
-	if err != nil {
-		return false, fmt.Errorf("insert event: %w", mapErr(err))
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	inserted, err := t.InsertEvents(ctx, []Event{e})
+	return err == nil && inserted[0], err
 }
 
 // eventRowsPerInsert bounds the rows of one multi-row insert (8 values a
