@@ -32,6 +32,9 @@ type eventKey struct{ webhook, provider string }
 type eventKeys struct {
 	mu     sync.Mutex
 	recent map[eventKey]string // key → the event id it was written with
+	// folded names rows of webhook_event_keys_recent whose keys were
+	// folded but whose delete failed; the next fold deletes them.
+	folded []string
 
 	kick     chan struct{}
 	stop     chan struct{}
@@ -90,9 +93,14 @@ func (s *Store) foldLoop() {
 }
 
 // FoldEventKeys moves the keys of recent events into webhook_event_keys
-// now, a slice of adjacent keys per transaction, so that each transaction
-// touches few pages and holds the writer briefly. The fold loop calls it;
-// tests call it to see keys on both sides of a fold. Nothing on PostgreSQL.
+// now. It copies them a slice of adjacent keys per transaction, so that
+// each transaction touches few pages and holds the writer briefly, and
+// then deletes them from webhook_event_keys_recent a slice of adjacent
+// event ids per transaction: deleted in key order, each slice touched
+// nearly every page of that table, whose rows go in event id order. In
+// between a key is in both tables, and found in either. The fold loop
+// calls it; tests call it to see keys on both sides of a fold. Nothing on
+// PostgreSQL.
 func (s *Store) FoldEventKeys(ctx context.Context) error {
 	k := s.keys
 	if k == nil {
@@ -107,25 +115,17 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 	slices.SortFunc(all, func(a, b keyRow) int {
 		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
 	})
-	for start := 0; start < len(all); start += foldSlice {
-		slice := all[start:min(start+foldSlice, len(all))]
-		ids := make([]string, len(slice))
-		for i, e := range slice {
-			ids[i] = e.id
-		}
+	for slice := range slices.Chunk(all, foldSlice) {
 		// Only keys whose row is there move: an entry of a transaction
 		// that rolled back has none, and is dropped below.
-		list := jsonList(ids)
 		err := s.InTx(ctx, func(tx *Tx) error {
 			// In the list's order, which is the keys' (CROSS JOIN keeps
 			// json_each outside): no sort in SQL.
-			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
 				SELECT r.webhook_id, r.provider_event_id, r.event_id FROM json_each(?) j
 				CROSS JOIN webhook_event_keys_recent r ON r.event_id = j.value WHERE true
-				ON CONFLICT DO NOTHING`, list); err != nil {
-				return fmt.Errorf("fold event keys: %w", err)
-			}
-			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM webhook_event_keys_recent WHERE event_id IN (SELECT value FROM json_each(?))`, list); err != nil {
+				ON CONFLICT DO NOTHING`, jsonList(keyRowIDs(slice)))
+			if err != nil {
 				return fmt.Errorf("fold event keys: %w", err)
 			}
 			return nil
@@ -142,7 +142,35 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		}
 		k.mu.Unlock()
 	}
+	k.mu.Lock()
+	ids := append(keyRowIDs(all), k.folded...)
+	k.folded = nil
+	k.mu.Unlock()
+	slices.Sort(ids)
+	for start := 0; start < len(ids); start += foldSlice {
+		slice := ids[start:min(start+foldSlice, len(ids))]
+		err := s.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM webhook_event_keys_recent WHERE event_id IN (SELECT value FROM json_each(?))`, jsonList(slice)); err != nil {
+				return fmt.Errorf("fold event keys: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			k.mu.Lock()
+			k.folded = append(k.folded, ids[start:]...)
+			k.mu.Unlock()
+			return err
+		}
+	}
 	return nil
+}
+
+func keyRowIDs(rows []keyRow) []string {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	return ids
 }
 
 // foldCommitted runs between a fold's commit and its keys leaving recent;

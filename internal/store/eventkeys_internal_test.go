@@ -76,3 +76,60 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 		t.Fatalf("fold: %v (repeat checked: %v)", err, checked)
 	}
 }
+
+// A fold copies keys first and deletes them from the recent table after.
+// When the delete fails, the keys stay found, and the next fold deletes
+// them: the recent table does not keep rows its memory has forgotten.
+func TestAFoldWhoseDeleteFailedIsFinishedByTheNext(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	org, _, err := s.CreateOrg(ctx, Org{Name: "Acme", Plan: "growth"}, User{Email: "fold@example.com", Name: "Ada"}, "bootstrap", "pb_abc", "hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	for _, key := range []string{"d-3", "d-1", "d-2"} {
+		events = append(events, Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()})
+	}
+	if _, err := s.InsertEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	count := func(table string) int {
+		t.Helper()
+		var n int
+		if err := s.w.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The copy commits; the delete then meets a cancelled context.
+	foldCtx, cancel := context.WithCancel(ctx)
+	foldCommitted = cancel
+	defer func() { foldCommitted = func() {} }()
+	if err := s.FoldEventKeys(foldCtx); err == nil {
+		t.Fatal("the fold's delete did not fail")
+	}
+	foldCommitted = func() {}
+	if n := count("webhook_event_keys"); n != 3 {
+		t.Fatalf("%d keys folded, want 3", n)
+	}
+	for _, e := range events {
+		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: e.ProviderEventID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+			t.Fatalf("a repeat of %s after the failed delete: inserted %v, %v", e.ProviderEventID, inserted, err)
+		}
+	}
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("webhook_event_keys_recent"); n != 0 {
+		t.Fatalf("%d rows left in the recent table after the next fold", n)
+	}
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -289,4 +290,50 @@ func TestEventsGoWithTheirWebhook(t *testing.T) {
 			t.Fatalf("the left-out event is found: %v", err)
 		}
 	})
+}
+
+// BenchmarkFoldEventKeys folds the keys of 20,000 events with random
+// provider ids (as GitHub's) per iteration into a table that grows with
+// every iteration, as a running server's does; ns/op is the fold alone.
+//
+//	go test ./internal/store -run '^$' -bench FoldEventKeys -benchtime 20x
+func BenchmarkFoldEventKeys(b *testing.B) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, "", b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	org, _ := newOrg(b, s, "fold@example.com")
+	w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "bench", Source: "github", Secret: "sealed"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const perFold, perBatch = 20_000, 50
+	body := []byte(`{"action":"opened"}`)
+	for b.Loop() {
+		b.StopTimer()
+		for i := 0; i < perFold; i += perBatch {
+			batch := make([]store.Event, perBatch)
+			for j := range batch {
+				now := time.Now()
+				batch[j] = store.Event{ID: store.EventIDAt(now), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: randomGUID(),
+					Headers: `{}`, Body: body, ReceivedAt: now}
+			}
+			if _, err := s.InsertEvents(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if err := s.FoldEventKeys(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perFold), "ns/key")
+}
+
+func randomGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

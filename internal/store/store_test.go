@@ -11,7 +11,7 @@ import (
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
-func newOrg(t *testing.T, s *store.Store, email string) (store.Org, store.User) {
+func newOrg(t testing.TB, s *store.Store, email string) (store.Org, store.User) {
 	t.Helper()
 	org, owner, err := s.CreateOrg(context.Background(), store.Org{Name: "Acme", Plan: "growth"},
 		store.User{Email: email, Name: "Ada"}, "bootstrap", "pb_abc", "hash-"+email)
