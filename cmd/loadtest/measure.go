@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -362,8 +363,10 @@ func (e *env) profile(name string, d time.Duration) (stop func()) {
 	return wg.Wait
 }
 
-// saveProfile writes node 1's profile of kind over secs seconds into file,
-// unless an earlier round already did.
+// saveProfile writes node 1's profile of kind over secs seconds into file
+// for the first round, and into file with the round's number before its
+// extension for the later ones (proxy.2.pprof): what one row leaves behind
+// runs in the turns of the rows after it, so a later round can differ.
 func (e *env) saveProfile(kind string, secs int, file string) error {
 	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", e.nodes[0].pprof, kind, secs))
 	if err != nil {
@@ -371,16 +374,23 @@ func (e *env) saveProfile(kind string, secs int, file string) error {
 	}
 	defer resp.Body.Close()
 	_ = os.MkdirAll(e.o.profile, 0o755)
-	f, err := os.OpenFile(filepath.Join(e.o.profile, file), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
-		return nil // one profile per row: the first round's
-	}
-	if err != nil {
+	base, ext := strings.CutSuffix(file, ".pprof")
+	for round := 1; ; round++ {
+		name := file
+		if round > 1 {
+			name = fmt.Sprintf("%s.%d.pprof", base, round)
+		}
+		f, err := os.OpenFile(filepath.Join(e.o.profile, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) && ext {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(f, resp.Body)
 		return err
 	}
-	defer f.Close()
-	_, err = io.Copy(f, resp.Body)
-	return err
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
