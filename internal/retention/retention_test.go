@@ -12,6 +12,7 @@ import (
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/id"
 	"github.com/plugboard/plugboard/internal/retention"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
@@ -102,8 +103,10 @@ func (f *fixture) event(age time.Duration, status string) string {
 
 func (f *fixture) callLog(age time.Duration) string {
 	f.t.Helper()
-	l := store.CallLog{ID: store.NewEventID(), OrgID: f.orgID, IntegrationID: "int_x", Source: "api", Method: "GET", URL: "https://api.example.com/x",
-		Status: 200, Attempts: 1, RequestHeaders: `{"Accept":["*/*"]}`, RequestBody: `{"q":1}`, ResponseHeaders: `{}`, ResponseBody: `{"name":"Ada"}`, CreatedAt: time.Now().Add(-age)}
+	at := time.Now().Add(-age)
+	// A call log id carries the time it was made, as the executor's do.
+	l := store.CallLog{ID: id.At("log", at), OrgID: f.orgID, IntegrationID: "int_x", Source: "api", Method: "GET", URL: "https://api.example.com/x",
+		Status: 200, Attempts: 1, RequestHeaders: `{"Accept":["*/*"]}`, RequestBody: `{"q":1}`, ResponseHeaders: `{}`, ResponseBody: `{"name":"Ada"}`, CreatedAt: at}
 	if err := f.st.InsertCallLogs(context.Background(), []store.CallLog{l}); err != nil {
 		f.t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/plugboard/plugboard/internal/id"
 )
 
 // CallLog is one recorded outbound call, secrets redacted.
@@ -102,6 +104,22 @@ type CallLogFilter struct {
 // ListCallLogs lists an organization's call logs, newest first, without
 // bodies.
 func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter) ([]CallLog, error) {
+	query, args, err := listCallLogsQuery(orgID, f)
+	if err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, s.r, s.q(query), scanCallLog, args...)
+}
+
+// callLogIDSlack is how far an entry's id time may be from its created_at:
+// a call lasts at most a minute or so (its attempts share one timeout of
+// at most 30 s, and a refresh after a 401 sends it once more); the rest is
+// room for the clock being set back.
+const callLogIDSlack = time.Hour
+
+// listCallLogsQuery is ListCallLogs' statement: a page of the index by
+// organization and id, read newest first (migration 0020).
+func listCallLogsQuery(orgID string, f CallLogFilter) (string, []any, error) {
 	where := []string{"org_id = ?"}
 	args := []any{orgID}
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
@@ -126,15 +144,20 @@ func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter)
 	default:
 		var n int
 		if _, err := fmt.Sscanf(f.Status, "%d", &n); err != nil {
-			return nil, fmt.Errorf("status filter must be ok, error or a number, got %q", f.Status)
+			return "", nil, fmt.Errorf("status filter must be ok, error or a number, got %q", f.Status)
 		}
 		add("status = ?", n)
 	}
+	// An entry's id carries the time it was made, a call's length after
+	// its created_at: bounds on the id, an hour wider than the window,
+	// keep the read of the index to the window's part of it.
 	if !f.Since.IsZero() {
 		add("created_at >= ?", f.Since.UnixMilli())
+		add("id >= ?", id.Before("log", f.Since.Add(-callLogIDSlack)))
 	}
 	if !f.Until.IsZero() {
 		add("created_at < ?", f.Until.UnixMilli())
+		add("id < ?", id.Before("log", f.Until.Add(callLogIDSlack)))
 	}
 	if f.Before != "" {
 		add("id < ?", f.Before)
@@ -144,8 +167,8 @@ func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter)
 	}
 	if len(f.Hidden) > 0 {
 		where = append(where, "integration_id NOT IN ("+placeholders(len(f.Hidden))+")")
-		for _, id := range f.Hidden {
-			args = append(args, id)
+		for _, hidden := range f.Hidden {
+			args = append(args, hidden)
 		}
 	}
 	limit := f.Limit
@@ -154,7 +177,7 @@ func (s *Store) ListCallLogs(ctx context.Context, orgID string, f CallLogFilter)
 	}
 	query := `SELECT id, org_id, integration_id, action, environment, source, actor, user_id, method, url, status, duration_ms, attempts, error, '', '', '', '', created_at
 		FROM call_logs WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
-	return queryAll(ctx, s.r, s.q(query), scanCallLog, args...)
+	return query, args, nil
 }
 
 // GetCallLog loads one call log with its bodies.

@@ -16,7 +16,16 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.w.Query(`EXPLAIN QUERY PLAN `+keyLookup(3), "w", "a", "w", "b", "x", "c")
+	text := queryPlan(t, s, keyLookup(3), "w", "a", "w", "b", "x", "c")
+	if !strings.Contains(text, "SEARCH k USING PRIMARY KEY (webhook_id=? AND provider_event_id=?)") || strings.Contains(text, "SCAN k") {
+		t.Fatalf("the key lookup does not go by the primary key:\n%s", text)
+	}
+}
+
+// queryPlan is SQLite's plan for query, a step a line.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.w.Query(`EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +39,7 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	text := strings.Join(plan, "\n")
-	if !strings.Contains(text, "SEARCH k USING PRIMARY KEY (webhook_id=? AND provider_event_id=?)") || strings.Contains(text, "SCAN k") {
-		t.Fatalf("the key lookup does not go by the primary key:\n%s", text)
-	}
+	return strings.Join(plan, "\n")
 }
 
 // A repeat that arrives after a fold moved its key but before the key left

@@ -56,10 +56,10 @@ type PruneRule struct {
 // attempts (ON DELETE CASCADE), never while a run still waits for an
 // attempt. Another table with an age or an expiry is one entry more.
 var PruneRules = []PruneRule{
-	{Name: "call log bodies", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogBodies, PerOrg: true,
+	{Name: "call log bodies", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogBodies, PerOrg: true, IDPrefix: "log",
 		Where: "(request_body <> '' OR response_body <> '' OR request_headers <> '' OR response_headers <> '')",
 		Set:   "request_body = '', response_body = '', request_headers = '', response_headers = ''"},
-	{Name: "call logs", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogs, PerOrg: true},
+	{Name: "call logs", Table: "call_logs", Key: "id", Time: "created_at", Keep: KeepCallLogs, PerOrg: true, IDPrefix: "log"},
 	{Name: "events", Table: "webhook_events", Key: "id", Time: "received_at", Keep: KeepEvents, PerOrg: true,
 		IDPrefix: "evt", OrgVia: "webhook_id IN (SELECT id FROM webhooks WHERE org_id = ?)",
 		Where:      "NOT EXISTS (SELECT 1 FROM trigger_runs r WHERE r.event_id = webhook_events.id AND r.status IN ('pending', 'retrying'))",

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plugboard/plugboard/internal/id"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
@@ -177,6 +178,28 @@ func TestStore(t *testing.T) {
 			got, _ := s.ListCallLogs(ctx, org.ID, store.CallLogFilter{IntegrationID: "int_2", Limit: 500})
 			if len(got) != 123 || got[0].ID != "log_m122" {
 				t.Fatalf("large batch: %d rows, first %v", len(got), got[0].ID)
+			}
+
+			// A time window keeps the entries that started in it, whose
+			// ids carry the time they ended: a 30 s call that started just
+			// before the window's end is in, one that started at its end
+			// is out.
+			at := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+			window := []store.CallLog{
+				{ID: id.At("log", at.Add(-time.Minute)), CreatedAt: at.Add(-time.Minute)},                        // before
+				{ID: id.At("log", at.Add(30*time.Second)), CreatedAt: at},                                        // at the start
+				{ID: id.At("log", at.Add(time.Hour+29*time.Second)), CreatedAt: at.Add(time.Hour - time.Second)}, // ends after the window
+				{ID: id.At("log", at.Add(time.Hour)), CreatedAt: at.Add(time.Hour)},                              // at the end: out
+			}
+			for i := range window {
+				window[i].OrgID, window[i].IntegrationID, window[i].Method, window[i].URL, window[i].Status = org.ID, "int_w", "GET", "https://w", 200
+			}
+			if err := s.InsertCallLogs(ctx, window); err != nil {
+				t.Fatal(err)
+			}
+			in, err := s.ListCallLogs(ctx, org.ID, store.CallLogFilter{Since: at, Until: at.Add(time.Hour)})
+			if err != nil || len(in) != 2 || in[0].ID != window[2].ID || in[1].ID != window[1].ID {
+				t.Fatalf("the window's entries: %+v, %v", in, err)
 			}
 		})
 	})
