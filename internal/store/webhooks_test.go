@@ -186,3 +186,95 @@ func TestWebhooksAndEvents(t *testing.T) {
 		}
 	})
 }
+
+// A page of a webhook's events carries each event's runs, oldest first,
+// and an event without runs an empty list; a time window keeps the events
+// received in it.
+func TestAPageOfEventsWithItsRuns(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		org, _ := newOrg(t, s, "page@example.com")
+		trigger := store.Trigger{ID: store.NewTriggerID(), Spec: []byte(`{"url":"https://example.com"}`)}
+		w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "page", Source: "github", Secret: "sealed", Triggers: []store.Trigger{trigger}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+		var events []store.Event
+		for i := range 5 {
+			at := start.Add(time.Duration(i) * time.Hour)
+			events = append(events, store.Event{ID: store.EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at})
+		}
+		// Two runs for the second event, one for the fourth, none for the third.
+		var runs []store.TriggerRun
+		for _, e := range []store.Event{events[1], events[3], events[1]} {
+			runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger.ID, CreatedAt: e.ReceivedAt})
+		}
+		storeWithRuns(t, s, events, runs)
+		page, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Since: start.Add(time.Hour), Until: start.Add(4 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) != 3 || page[0].ID != events[3].ID || page[1].ID != events[2].ID || page[2].ID != events[1].ID {
+			t.Fatalf("the window holds events 1 to 3, newest first; got %d: %+v", len(page), page)
+		}
+		if len(page[0].Runs) != 1 || page[0].Runs[0].ID != runs[1].ID {
+			t.Errorf("event 3's runs: %+v", page[0].Runs)
+		}
+		if page[1].Runs == nil || len(page[1].Runs) != 0 {
+			t.Errorf("event 2 has no runs and shows an empty list: %#v", page[1].Runs)
+		}
+		if len(page[2].Runs) != 2 || page[2].Runs[0].ID != runs[0].ID || page[2].Runs[1].ID != runs[2].ID {
+			t.Errorf("event 1's runs, oldest first: %+v", page[2].Runs)
+		}
+	})
+}
+
+// BenchmarkListEvents measures a page of 100 events of a webhook, each
+// with a run (the dashboard's Events page, GET /v1/webhooks/{id}/events).
+//
+//	go test ./internal/store -run '^$' -bench ListEvents
+func BenchmarkListEvents(b *testing.B) {
+	for _, engine := range []string{store.SQLite, store.Postgres} {
+		b.Run(engine, func(b *testing.B) {
+			s, org := benchOrg(b, engine)
+			ctx := context.Background()
+			trigger := store.Trigger{ID: store.NewTriggerID(), Spec: []byte(`{"url":"https://example.com"}`)}
+			w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "bench", Source: "github", Secret: "sealed", Triggers: []store.Trigger{trigger}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var events []store.Event
+			var runs []store.TriggerRun
+			for range 1000 {
+				e := store.Event{ID: store.NewEventID(), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}
+				events = append(events, e)
+				runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger.ID, CreatedAt: e.ReceivedAt})
+			}
+			storeWithRuns(b, s, events, runs)
+			for b.Loop() {
+				page, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Limit: 100})
+				if err != nil || len(page) != 100 || len(page[0].Runs) != 1 {
+					b.Fatalf("%d events, %v", len(page), err)
+				}
+			}
+		})
+	}
+}
+
+// storeWithRuns stores events and their trigger runs in one transaction,
+// as intake does.
+func storeWithRuns(tb testing.TB, s *store.Store, events []store.Event, runs []store.TriggerRun) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.InsertEvents(ctx, events); err != nil {
+			return err
+		}
+		return tx.InsertTriggerRuns(ctx, runs)
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
