@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -43,10 +44,11 @@ func Binary(t testing.TB) string {
 
 // Process is a `plugboard serve` child process.
 type Process struct {
-	URL  string
-	Addr string
-	cmd  *exec.Cmd
-	logs *SyncBuffer
+	URL    string
+	Addr   string
+	cmd    *exec.Cmd
+	logs   *SyncBuffer
+	exited chan struct{} // closed once the process has ended
 }
 
 // ProcessOptions start a Process. Env holds PLUGBOARD_* settings beyond
@@ -73,14 +75,18 @@ func StartProcess(t testing.TB, bin string, opts ProcessOptions) *Process {
 	for k, v := range opts.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &Process{URL: "http://" + opts.Addr, Addr: opts.Addr, cmd: cmd, logs: &SyncBuffer{}}
+	p := &Process{URL: "http://" + opts.Addr, Addr: opts.Addr, cmd: cmd, logs: &SyncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() {
+		_ = cmd.Wait()
+		close(p.exited)
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-p.exited
 		if t.Failed() {
 			t.Logf("node %s wrote:\n%s", opts.Addr, p.logs.String())
 		}
@@ -93,6 +99,11 @@ func StartProcess(t testing.TB, bin string, opts ProcessOptions) *Process {
 			if resp.StatusCode == http.StatusOK {
 				return p
 			}
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("node at %s ended before it answered:\n%s", opts.Addr, p.logs.String())
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("node at %s did not start:\n%s", opts.Addr, p.logs.String())
@@ -108,19 +119,45 @@ func (p *Process) Kill(t testing.TB) {
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = p.cmd.Wait()
+	<-p.exited
 }
 
 // Logs is what the process wrote so far.
 func (p *Process) Logs() string { return p.logs.String() }
 
-// FreeAddr returns a loopback address with a port free at the time.
+// FreeAddr returns a loopback address with a port free at the time, below
+// the range the system takes local ports of outgoing connections from: a
+// test that restarts a node on its address after a kill must not find the
+// port taken meanwhile by a connection of another test (a pooled
+// PostgreSQL connection holds its port for minutes).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralLow()
+	for range 200 {
+		port := 10_000 + rand.IntN(low-10_000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken; try another
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatalf("no free loopback port between 10000 and %d", low)
+	return ""
+}
+
+// ephemeralLow is the first port of the system's range for the local
+// ports of outgoing connections (Linux: ip_local_port_range), 32768 when
+// it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 11_000 {
+		return 32768
+	}
+	return low
 }
