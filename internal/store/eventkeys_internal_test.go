@@ -47,19 +47,7 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 // confirmed, and the folded table has the key.
 func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org, _, err := s.CreateOrg(ctx, Org{Name: "Acme", Plan: "growth"}, User{Email: "fold@example.com", Name: "Ada"}, "bootstrap", "pb_abc", "hash")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, org, w := foldStore(t)
 	event := func() Event {
 		return Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}
 	}
@@ -88,19 +76,7 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 // them: the recent table does not keep rows its memory has forgotten.
 func TestAFoldWhoseDeleteFailedIsFinishedByTheNext(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org, _, err := s.CreateOrg(ctx, Org{Name: "Acme", Plan: "growth"}, User{Email: "fold@example.com", Name: "Ada"}, "bootstrap", "pb_abc", "hash")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, org, w := foldStore(t)
 	var events []Event
 	for _, key := range []string{"d-3", "d-1", "d-2"} {
 		events = append(events, Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()})
@@ -138,4 +114,25 @@ func TestAFoldWhoseDeleteFailedIsFinishedByTheNext(t *testing.T) {
 	if n := count("webhook_event_keys_recent"); n != 0 {
 		t.Fatalf("%d rows left in the recent table after the next fold", n)
 	}
+}
+
+// foldStore opens a SQLite store, closed when the test ends, with an
+// organization and a webhook whose events' keys the tests fold.
+func foldStore(t *testing.T) (*Store, Org, Webhook) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	org, _, err := s.CreateOrg(ctx, Org{Name: "Acme", Plan: "growth"}, User{Email: "fold@example.com", Name: "Ada"}, "bootstrap", "pb_abc", "hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, org, w
 }
