@@ -12,29 +12,49 @@ import (
 	"time"
 )
 
-// On SQLite a webhook's provider event ids are kept unique in two tables
-// instead of a unique index on the events (migration 0018): an event's key
-// is written with it into webhook_event_keys_recent, whose rows go in the
-// order events arrive, and a loop here folds those rows into
+// On SQLite a webhook's provider event ids are kept unique in a table of
+// their own instead of a unique index on the events (migrations 0018 and
+// 0021): a loop here folds the keys of the events received into
 // webhook_event_keys every few seconds, sorted, many keys to each page.
 // A unique index on random ids wrote a page per event; the fold writes a
 // page per many. PostgreSQL keeps its unique index.
 //
-// recent holds in memory the keys of webhook_event_keys_recent, which has
-// no index by key. An entry is added before the transaction that writes
-// its row commits, so no later transaction can miss it; an entry whose
-// transaction rolled back, or whose row the fold has moved, is confirmed
-// against the tables before it counts. Only the single writer reads or
-// writes either table.
+// recent holds in memory the keys of events not yet folded. An entry is
+// added before the transaction that writes its event commits, so no later
+// transaction can miss it; an entry whose transaction rolled back, or
+// whose key the fold has moved, is confirmed against the tables before it
+// counts. Only the single writer reads or writes either table.
+//
+// After a restart, recent is read back from the events themselves: those
+// with an id at or above mark-slack, where mark (webhook_event_keys_mark)
+// is the time of the last fold that finished. An event's id carries the
+// time its request came in, not the time it committed, so one can commit
+// after a fold although its id is older than that fold's time. Those
+// events, whose id is below the mark in memory less the slack when they
+// are written, have their key written to webhook_event_keys at once, in
+// their own transaction, instead of waiting in recent. So every key is
+// either folded, or written at once, or carried by an event the read
+// after a restart finds:
+//   - the fold takes its snapshot of recent and raises the mark in memory
+//     in one step, under the same lock under which a batch decides which
+//     keys wait and adds them to recent;
+//   - a batch that decided before that step is in the snapshot, and the
+//     fold copies its keys (the copy waits for the writer, so the batch
+//     has committed or rolled back by then) before it stores the mark;
+//   - a batch that decides after it compares with the new mark, so a key
+//     of its that waits is carried by an event at or above mark-slack.
+// A clock set back only makes more keys go at once.
 
 type eventKey struct{ webhook, provider string }
 
 type eventKeys struct {
 	mu     sync.Mutex
 	recent map[eventKey]string // key → the event id it was written with
-	// folded names rows of webhook_event_keys_recent whose keys were
-	// folded but whose delete failed; the next fold deletes them.
-	folded []string
+	// markMS is the time of the newest fold's snapshot (Unix ms): an
+	// event whose id is older than markMS-keySlack has its key written at
+	// once. The table's mark trails it until that fold has copied its
+	// keys.
+	markMS int64
 
 	kick     chan struct{}
 	stop     chan struct{}
@@ -43,17 +63,26 @@ type eventKeys struct {
 }
 
 const (
-	foldEvery = 10 * time.Second // how often recent keys are folded
-	foldAt    = 100_000          // or sooner, once this many wait
-	foldSlice = 5_000            // keys per fold transaction, adjacent in key order
-	keysPerIn = 100              // keys per lookup statement (two values each)
+	foldEvery         = 10 * time.Second // how often recent keys are folded
+	foldAt            = 100_000          // or sooner, once this many wait
+	foldSlice         = 5_000            // keys per fold transaction, adjacent in key order
+	keysPerIn         = 100              // keys per lookup statement (two values each)
+	foldRowsPerInsert = 500              // keys per statement of a fold (three values each)
+	// keySlack is how much older than the mark an event's id may be and
+	// its key still wait for the fold: longer than an event waits between
+	// its request and its commit, but for a batch held up for longer.
+	keySlack = 30 * time.Second
 )
 
 // startEventKeys reads the keys not yet folded (after a restart, those
 // the last run left) and starts the fold loop.
 func (s *Store) startEventKeys(ctx context.Context) error {
 	k := &eventKeys{recent: map[eventKey]string{}, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	rows, err := queryAll(ctx, s.w, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent`, scanKeyRow)
+	if err := s.w.QueryRowContext(ctx, `SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&k.markMS); err != nil {
+		return fmt.Errorf("read the event keys' mark: %w", err)
+	}
+	rows, err := queryAll(ctx, s.w, `SELECT id, webhook_id, provider_event_id FROM webhook_events
+		WHERE id >= ? AND provider_event_id IS NOT NULL`, scanKeyRow, k.waitingFrom())
 	if err != nil {
 		return fmt.Errorf("read recent event keys: %w", err)
 	}
@@ -63,6 +92,12 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 	s.keys = k
 	go s.foldLoop()
 	return nil
+}
+
+// waitingFrom is the least event id whose key may wait in recent: older
+// ones are written at once. Called with mu held, or before the loop starts.
+func (k *eventKeys) waitingFrom() string {
+	return eventIDBefore(time.UnixMilli(k.markMS).Add(-keySlack))
 }
 
 func (s *Store) stopEventKeys() {
@@ -93,14 +128,10 @@ func (s *Store) foldLoop() {
 }
 
 // FoldEventKeys moves the keys of recent events into webhook_event_keys
-// now. It copies them a slice of adjacent keys per transaction, so that
-// each transaction touches few pages and holds the writer briefly, and
-// then deletes them from webhook_event_keys_recent a slice of adjacent
-// event ids per transaction: deleted in key order, each slice touched
-// nearly every page of that table, whose rows go in event id order. In
-// between a key is in both tables, and found in either. The fold loop
-// calls it; tests call it to see keys on both sides of a fold. Nothing on
-// PostgreSQL.
+// now, a slice of adjacent keys per transaction, so that each transaction
+// touches few pages and holds the writer briefly, and then stores the
+// mark. The fold loop calls it; tests call it to see keys on both sides
+// of a fold. Nothing on PostgreSQL.
 func (s *Store) FoldEventKeys(ctx context.Context) error {
 	k := s.keys
 	if k == nil {
@@ -111,22 +142,28 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 	for key, id := range k.recent {
 		all = append(all, keyRow{key, id})
 	}
+	k.markMS = max(k.markMS, time.Now().UnixMilli())
+	mark := k.markMS
 	k.mu.Unlock()
+	if len(all) == 0 {
+		return nil
+	}
 	slices.SortFunc(all, func(a, b keyRow) int {
 		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
 	})
 	for slice := range slices.Chunk(all, foldSlice) {
-		// Only keys whose row is there move: an entry of a transaction
-		// that rolled back has none, and is dropped below.
+		// Only keys whose event is there move: an entry of a transaction
+		// that rolled back has none, and is dropped below. Whether the
+		// event is there is read from the index of event ids alone.
 		err := s.InTx(ctx, func(tx *Tx) error {
-			// In the list's order, which is the keys' (CROSS JOIN keeps
-			// json_each outside): no sort in SQL.
-			_, err := tx.tx.ExecContext(ctx, `INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
-				SELECT r.webhook_id, r.provider_event_id, r.event_id FROM json_each(?) j
-				CROSS JOIN webhook_event_keys_recent r ON r.event_id = j.value WHERE true
-				ON CONFLICT DO NOTHING`, jsonList(keyRowIDs(slice)))
-			if err != nil {
-				return fmt.Errorf("fold event keys: %w", err)
+			for rows := range slices.Chunk(slice, foldRowsPerInsert) {
+				args := make([]any, 0, 3*len(rows))
+				for _, r := range rows {
+					args = append(args, r.key.webhook, r.key.provider, r.id)
+				}
+				if _, err := tx.tx.ExecContext(ctx, foldInsert(len(rows)), args...); err != nil {
+					return fmt.Errorf("fold event keys: %w", err)
+				}
 			}
 			return nil
 		})
@@ -142,46 +179,41 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		}
 		k.mu.Unlock()
 	}
-	k.mu.Lock()
-	ids := append(keyRowIDs(all), k.folded...)
-	k.folded = nil
-	k.mu.Unlock()
-	slices.Sort(ids)
-	for start := 0; start < len(ids); start += foldSlice {
-		slice := ids[start:min(start+foldSlice, len(ids))]
-		err := s.InTx(ctx, func(tx *Tx) error {
-			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM webhook_event_keys_recent WHERE event_id IN (SELECT value FROM json_each(?))`, jsonList(slice)); err != nil {
-				return fmt.Errorf("fold event keys: %w", err)
-			}
-			return nil
-		})
-		if err != nil {
-			k.mu.Lock()
-			k.folded = append(k.folded, ids[start:]...)
-			k.mu.Unlock()
-			return err
+	// Every key of an event older than mark-keySlack is folded now, or
+	// was written at once.
+	return s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE webhook_event_keys_mark SET folded_ms = max(folded_ms, ?)`, mark); err != nil {
+			return fmt.Errorf("fold event keys: %w", err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-func keyRowIDs(rows []keyRow) []string {
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.id
-	}
-	return ids
+// foldInsert copies n keys, given as webhook id, provider id and event id
+// each, into webhook_event_keys, in the order given (the keys'), those
+// whose event is stored: that is read from the index of event ids alone.
+func foldInsert(n int) string {
+	return multiRow(`WITH v (webhook_id, provider_event_id, event_id) AS (`, n, 3) +
+		`) INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
+		SELECT webhook_id, provider_event_id, event_id FROM v WHERE EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = v.event_id)
+		ON CONFLICT DO NOTHING`
 }
 
 // foldCommitted runs between a fold's commit and its keys leaving recent;
 // a test makes a repeat arrive there.
 var foldCommitted = func() {}
 
-// remember notes keys written in a transaction not yet committed; see the
-// comment at the top.
-func (k *eventKeys) remember(keys []eventKey, ids []string) {
+// remember notes keys written in a transaction not yet committed, and
+// reports which of them must be written to webhook_event_keys at once
+// instead: see the comment at the top.
+func (k *eventKeys) remember(keys []eventKey, ids []string) (late []int) {
 	k.mu.Lock()
+	from := k.waitingFrom()
 	for i, key := range keys {
+		if ids[i] < from {
+			late = append(late, i)
+			continue
+		}
 		k.recent[key] = ids[i]
 	}
 	n := len(k.recent)
@@ -192,6 +224,7 @@ func (k *eventKeys) remember(keys []eventKey, ids []string) {
 		default:
 		}
 	}
+	return late
 }
 
 // storedKeys reports which of keys an event already stored carries, with
@@ -212,8 +245,8 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	}
 	k.mu.Unlock()
 	if len(candidates) > 0 {
-		rows, err := queryAll(ctx, t.tx, `SELECT event_id, webhook_id, provider_event_id FROM webhook_event_keys_recent
-			WHERE event_id IN (SELECT value FROM json_each(?))`, scanKeyRow, jsonList(ids))
+		rows, err := queryAll(ctx, t.tx, `SELECT id, webhook_id, provider_event_id FROM webhook_events
+			WHERE id IN (SELECT value FROM json_each(?)) AND provider_event_id IS NOT NULL`, scanKeyRow, jsonList(ids))
 		if err != nil {
 			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
 		}
@@ -245,7 +278,7 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	return found, nil
 }
 
-// keyRow is a row of either key table: the key and its event's id.
+// keyRow is a key and the id of the event that carries it.
 type keyRow struct {
 	key eventKey
 	id  string
@@ -329,14 +362,14 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 	if len(newKeys) == 0 {
 		return inserted, nil
 	}
-	t.s.keys.remember(newKeys, newIDs)
-	for start := 0; start < len(newKeys); start += eventRowsPerInsert {
-		end := min(start+eventRowsPerInsert, len(newKeys))
-		args := make([]any, 0, 3*(end-start))
-		for i := start; i < end; i++ {
-			args = append(args, newIDs[i], newKeys[i].webhook, newKeys[i].provider)
+	late := t.s.keys.remember(newKeys, newIDs)
+	for start := 0; start < len(late); start += eventRowsPerInsert {
+		chunk := late[start:min(start+eventRowsPerInsert, len(late))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, i := range chunk {
+			args = append(args, newKeys[i].webhook, newKeys[i].provider, newIDs[i])
 		}
-		query := multiRow(`INSERT INTO webhook_event_keys_recent (event_id, webhook_id, provider_event_id)`, end-start, 3)
+		query := multiRow(`INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)`, len(chunk), 3)
 		if _, err := t.tx.ExecContext(ctx, query, args...); err != nil {
 			return nil, fmt.Errorf("insert event keys: %w", mapErr(err))
 		}

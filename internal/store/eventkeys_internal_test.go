@@ -22,6 +22,16 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 	}
 }
 
+// The fold's copy asks the index of event ids alone whether an event is
+// stored: reading the events' rows read a page of bodies per key.
+func TestTheFoldReadsOnlyTheIndexOfEventIDs(t *testing.T) {
+	s, _, _, _ := foldStore(t)
+	text := queryPlan(t, s, foldInsert(2), "w", "a", "evt_1", "w", "b", "evt_2")
+	if !strings.Contains(text, "SEARCH e EXISTS USING COVERING INDEX sqlite_autoindex_webhook_events_1 (id=?)") {
+		t.Fatalf("the fold does not read the covering index of event ids:\n%s", text)
+	}
+}
+
 // queryPlan is SQLite's plan for query, a step a line.
 func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
@@ -47,7 +57,7 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 // confirmed, and the folded table has the key.
 func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 	ctx := context.Background()
-	s, org, w := foldStore(t)
+	s, org, w, _ := foldStore(t)
 	event := func() Event {
 		return Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}
 	}
@@ -71,68 +81,130 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 	}
 }
 
-// A fold copies keys first and deletes them from the recent table after.
-// When the delete fails, the keys stay found, and the next fold deletes
-// them: the recent table does not keep rows its memory has forgotten.
-func TestAFoldWhoseDeleteFailedIsFinishedByTheNext(t *testing.T) {
+// An event whose request came in before a fold but whose batch commits
+// after it has an id older than the fold's mark. Its key is written at
+// once: a restart before the next fold reads back only the events from
+// shortly before the mark, and would not find it.
+func TestAnEventOlderThanTheMarkKeepsItsKeyThroughARestart(t *testing.T) {
 	ctx := context.Background()
-	s, org, w := foldStore(t)
-	var events []Event
-	for _, key := range []string{"d-3", "d-1", "d-2"} {
-		events = append(events, Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()})
+	s, org, w, reopen := foldStore(t)
+	event := func(key string, at time.Time) Event {
+		return Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
 	}
-	if _, err := s.InsertEvents(ctx, events); err != nil {
+	// The fold needs a key to fold to store its mark.
+	if _, err := s.InsertEvents(ctx, []Event{event("d-0", time.Now())}); err != nil {
 		t.Fatal(err)
-	}
-	count := func(table string) int {
-		t.Helper()
-		var n int
-		if err := s.w.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	// The copy commits; the delete then meets a cancelled context.
-	foldCtx, cancel := context.WithCancel(ctx)
-	foldCommitted = cancel
-	defer func() { foldCommitted = func() {} }()
-	if err := s.FoldEventKeys(foldCtx); err == nil {
-		t.Fatal("the fold's delete did not fail")
-	}
-	foldCommitted = func() {}
-	if n := count("webhook_event_keys"); n != 3 {
-		t.Fatalf("%d keys folded, want 3", n)
-	}
-	for _, e := range events {
-		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: e.ProviderEventID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
-			t.Fatalf("a repeat of %s after the failed delete: inserted %v, %v", e.ProviderEventID, inserted, err)
-		}
 	}
 	if err := s.FoldEventKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := count("webhook_event_keys_recent"); n != 0 {
-		t.Fatalf("%d rows left in the recent table after the next fold", n)
+	late := event("d-1", time.Now().Add(-2*time.Minute))
+	if inserted, err := s.InsertEvents(ctx, []Event{late}); err != nil || !inserted[0] {
+		t.Fatalf("the late event: %v, %v", inserted, err)
+	}
+	s = reopen()
+	if inserted, err := s.InsertEvents(ctx, []Event{event("d-1", time.Now())}); err != nil || inserted[0] {
+		t.Fatalf("a repeat of the late event after a restart: inserted %v, %v", inserted, err)
+	}
+	if id, err := s.EventIDByProviderID(ctx, w.ID, "d-1"); err != nil || id != late.ID {
+		t.Fatalf("the repeat names %q, %v; want %s", id, err, late.ID)
+	}
+}
+
+// A fold stores its mark only once its keys are copied. Were the mark
+// stored first, a restart after a fold that failed would read back the
+// events from shortly before the new mark alone, and miss the keys of
+// older events the fold did not copy.
+func TestAFoldThatFailsKeepsTheMarkWhereItWas(t *testing.T) {
+	ctx := context.Background()
+	s, org, w, reopen := foldStore(t)
+	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
+	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, tenMinutesAgo.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	var events []Event
+	for _, key := range []string{"d-3", "d-1", "d-2"} {
+		at := time.Now().Add(-5 * time.Minute)
+		events = append(events, Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at})
+	}
+	if _, err := s.InsertEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.FoldEventKeys(cancelled); err == nil {
+		t.Fatal("a fold with a cancelled context did not fail")
+	}
+	s = reopen()
+	var mark int64
+	if err := s.w.QueryRow(`SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&mark); err != nil || mark != tenMinutesAgo.UnixMilli() {
+		t.Fatalf("the mark is %d after a failed fold, %v; want %d", mark, err, tenMinutesAgo.UnixMilli())
+	}
+	for _, e := range events {
+		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: e.ProviderEventID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+			t.Fatalf("a repeat of %s after the failed fold and a restart: inserted %v, %v", e.ProviderEventID, inserted, err)
+		}
+	}
+}
+
+// A database from before migration 0021 holds the keys not yet folded in
+// webhook_event_keys_recent. The upgrade folds them: the events' ids are
+// older than the mark it sets, so reading the events back after it would
+// not find them.
+func TestTheUpgradeFoldsTheKeysOfTheRecentTable(t *testing.T) {
+	ctx := context.Background()
+	s, org, w, reopen := foldStore(t)
+	hourAgo := time.Now().Add(-time.Hour)
+	e := Event{ID: EventIDAt(hourAgo), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: hourAgo}
+	s.keys.markMS = hourAgo.Add(-time.Minute).UnixMilli() // the key waits for the fold, as before the upgrade
+	if _, err := s.InsertEvents(ctx, []Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	// The schema as 0020 left it, with the key where that version put it.
+	for _, stmt := range []string{
+		`CREATE TABLE webhook_event_keys_recent (event_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, provider_event_id TEXT NOT NULL) WITHOUT ROWID`,
+		`INSERT INTO webhook_event_keys_recent VALUES ('` + e.ID + `', '` + w.ID + `', 'd-1')`,
+		`DROP TABLE webhook_event_keys_mark`,
+		`DELETE FROM schema_migrations WHERE version = 21`,
+	} {
+		if _, err := s.w.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	s = reopen()
+	if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+		t.Fatalf("a repeat of a key the old recent table held, after the upgrade: inserted %v, %v", inserted, err)
 	}
 }
 
 // foldStore opens a SQLite store, closed when the test ends, with an
-// organization and a webhook whose events' keys the tests fold.
-func foldStore(t *testing.T) (*Store, Org, Webhook) {
+// organization and a webhook whose events' keys the tests fold; reopen
+// closes the store and opens it again, as a restart does.
+func foldStore(t *testing.T) (s *Store, org Org, w Webhook, reopen func() *Store) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	open := func() *Store {
+		t.Helper()
+		var err error
+		if s, err = Open(ctx, "", dir); err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
+	open()
 	t.Cleanup(func() { s.Close() })
 	org, _, err := s.CreateOrg(ctx, Org{Name: "Acme", Plan: "growth"}, User{Email: "fold@example.com", Name: "Ada"}, "bootstrap", "pb_abc", "hash")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
+	w, err = s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "fold", Source: "github", Secret: "sealed"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, org, w
+	return s, org, w, func() *Store {
+		s.Close()
+		return open()
+	}
 }

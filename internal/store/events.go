@@ -74,6 +74,10 @@ func NewRunID() string { return id.New("run") }
 // test): an event's age is read from its id.
 func EventIDAt(t time.Time) string { return id.At("evt", t) }
 
+// eventIDBefore is the least event id made at t: ids made earlier sort
+// below it.
+func eventIDBefore(t time.Time) string { return id.Before("evt", t) }
+
 // InsertEvent stores e unless the webhook already has an event with the same
 // provider id (or is gone), in which case it reports false and stores
 // nothing: InsertEvents with one event.
@@ -252,11 +256,11 @@ func (s *Store) ListEvents(ctx context.Context, orgID, webhookID string, f Event
 	// to the window's part of it.
 	if !f.Since.IsZero() {
 		add("e.received_at >= ?", f.Since.UnixMilli())
-		add("e.id >= ?", id.Before("evt", f.Since.Add(-time.Hour)))
+		add("e.id >= ?", eventIDBefore(f.Since.Add(-time.Hour)))
 	}
 	if !f.Until.IsZero() {
 		add("e.received_at < ?", f.Until.UnixMilli())
-		add("e.id < ?", id.Before("evt", f.Until.Add(time.Hour)))
+		add("e.id < ?", eventIDBefore(f.Until.Add(time.Hour)))
 	}
 	order := "DESC"
 	if f.Before != "" {
