@@ -55,11 +55,19 @@ type eventKeys struct {
 	// once. The table's mark trails it until that fold has copied its
 	// keys.
 	markMS int64
+	// filter says which keys cannot be in webhook_event_keys; lookups
+	// counts the keys looked up there anyway (for tests).
+	filter  keyFilter
+	lookups int
 
 	kick     chan struct{}
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+	// The filter's fill from the table: cancelled and waited for on stop;
+	// filled closes when it ends.
+	cancelFill context.CancelFunc
+	filled     chan struct{}
 }
 
 const (
@@ -90,6 +98,9 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 		k.recent[r.key] = r.id
 	}
 	s.keys = k
+	fillCtx, cancel := context.WithCancel(context.Background())
+	k.cancelFill, k.filled = cancel, make(chan struct{})
+	go s.fillKeyFilter(fillCtx)
 	go s.foldLoop()
 	return nil
 }
@@ -102,8 +113,9 @@ func (k *eventKeys) waitingFrom() string {
 
 func (s *Store) stopEventKeys() {
 	if k := s.keys; k != nil {
-		k.stopOnce.Do(func() { close(k.stop) })
+		k.stopOnce.Do(func() { close(k.stop); k.cancelFill() })
 		<-k.done
+		<-k.filled
 	}
 }
 
@@ -173,6 +185,7 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		foldCommitted()
 		k.mu.Lock()
 		for _, e := range slice {
+			k.filter.add(e.key) // before it leaves recent; one that was not copied only costs a lookup
 			if k.recent[e.key] == e.id {
 				delete(k.recent, e.key)
 			}
@@ -212,6 +225,7 @@ func (k *eventKeys) remember(keys []eventKey, ids []string) (late []int) {
 	for i, key := range keys {
 		if ids[i] < from {
 			late = append(late, i)
+			k.filter.add(key)
 			continue
 		}
 		k.recent[key] = ids[i]
@@ -239,7 +253,7 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	for _, key := range keys {
 		if id, ok := k.recent[key]; ok {
 			candidates, ids = append(candidates, key), append(ids, id)
-		} else {
+		} else if k.filter.mayHold(key) {
 			rest = append(rest, key)
 		}
 	}
@@ -260,6 +274,11 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 				rest = append(rest, key)
 			}
 		}
+	}
+	if len(rest) > 0 {
+		k.mu.Lock()
+		k.lookups += len(rest)
+		k.mu.Unlock()
 	}
 	for start := 0; start < len(rest); start += keysPerIn {
 		chunk := rest[start:min(start+keysPerIn, len(rest))]

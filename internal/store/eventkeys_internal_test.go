@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,63 @@ func TestTheUpgradeFoldsTheKeysOfTheRecentTable(t *testing.T) {
 	if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
 		t.Fatalf("a repeat of a key the old recent table held, after the upgrade: inserted %v, %v", inserted, err)
 	}
+}
+
+// New keys are not looked up in webhook_event_keys once the filter has
+// read that table, and the keys the filter holds are found again: those
+// folded, those written at once, and after a restart those the table
+// holds.
+func TestTheKeyFilterSparesTheLookupOfNewKeys(t *testing.T) {
+	ctx := context.Background()
+	s, org, w, reopen := foldStore(t)
+	event := func(key string, at time.Time) Event {
+		return Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
+	}
+	store := func(key string, at time.Time) bool {
+		t.Helper()
+		inserted, err := s.InsertEvents(ctx, []Event{event(key, at)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inserted[0]
+	}
+	lookups := func() int {
+		s.keys.mu.Lock()
+		defer s.keys.mu.Unlock()
+		return s.keys.lookups
+	}
+	repeats := func(when string) {
+		t.Helper()
+		for _, key := range []string{"d-1", "d-2", "d-3"} {
+			if store(key, time.Now()) {
+				t.Fatalf("%s: a repeat of %s was stored", when, key)
+			}
+		}
+	}
+	<-s.keys.filled
+	if !store("d-1", time.Now()) || !store("d-2", time.Now()) {
+		t.Fatal("first deliveries were not stored")
+	}
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !store("d-3", time.Now().Add(-2*time.Minute)) { // older than the mark: written at once
+		t.Fatal("d-3 was not stored")
+	}
+	repeats("before a restart")
+
+	s = reopen()
+	<-s.keys.filled
+	before := lookups()
+	for i := range 200 {
+		if !store(fmt.Sprintf("n-%d", i), time.Now()) {
+			t.Fatalf("new key n-%d was taken for a repeat", i)
+		}
+	}
+	if n := lookups() - before; n > 20 {
+		t.Fatalf("%d of 200 new keys were looked up in the table; the filter should spare about 1%%", n)
+	}
+	repeats("after a restart")
 }
 
 // foldStore opens a SQLite store, closed when the test ends, with an
