@@ -95,11 +95,11 @@ func Announced(h http.Header, status int, now time.Time) (w Window, ok bool) {
 	if w, ok := structured(h, now); ok {
 		return w, true
 	}
-	remaining, okR := firstInt(h, "RateLimit-Remaining", "X-RateLimit-Remaining", "X-Rate-Limit-Remaining", "X-Ratelimit-Remaining-Requests")
+	remaining, okR := firstInt(h, "Ratelimit-Remaining", "X-Ratelimit-Remaining", "X-Rate-Limit-Remaining", "X-Ratelimit-Remaining-Requests")
 	if !okR {
 		return Window{}, false
 	}
-	limit, _ := firstInt(h, "RateLimit-Limit", "X-RateLimit-Limit", "X-Rate-Limit-Limit", "X-Ratelimit-Limit-Requests")
+	limit, _ := firstInt(h, "Ratelimit-Limit", "X-Ratelimit-Limit", "X-Rate-Limit-Limit", "X-Ratelimit-Limit-Requests")
 	if limit < 0 {
 		limit = 0
 	}
@@ -118,14 +118,17 @@ func Announced(h http.Header, status int, now time.Time) (w Window, ok bool) {
 func structured(h http.Header, now time.Time) (Window, bool) {
 	var best Window
 	found := false
-	quota := map[string]int{}
-	for _, item := range listItems(h.Values("RateLimit-Policy")) {
+	var quota map[string]int // most answers have no policy: no map
+	for _, item := range listItems(h.Values("Ratelimit-Policy")) {
 		name, params := item.name, item.params
 		if q, err := strconv.Atoi(params["q"]); err == nil {
+			if quota == nil {
+				quota = map[string]int{}
+			}
 			quota[name] = q
 		}
 	}
-	for _, item := range listItems(h.Values("RateLimit")) {
+	for _, item := range listItems(h.Values("Ratelimit")) {
 		r, errR := strconv.Atoi(item.params["r"])
 		if errR != nil {
 			continue
@@ -171,12 +174,12 @@ func listItems(values []string) []listItem {
 // resetAt reads when the window resets: a Unix time (seconds or
 // milliseconds) or a number of seconds to wait, told apart by size.
 func resetAt(h http.Header, now time.Time) (time.Time, bool) {
-	if v := firstValue(h, "X-RateLimit-Reset-After", "X-Rate-Limit-Reset-After"); v != "" {
+	if v := firstValue(h, "X-Ratelimit-Reset-After", "X-Rate-Limit-Reset-After"); v != "" {
 		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
 			return now.Add(seconds(s)), true
 		}
 	}
-	v := firstValue(h, "RateLimit-Reset", "X-RateLimit-Reset", "X-Rate-Limit-Reset", "X-Ratelimit-Reset-Requests")
+	v := firstValue(h, "Ratelimit-Reset", "X-Ratelimit-Reset", "X-Rate-Limit-Reset", "X-Ratelimit-Reset-Requests")
 	if v == "" {
 		return time.Time{}, false
 	}
@@ -238,6 +241,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// firstValue is the first named field that is not empty. The names are
+// written canonical (Ratelimit, not RateLimit): Header.Get makes a
+// canonical copy of any other, on every response.
 func firstValue(h http.Header, names ...string) string {
 	for _, n := range names {
 		if v := strings.TrimSpace(h.Get(n)); v != "" {
