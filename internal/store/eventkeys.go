@@ -55,17 +55,20 @@ type eventKeys struct {
 	// once. The table's mark trails it until that fold has copied its
 	// keys.
 	markMS int64
-	// filter says which keys cannot be in webhook_event_keys; lookups
-	// counts the keys looked up there anyway (for tests).
-	filter  keyFilter
+	// filter says which keys cannot be in webhook_event_keys; next is a
+	// new one being filled to take its place (see keyfilter.go); lookups
+	// counts the keys looked up in the table anyway (for tests).
+	filter  *keyFilter
+	next    *keyFilter
 	lookups int
 
 	kick     chan struct{}
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
-	// The filter's fill from the table: cancelled and waited for on stop;
-	// filled closes when it ends.
+	// The filters' fills from the table: cancelled and waited for on
+	// stop; filled closes when the first ends.
+	fillCtx    context.Context
 	cancelFill context.CancelFunc
 	filled     chan struct{}
 }
@@ -89,8 +92,7 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 	if err := s.w.QueryRowContext(ctx, `SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&k.markMS); err != nil {
 		return fmt.Errorf("read the event keys' mark: %w", err)
 	}
-	rows, err := queryAll(ctx, s.w, `SELECT id, webhook_id, provider_event_id FROM webhook_events
-		WHERE id >= ? AND provider_event_id IS NOT NULL`, scanKeyRow, k.waitingFrom())
+	rows, err := queryAll(ctx, s.w, recentKeys, scanKeyRow, k.waitingFrom())
 	if err != nil {
 		return fmt.Errorf("read recent event keys: %w", err)
 	}
@@ -98,12 +100,21 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 		k.recent[r.key] = r.id
 	}
 	s.keys = k
-	fillCtx, cancel := context.WithCancel(context.Background())
-	k.cancelFill, k.filled = cancel, make(chan struct{})
-	go s.fillKeyFilter(fillCtx)
+	k.filter = &keyFilter{}
+	k.fillCtx, k.cancelFill = context.WithCancel(context.Background())
+	k.filled = make(chan struct{})
+	go func() {
+		defer close(k.filled)
+		s.fillKeyFilter(k.fillCtx, k.filter)
+	}()
 	go s.foldLoop()
 	return nil
 }
+
+// recentKeys reads the keys of the events from an id on, through the index
+// of event ids: a restart reads the last seconds' events, not all of them.
+const recentKeys = `SELECT id, webhook_id, provider_event_id FROM webhook_events
+	WHERE id >= ? AND provider_event_id IS NOT NULL`
 
 // waitingFrom is the least event id whose key may wait in recent: older
 // ones are written at once. Called with mu held, or before the loop starts.
@@ -135,7 +146,9 @@ func (s *Store) foldLoop() {
 		// found; the next tick tries again.
 		if err := s.FoldEventKeys(context.Background()); err != nil {
 			slog.Default().Warn("fold webhook event keys; trying again", "error", err)
+			continue
 		}
+		s.refillKeyFilter(k.fillCtx)
 	}
 }
 
@@ -185,7 +198,7 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		foldCommitted()
 		k.mu.Lock()
 		for _, e := range slice {
-			k.filter.add(e.key) // before it leaves recent; one that was not copied only costs a lookup
+			k.filterKeys(e.key) // before it leaves recent; one that was not copied only costs a lookup
 			if k.recent[e.key] == e.id {
 				delete(k.recent, e.key)
 			}
@@ -225,7 +238,7 @@ func (k *eventKeys) remember(keys []eventKey, ids []string) (late []int) {
 	for i, key := range keys {
 		if ids[i] < from {
 			late = append(late, i)
-			k.filter.add(key)
+			k.filterKeys(key)
 			continue
 		}
 		k.recent[key] = ids[i]

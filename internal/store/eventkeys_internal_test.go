@@ -24,12 +24,18 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 }
 
 // The fold's copy asks the index of event ids alone whether an event is
-// stored: reading the events' rows read a page of bodies per key.
+// stored: reading the events' rows read a page of bodies per key. A start
+// reads the keys of the last seconds' events through that index, not all
+// events.
 func TestTheFoldReadsOnlyTheIndexOfEventIDs(t *testing.T) {
 	s, _, _, _ := foldStore(t)
 	text := queryPlan(t, s, foldInsert(2), "w", "a", "evt_1", "w", "b", "evt_2")
 	if !strings.Contains(text, "SEARCH e EXISTS USING COVERING INDEX sqlite_autoindex_webhook_events_1 (id=?)") {
 		t.Fatalf("the fold does not read the covering index of event ids:\n%s", text)
+	}
+	text = queryPlan(t, s, recentKeys, "evt_1")
+	if !strings.Contains(text, "SEARCH webhook_events USING INDEX sqlite_autoindex_webhook_events_1 (id>?)") {
+		t.Fatalf("a start does not read the recent events through the index of event ids:\n%s", text)
 	}
 }
 
@@ -234,6 +240,72 @@ func TestTheKeyFilterSparesTheLookupOfNewKeys(t *testing.T) {
 		t.Fatalf("%d of 200 new keys were looked up in the table; the filter should spare about 1%%", n)
 	}
 	repeats("after a restart")
+}
+
+// The filter keeps the keys of events that are gone (a deleted webhook,
+// retention) until it is built again from the table, which happens once
+// more keys were added to it than its fill read. Keys written while a new
+// filter fills go into both.
+func TestTheKeyFilterIsBuiltAgainFromTheTable(t *testing.T) {
+	defer func(first uint) { keyFilterFirst = first }(keyFilterFirst)
+	keyFilterFirst = 4
+	ctx := context.Background()
+	s, org, w, _ := foldStore(t)
+	<-s.keys.filled
+	gone, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "gone", Source: "github", Secret: "sealed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := func(w Webhook, key string) {
+		t.Helper()
+		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || !inserted[0] {
+			t.Fatalf("%s: inserted %v, %v", key, inserted, err)
+		}
+	}
+	for i := range 10 {
+		store(gone, fmt.Sprintf("g-%d", i))
+	}
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteWebhook(ctx, org.ID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	store(w, "d-1")
+	store(w, "d-2")
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.refillKeyFilter(ctx)
+
+	k := s.keys
+	k.mu.Lock()
+	read, maybe := k.filter.read, 0
+	for i := range 10 {
+		if k.filter.mayHold(eventKey{gone.ID, fmt.Sprintf("g-%d", i)}) {
+			maybe++
+		}
+	}
+	// A key written while the next filter fills goes into it too.
+	k.next = &keyFilter{ready: true}
+	k.filterKeys(eventKey{w.ID, "d-3"})
+	inNext := k.next.mayHold(eventKey{w.ID, "d-3"})
+	k.next = nil
+	k.mu.Unlock()
+	if read != 2 {
+		t.Fatalf("the new filter read %d keys; want the 2 the table holds", read)
+	}
+	if maybe > 2 {
+		t.Fatalf("the new filter may hold %d of the 10 keys the deleted webhook took with it", maybe)
+	}
+	if !inNext {
+		t.Fatal("a key written during a fill is not in the filter being filled")
+	}
+	for _, key := range []string{"d-1", "d-2"} {
+		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+			t.Fatalf("a repeat of %s after the filter was built again: inserted %v, %v", key, inserted, err)
+		}
+	}
 }
 
 // foldStore opens a SQLite store, closed when the test ends, with an
