@@ -23,7 +23,8 @@ import (
 // added before the transaction that writes its event commits, so no later
 // transaction can miss it; an entry whose transaction rolled back, or
 // whose key the fold has moved, is confirmed against the tables before it
-// counts. Only the single writer reads or writes either table.
+// counts. Only the single writer writes the keys (a reader connection
+// reads them for the filter in keyfilter.go).
 //
 // After a restart, recent is read back from the events themselves: those
 // with an id at or above mark-slack, where mark (webhook_event_keys_mark)
@@ -32,7 +33,7 @@ import (
 // after a fold although its id is older than that fold's time. Those
 // events, whose id is below the mark in memory less the slack when they
 // are written, have their key written to webhook_event_keys at once, in
-// their own transaction, instead of waiting in recent. So every key is
+// their batch's transaction, instead of waiting in recent. So every key is
 // either folded, or written at once, or carried by an event the read
 // after a restart finds:
 //   - the fold takes its snapshot of recent and raises the mark in memory
@@ -55,6 +56,8 @@ type eventKeys struct {
 	// once. The table's mark trails it until that fold has copied its
 	// keys.
 	markMS int64
+	// storedMS is the mark as the table has it.
+	storedMS int64
 	// filter says which keys cannot be in webhook_event_keys; next is a
 	// new one being filled to take its place (see keyfilter.go); lookups
 	// counts the keys looked up in the table anyway (for tests).
@@ -83,15 +86,19 @@ const (
 	// its key still wait for the fold: longer than an event waits between
 	// its request and its commit, but for a batch held up for longer.
 	keySlack = 30 * time.Second
+	// idleMarkEvery is how far the mark may run ahead of the table's
+	// while no key waits before a fold stores it anyway.
+	idleMarkEvery = time.Minute
 )
 
 // startEventKeys reads the keys not yet folded (after a restart, those
-// the last run left) and starts the fold loop.
+// the last run left), starts filling the filter and starts the fold loop.
 func (s *Store) startEventKeys(ctx context.Context) error {
 	k := &eventKeys{recent: map[eventKey]string{}, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.w.QueryRowContext(ctx, `SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&k.markMS); err != nil {
 		return fmt.Errorf("read the event keys' mark: %w", err)
 	}
+	k.storedMS = k.markMS
 	rows, err := queryAll(ctx, s.w, recentKeys, scanKeyRow, k.waitingFrom())
 	if err != nil {
 		return fmt.Errorf("read recent event keys: %w", err)
@@ -168,10 +175,16 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		all = append(all, keyRow{key, id})
 	}
 	k.markMS = max(k.markMS, time.Now().UnixMilli())
-	mark := k.markMS
+	mark, stored := k.markMS, k.storedMS
 	k.mu.Unlock()
 	if len(all) == 0 {
-		return nil
+		// Nothing waits: the mark may move on, but without a write every
+		// few seconds on an idle server. It is what bounds the events a
+		// start reads, even when none of them carries a key.
+		if time.Duration(mark-stored)*time.Millisecond < idleMarkEvery {
+			return nil
+		}
+		return s.storeMark(ctx, mark)
 	}
 	slices.SortFunc(all, func(a, b keyRow) int {
 		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
@@ -207,12 +220,24 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 	}
 	// Every key of an event older than mark-keySlack is folded now, or
 	// was written at once.
-	return s.InTx(ctx, func(tx *Tx) error {
+	return s.storeMark(ctx, mark)
+}
+
+// storeMark stores the mark of a fold whose keys are all copied.
+func (s *Store) storeMark(ctx context.Context, mark int64) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE webhook_event_keys_mark SET folded_ms = max(folded_ms, ?)`, mark); err != nil {
 			return fmt.Errorf("fold event keys: %w", err)
 		}
 		return nil
 	})
+	if err == nil {
+		k := s.keys
+		k.mu.Lock()
+		k.storedMS = max(k.storedMS, mark)
+		k.mu.Unlock()
+	}
+	return err
 }
 
 // foldInsert copies n keys, given as webhook id, provider id and event id

@@ -88,6 +88,30 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 	}
 }
 
+// With no key waiting, the mark still moves on (a minute at a time): it
+// bounds the events a start reads, and events without a key would
+// otherwise leave it where it was and have every start read them all.
+func TestTheMarkMovesOnWithNothingToFold(t *testing.T) {
+	ctx := context.Background()
+	s, org, w, reopen := foldStore(t)
+	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
+	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, tenMinutesAgo.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	if _, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UnixMilli()
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mark int64
+	if err := s.w.QueryRow(`SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&mark); err != nil || mark < before {
+		t.Fatalf("the mark is %s after a fold with nothing to fold, %v; want now", time.UnixMilli(mark), err)
+	}
+}
+
 // An event whose request came in before a fold but whose batch commits
 // after it has an id older than the fold's mark. Its key is written at
 // once: a restart before the next fold reads back only the events from
