@@ -60,7 +60,8 @@ type eventKeys struct {
 	storedMS int64
 	// filter says which keys cannot be in webhook_event_keys; next is a
 	// new one being filled to take its place (see keyfilter.go); lookups
-	// counts the keys looked up in the table anyway (for tests).
+	// counts the keys not in recent that the filter could not rule out
+	// (for tests).
 	filter  *keyFilter
 	next    *keyFilter
 	lookups int
@@ -295,6 +296,7 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 			rest = append(rest, key)
 		}
 	}
+	k.lookups += len(rest)
 	k.mu.Unlock()
 	if len(candidates) > 0 {
 		rows, err := queryAll(ctx, t.tx, `SELECT id, webhook_id, provider_event_id FROM webhook_events
@@ -312,11 +314,6 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 				rest = append(rest, key)
 			}
 		}
-	}
-	if len(rest) > 0 {
-		k.mu.Lock()
-		k.lookups += len(rest)
-		k.mu.Unlock()
 	}
 	for start := 0; start < len(rest); start += keysPerIn {
 		chunk := rest[start:min(start+keysPerIn, len(rest))]

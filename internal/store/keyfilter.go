@@ -31,6 +31,7 @@ type keyFilter struct {
 	room    uint // keys the newest filter is sized for
 	read    uint // keys its fill read from the table
 	added   uint // keys added since that fill began
+	buf     []byte
 }
 
 const keyFilterFP = 0.01 // false positives per filter, at its size
@@ -39,7 +40,12 @@ const keyFilterFP = 0.01 // false positives per filter, at its size
 // many keys may be added beyond those the fill read before a new fill.
 var keyFilterFirst uint = 1 << 20
 
-func filterKey(k eventKey) string { return k.webhook + "\x00" + k.provider }
+// key is k as the filters hash it, in a buffer reused from call to call
+// (the mutex guards it too): asking costs no allocation.
+func (f *keyFilter) key(k eventKey) []byte {
+	f.buf = append(append(append(f.buf[:0], k.webhook...), 0), k.provider...)
+	return f.buf
+}
 
 func (f *keyFilter) add(k eventKey) {
 	if f.held == f.room {
@@ -47,7 +53,7 @@ func (f *keyFilter) add(k eventKey) {
 		f.filters = append(f.filters, bloom.NewWithEstimates(f.room, keyFilterFP))
 		f.held = 0
 	}
-	f.filters[len(f.filters)-1].AddString(filterKey(k))
+	f.filters[len(f.filters)-1].Add(f.key(k))
 	f.held++
 }
 
@@ -56,9 +62,9 @@ func (f *keyFilter) mayHold(k eventKey) bool {
 	if !f.ready {
 		return true
 	}
-	s := filterKey(k)
+	key := f.key(k)
 	for _, b := range f.filters {
-		if b.TestString(s) {
+		if b.Test(key) {
 			return true
 		}
 	}
