@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +10,7 @@ import (
 // index by organization and id: a plan that sorts reads every entry the
 // organization kept for every page (435 ms a page at 200,000 entries).
 func TestACallLogPageReadsTheIndexNewestFirst(t *testing.T) {
-	s, err := Open(context.Background(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqliteStore(t)
 	for name, f := range map[string]CallLogFilter{
 		"newest":              {},
 		"below a cursor":      {Before: "log_06gs0c1905xe8cnsy5qa98xxr0"},

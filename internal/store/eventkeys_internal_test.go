@@ -12,11 +12,7 @@ import (
 // webhook_event_keys costs a pass over every key ever received for each
 // batch of events.
 func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
-	s, err := Open(context.Background(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqliteStore(t)
 	text := queryPlan(t, s, keyLookup(3), "w", "a", "w", "b", "x", "c")
 	if !strings.Contains(text, "SEARCH k USING PRIMARY KEY (webhook_id=? AND provider_event_id=?)") || strings.Contains(text, "SCAN k") {
 		t.Fatalf("the key lookup does not go by the primary key:\n%s", text)
@@ -28,7 +24,7 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 // reads the keys of the last seconds' events through that index, not all
 // events.
 func TestTheFoldReadsOnlyTheIndexOfEventIDs(t *testing.T) {
-	s, _, _, _ := foldStore(t)
+	s := sqliteStore(t)
 	text := queryPlan(t, s, foldInsert(2), "w", "a", "evt_1", "w", "b", "evt_2")
 	if !strings.Contains(text, "SEARCH e EXISTS USING COVERING INDEX sqlite_autoindex_webhook_events_1 (id=?)") {
 		t.Fatalf("the fold does not read the covering index of event ids:\n%s", text)
@@ -64,9 +60,9 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 // confirmed, and the folded table has the key.
 func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, _ := foldStore(t)
+	s, w, _ := foldStore(t)
 	event := func() Event {
-		return Event{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}
+		return keyEvent(w, "d-1", time.Now())
 	}
 	first := event()
 	if inserted, err := s.InsertEvents(ctx, []Event{first}); err != nil || !inserted[0] {
@@ -93,22 +89,19 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 // otherwise leave it where it was and have every start read them all.
 func TestTheMarkMovesOnWithNothingToFold(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, reopen := foldStore(t)
+	s, w, reopen := foldStore(t)
 	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
-	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, tenMinutesAgo.UnixMilli()); err != nil {
-		t.Fatal(err)
-	}
+	setMark(t, s, tenMinutesAgo)
 	s = reopen()
-	if _, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil {
+	if _, err := s.InsertEvents(ctx, []Event{keyEvent(w, "", time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	before := time.Now().UnixMilli()
 	if err := s.FoldEventKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var mark int64
-	if err := s.w.QueryRow(`SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&mark); err != nil || mark < before {
-		t.Fatalf("the mark is %s after a fold with nothing to fold, %v; want now", time.UnixMilli(mark), err)
+	if mark := storedMark(t, s); mark < before {
+		t.Fatalf("the mark is %s after a fold with nothing to fold; want now", time.UnixMilli(mark))
 	}
 }
 
@@ -118,23 +111,20 @@ func TestTheMarkMovesOnWithNothingToFold(t *testing.T) {
 // shortly before the mark, and would not find it.
 func TestAnEventOlderThanTheMarkKeepsItsKeyThroughARestart(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, reopen := foldStore(t)
-	event := func(key string, at time.Time) Event {
-		return Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
-	}
+	s, w, reopen := foldStore(t)
 	// The fold needs a key to fold to store its mark.
-	if _, err := s.InsertEvents(ctx, []Event{event("d-0", time.Now())}); err != nil {
+	if _, err := s.InsertEvents(ctx, []Event{keyEvent(w, "d-0", time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.FoldEventKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	late := event("d-1", time.Now().Add(-2*time.Minute))
+	late := keyEvent(w, "d-1", time.Now().Add(-2*time.Minute))
 	if inserted, err := s.InsertEvents(ctx, []Event{late}); err != nil || !inserted[0] {
 		t.Fatalf("the late event: %v, %v", inserted, err)
 	}
 	s = reopen()
-	if inserted, err := s.InsertEvents(ctx, []Event{event("d-1", time.Now())}); err != nil || inserted[0] {
+	if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, "d-1", time.Now())}); err != nil || inserted[0] {
 		t.Fatalf("a repeat of the late event after a restart: inserted %v, %v", inserted, err)
 	}
 	if id, err := s.EventIDByProviderID(ctx, w.ID, "d-1"); err != nil || id != late.ID {
@@ -148,16 +138,14 @@ func TestAnEventOlderThanTheMarkKeepsItsKeyThroughARestart(t *testing.T) {
 // older events the fold did not copy.
 func TestAFoldThatFailsKeepsTheMarkWhereItWas(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, reopen := foldStore(t)
+	s, w, reopen := foldStore(t)
 	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
-	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, tenMinutesAgo.UnixMilli()); err != nil {
-		t.Fatal(err)
-	}
+	setMark(t, s, tenMinutesAgo)
 	s = reopen()
 	var events []Event
 	for _, key := range []string{"d-3", "d-1", "d-2"} {
 		at := time.Now().Add(-5 * time.Minute)
-		events = append(events, Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at})
+		events = append(events, keyEvent(w, key, at))
 	}
 	if _, err := s.InsertEvents(ctx, events); err != nil {
 		t.Fatal(err)
@@ -168,12 +156,11 @@ func TestAFoldThatFailsKeepsTheMarkWhereItWas(t *testing.T) {
 		t.Fatal("a fold with a cancelled context did not fail")
 	}
 	s = reopen()
-	var mark int64
-	if err := s.w.QueryRow(`SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&mark); err != nil || mark != tenMinutesAgo.UnixMilli() {
-		t.Fatalf("the mark is %d after a failed fold, %v; want %d", mark, err, tenMinutesAgo.UnixMilli())
+	if mark := storedMark(t, s); mark != tenMinutesAgo.UnixMilli() {
+		t.Fatalf("the mark is %d after a failed fold; want %d", mark, tenMinutesAgo.UnixMilli())
 	}
 	for _, e := range events {
-		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: e.ProviderEventID, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, e.ProviderEventID, time.Now())}); err != nil || inserted[0] {
 			t.Fatalf("a repeat of %s after the failed fold and a restart: inserted %v, %v", e.ProviderEventID, inserted, err)
 		}
 	}
@@ -185,9 +172,9 @@ func TestAFoldThatFailsKeepsTheMarkWhereItWas(t *testing.T) {
 // not find them.
 func TestTheUpgradeFoldsTheKeysOfTheRecentTable(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, reopen := foldStore(t)
+	s, w, reopen := foldStore(t)
 	hourAgo := time.Now().Add(-time.Hour)
-	e := Event{ID: EventIDAt(hourAgo), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: hourAgo}
+	e := keyEvent(w, "d-1", hourAgo)
 	s.keys.markMS = hourAgo.Add(-time.Minute).UnixMilli() // the key waits for the fold, as before the upgrade
 	if _, err := s.InsertEvents(ctx, []Event{e}); err != nil {
 		t.Fatal(err)
@@ -204,7 +191,7 @@ func TestTheUpgradeFoldsTheKeysOfTheRecentTable(t *testing.T) {
 		}
 	}
 	s = reopen()
-	if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+	if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, "d-1", time.Now())}); err != nil || inserted[0] {
 		t.Fatalf("a repeat of a key the old recent table held, after the upgrade: inserted %v, %v", inserted, err)
 	}
 }
@@ -215,13 +202,10 @@ func TestTheUpgradeFoldsTheKeysOfTheRecentTable(t *testing.T) {
 // holds.
 func TestTheKeyFilterSparesTheLookupOfNewKeys(t *testing.T) {
 	ctx := context.Background()
-	s, org, w, reopen := foldStore(t)
-	event := func(key string, at time.Time) Event {
-		return Event{ID: EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
-	}
+	s, w, reopen := foldStore(t)
 	store := func(key string, at time.Time) bool {
 		t.Helper()
-		inserted, err := s.InsertEvents(ctx, []Event{event(key, at)})
+		inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, at)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,15 +258,15 @@ func TestTheKeyFilterIsBuiltAgainFromTheTable(t *testing.T) {
 	defer func(first uint) { keyFilterFirst = first }(keyFilterFirst)
 	keyFilterFirst = 4
 	ctx := context.Background()
-	s, org, w, _ := foldStore(t)
+	s, w, _ := foldStore(t)
 	<-s.keys.filled
-	gone, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: org.ID, Name: "gone", Source: "github", Secret: "sealed"})
+	gone, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: w.OrgID, Name: "gone", Source: "github", Secret: "sealed"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := func(w Webhook, key string) {
 		t.Helper()
-		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || !inserted[0] {
+		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || !inserted[0] {
 			t.Fatalf("%s: inserted %v, %v", key, inserted, err)
 		}
 	}
@@ -292,7 +276,7 @@ func TestTheKeyFilterIsBuiltAgainFromTheTable(t *testing.T) {
 	if err := s.FoldEventKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteWebhook(ctx, org.ID, gone.ID); err != nil {
+	if err := s.DeleteWebhook(ctx, w.OrgID, gone.ID); err != nil {
 		t.Fatal(err)
 	}
 	store(w, "d-1")
@@ -326,16 +310,51 @@ func TestTheKeyFilterIsBuiltAgainFromTheTable(t *testing.T) {
 		t.Fatal("a key written during a fill is not in the filter being filled")
 	}
 	for _, key := range []string{"d-1", "d-2"} {
-		if inserted, err := s.InsertEvents(ctx, []Event{{ID: NewEventID(), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: time.Now()}}); err != nil || inserted[0] {
+		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || inserted[0] {
 			t.Fatalf("a repeat of %s after the filter was built again: inserted %v, %v", key, inserted, err)
 		}
 	}
 }
 
-// foldStore opens a SQLite store, closed when the test ends, with an
-// organization and a webhook whose events' keys the tests fold; reopen
-// closes the store and opens it again, as a restart does.
-func foldStore(t *testing.T) (s *Store, org Org, w Webhook, reopen func() *Store) {
+// sqliteStore opens a SQLite store in a folder of its own, closed when
+// the test ends.
+func sqliteStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// keyEvent is an event of w received at at, carrying the provider id key.
+func keyEvent(w Webhook, key string, at time.Time) Event {
+	return Event{ID: EventIDAt(at), OrgID: w.OrgID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
+}
+
+// setMark stores at as the time of the last fold, as if it had been then.
+func setMark(t *testing.T, s *Store, at time.Time) {
+	t.Helper()
+	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, at.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedMark is the time of the last fold as the table has it (Unix ms).
+func storedMark(t *testing.T, s *Store) int64 {
+	t.Helper()
+	var mark int64
+	if err := s.w.QueryRow(`SELECT folded_ms FROM webhook_event_keys_mark`).Scan(&mark); err != nil {
+		t.Fatal(err)
+	}
+	return mark
+}
+
+// foldStore opens a SQLite store, closed when the test ends, with a
+// webhook (of an organization of its own) whose events' keys the tests
+// fold; reopen closes the store and opens it again, as a restart does.
+func foldStore(t *testing.T) (s *Store, w Webhook, reopen func() *Store) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -357,7 +376,7 @@ func foldStore(t *testing.T) (s *Store, org Org, w Webhook, reopen func() *Store
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, org, w, func() *Store {
+	return s, w, func() *Store {
 		s.Close()
 		return open()
 	}

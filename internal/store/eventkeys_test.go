@@ -253,14 +253,7 @@ func TestEventsGoWithTheirWebhook(t *testing.T) {
 		}
 		e := event(gone, "d-1")
 		run := store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: gone.ID, EventID: e.ID, TriggerID: gone.Triggers[0].ID, CreatedAt: now}
-		if err := s.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.InsertEvents(ctx, []store.Event{e}); err != nil {
-				return err
-			}
-			return tx.InsertTriggerRuns(ctx, []store.TriggerRun{run})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		storetest.StoreWithRuns(t, s, []store.Event{e}, []store.TriggerRun{run})
 		if err := s.SettleRun(ctx, run.ID, store.Attempt{Number: 1, Status: "failed", HTTPStatus: 500, StartedAt: now}, store.RunRetrying, now.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}

@@ -37,7 +37,7 @@ func TestRunsSettledTogetherAreEachRecorded(t *testing.T) {
 			events = append(events, e)
 			runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger, CreatedAt: now})
 		}
-		storeWithRuns(t, s, events, runs)
+		storetest.StoreWithRuns(t, s, events, runs)
 		retryAt := now.Add(time.Minute).Truncate(time.Millisecond)
 		settle := func(i, round int) error {
 			a := store.Attempt{Status: "failed", HTTPStatus: 500 + i, DurationMS: float64(i), Error: fmt.Sprintf("round %d run %d", round, i), StartedAt: now}

@@ -212,7 +212,7 @@ func TestAPageOfEventsWithItsRuns(t *testing.T) {
 		for _, e := range []store.Event{events[1], events[3], events[1]} {
 			runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger.ID, CreatedAt: e.ReceivedAt})
 		}
-		storeWithRuns(t, s, events, runs)
+		storetest.StoreWithRuns(t, s, events, runs)
 		page, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Since: start.Add(time.Hour), Until: start.Add(4 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +253,7 @@ func BenchmarkListEvents(b *testing.B) {
 				events = append(events, e)
 				runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: trigger.ID, CreatedAt: e.ReceivedAt})
 			}
-			storeWithRuns(b, s, events, runs)
+			storetest.StoreWithRuns(b, s, events, runs)
 			for b.Loop() {
 				page, err := s.ListEvents(ctx, org.ID, w.ID, store.EventFilter{Limit: 100})
 				if err != nil || len(page) != 100 || len(page[0].Runs) != 1 {
@@ -261,20 +261,5 @@ func BenchmarkListEvents(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// storeWithRuns stores events and their trigger runs in one transaction,
-// as intake does.
-func storeWithRuns(tb testing.TB, s *store.Store, events []store.Event, runs []store.TriggerRun) {
-	tb.Helper()
-	ctx := context.Background()
-	if err := s.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.InsertEvents(ctx, events); err != nil {
-			return err
-		}
-		return tx.InsertTriggerRuns(ctx, runs)
-	}); err != nil {
-		tb.Fatal(err)
 	}
 }

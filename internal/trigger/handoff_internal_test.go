@@ -133,14 +133,7 @@ func TestBatchJobsTakeFromTheHandoffOnlyOnTheirFirstAttempt(t *testing.T) {
 			events[e.ID] = &e
 			runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: w.ID, EventID: e.ID, TriggerID: w.Triggers[0].ID, CreatedAt: now}.AsInserted())
 		}
-		if err := s.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.InsertEvents(ctx, stored); err != nil {
-				return err
-			}
-			return tx.InsertTriggerRuns(ctx, runs)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		storetest.StoreWithRuns(t, s, stored, runs)
 		ids := runIDs(runs)
 		h := NewHandoff(100, 1<<20)
 		b := &batchRunner{runner: NewRunner(RunnerConfig{Store: s, Handoff: h})}

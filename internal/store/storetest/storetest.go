@@ -85,6 +85,21 @@ func Open(t testing.TB, engine string) *store.Store {
 	return s
 }
 
+// StoreWithRuns stores events and their trigger runs in one transaction,
+// as intake does.
+func StoreWithRuns(tb testing.TB, s *store.Store, events []store.Event, runs []store.TriggerRun) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.InsertEvents(ctx, events); err != nil {
+			return err
+		}
+		return tx.InsertTriggerRuns(ctx, runs)
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // Engines runs fn once per engine as parallel subtests.
 func Engines(t *testing.T, fn func(t *testing.T, engine string)) {
 	for _, engine := range []string{store.SQLite, store.Postgres} {
