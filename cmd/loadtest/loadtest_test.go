@@ -68,3 +68,29 @@ func TestServingSendsRequestsToTheFirstNodesOnly(t *testing.T) {
 		}
 	}
 }
+
+// The report gives each ratio round by round, in the rounds' order, so that
+// one slow round shows apart from a row slow throughout.
+func TestTheReportGivesEachRatioRoundByRound(t *testing.T) {
+	t.Parallel()
+	row := func(name, yardstick string, rounds ...float64) result {
+		var r result
+		for _, perSecond := range rounds {
+			r.add(result{name: name, yardstick: yardstick, unit: "req/s", perSecond: perSecond, count: int64(perSecond), seconds: 1})
+		}
+		return r
+	}
+	var out bytes.Buffer
+	report(&out, options{nodes: 1, rounds: 3}, []result{
+		row("reverse_proxy", "", 1000, 1000, 2000),
+		row("proxy", "reverse_proxy", 800, 500, 1800),
+	})
+	for _, want := range []string{
+		"| proxy | 1033 req/s |", "0.78 of reverse_proxy (0.50–0.90 by round)",
+		"| ratio | 1 | 2 | 3 |", "| proxy ÷ reverse_proxy | 0.80 | 0.50 | 0.90 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -31,6 +31,16 @@ func report(w io.Writer, o options, results []result) {
 	fmt.Fprintf(w, "\n%s, %s, %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
 	fmt.Fprintln(w, "| path | throughput | p50 | p99 | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
+	// Each ratio's rounds, for the table after this one.
+	var byRound []roundRatios
+	spread := func(label string, n int, share func(i int) float64) string {
+		rr := roundRatios{label: label, values: make([]float64, n)}
+		for i := range n {
+			rr.values[i] = share(i)
+		}
+		byRound = append(byRound, rr)
+		return fmt.Sprintf(" (%.2f–%.2f by round)", slices.Min(rr.values), slices.Max(rr.values))
+	}
 	pipeline := 0.0
 	if in, ok := by["ingest"]; ok {
 		if run, ok := by["action_run"]; ok && in.perSecond > 0 && run.perSecond > 0 {
@@ -44,12 +54,12 @@ func report(w io.Writer, o options, results []result) {
 			ratio = fmt.Sprintf("%.2f of the pipeline limit (%.0f ev/s)", r.perSecond/pipeline, pipeline)
 			in, run := by["ingest"], by["action_run"]
 			if n := len(r.rounds); n > 1 && len(in.rounds) == n && len(run.rounds) == n {
-				ratio += byRound(n, func(i int) float64 { return r.rounds[i] * (1/in.rounds[i] + 1/run.rounds[i]) })
+				ratio += spread(r.name+" ÷ pipeline limit", n, func(i int) float64 { return r.rounds[i] * (1/in.rounds[i] + 1/run.rounds[i]) })
 			}
 		case r.yardstick != "":
 			var shares []string
 			for _, y := range []string{r.yardstick, r.also} {
-				if share := compare(r, by, y); share != "" {
+				if share := compare(r, by, y, spread); share != "" {
 					shares = append(shares, share)
 				}
 			}
@@ -64,6 +74,27 @@ func report(w io.Writer, o options, results []result) {
 	}
 	if pipeline > 0 {
 		fmt.Fprintf(w, "\npipeline limit = 1 / (1/ingest + 1/action_run) = %.0f ev/s\n", pipeline)
+	}
+	if len(byRound) > 0 {
+		// Which rounds a spread comes from: one slow round (something
+		// else ran on the machine, or work one row left behind ran in
+		// another's turn) reads differently from a row slow throughout.
+		fmt.Fprintln(w, "\nThe ratios round by round:")
+		fmt.Fprintln(w)
+		head, rule := "| ratio |", "|---|"
+		for i := range byRound[0].values {
+			head += fmt.Sprintf(" %d |", i+1)
+			rule += "---:|"
+		}
+		fmt.Fprintln(w, head)
+		fmt.Fprintln(w, rule)
+		for _, rr := range byRound {
+			line := "| " + rr.label + " |"
+			for _, v := range rr.values {
+				line += fmt.Sprintf(" %.2f |", v)
+			}
+			fmt.Fprintln(w, line)
+		}
 	}
 	fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the bare proxy and the sinks):")
 	fmt.Fprintln(w, "\n| path | Plugboard | PostgreSQL | fixtures | load generator |")
@@ -85,26 +116,22 @@ func report(w io.Writer, o options, results []result) {
 
 // compare is r's throughput as a share of the yardstick row's, with the
 // spread of the same share round by round.
-func compare(r result, by map[string]result, yardstick string) string {
+func compare(r result, by map[string]result, yardstick string, spread func(label string, n int, share func(i int) float64) string) string {
 	y, ok := by[yardstick]
 	if !ok || y.perSecond == 0 {
 		return ""
 	}
 	out := fmt.Sprintf("%.2f of %s", r.perSecond/y.perSecond, yardstick)
 	if len(r.rounds) > 1 && len(r.rounds) == len(y.rounds) {
-		out += byRound(len(r.rounds), func(i int) float64 { return r.rounds[i] / y.rounds[i] })
+		out += spread(r.name+" ÷ "+yardstick, len(r.rounds), func(i int) float64 { return r.rounds[i] / y.rounds[i] })
 	}
 	return out
 }
 
-// byRound is the spread of a ratio over n rounds, round i's being share(i).
-func byRound(n int, share func(i int) float64) string {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := range n {
-		q := share(i)
-		lo, hi = min(lo, q), max(hi, q)
-	}
-	return fmt.Sprintf(" (%.2f–%.2f by round)", lo, hi)
+// roundRatios is one ratio of the report, round by round.
+type roundRatios struct {
+	label  string
+	values []float64
 }
 
 func ms(d time.Duration) string {
