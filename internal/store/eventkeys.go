@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -45,8 +46,32 @@ import (
 //   - a batch that decides after it compares with the new mark, so a key
 //     of its that waits is carried by an event at or above mark-slack.
 // A clock set back only makes more keys go at once.
+//
+// A key is stored as a 64-bit hash of it (keyHash) with the id of the
+// event that carries it, in webhook_event_key_hashes (migration 0022): a
+// row a third the size of the key's own text, compared as one integer. A
+// hash names a key only together with its event: a lookup that finds the
+// hash reads the event to see whether it carries this key. When another
+// key already holds the hash (about once in 2^64/n keys; more only for a
+// sender who crafts them), the key goes to webhook_event_keys instead,
+// which also keeps the keys folded before the hashes. An event carries its
+// key's hash (webhook_events.key_hash), so deleting it forgets its key in
+// either table.
 
 type eventKey struct{ webhook, provider string }
+
+// keyHash is the hash a key is stored under: FNV-1a over the webhook id, a
+// zero byte and the provider's id. Not secret, and not needed to be: a
+// hash only ever stands for a key together with the event that carries
+// it, so two keys that share one cost a lookup, never a delivery. A
+// variable so that tests can make keys collide.
+var keyHash = func(k eventKey) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(k.webhook))
+	h.Write([]byte{0})
+	h.Write([]byte(k.provider))
+	return int64(h.Sum64())
+}
 
 type eventKeys struct {
 	mu     sync.Mutex
@@ -107,6 +132,9 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 	for _, r := range rows {
 		k.recent[r.key] = r.id
 	}
+	if err := s.hashRecentEvents(ctx, k.waitingFrom()); err != nil {
+		return err
+	}
 	s.keys = k
 	k.filter = &keyFilter{}
 	k.fillCtx, k.cancelFill = context.WithCancel(context.Background())
@@ -117,6 +145,29 @@ func (s *Store) startEventKeys(ctx context.Context) error {
 	}()
 	go s.foldLoop()
 	return nil
+}
+
+// hashRecentEvents gives the events from an id on that carry a key but no
+// hash (written before migration 0022) their key's hash: their keys are
+// folded by hash, and deleting such an event must forget its key there.
+// After the first start on the new schema there are none.
+func (s *Store) hashRecentEvents(ctx context.Context, from string) error {
+	rows, err := queryAll(ctx, s.w, `SELECT id, webhook_id, provider_event_id FROM webhook_events
+		WHERE id >= ? AND provider_event_id IS NOT NULL AND key_hash IS NULL`, scanKeyRow, from)
+	if err != nil {
+		return fmt.Errorf("read recent event keys: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *Tx) error {
+		for _, r := range rows {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE webhook_events SET key_hash = ? WHERE id = ?`, keyHash(r.key), r.id); err != nil {
+				return fmt.Errorf("hash recent event keys: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // recentKeys reads the keys of the events from an id on, through the index
@@ -173,7 +224,7 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 	k.mu.Lock()
 	all := make([]keyRow, 0, len(k.recent))
 	for key, id := range k.recent {
-		all = append(all, keyRow{key, id})
+		all = append(all, keyRow{key: key, id: id})
 	}
 	k.markMS = max(k.markMS, time.Now().UnixMilli())
 	mark, stored := k.markMS, k.storedMS
@@ -187,22 +238,17 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		}
 		return s.storeMark(ctx, mark)
 	}
-	slices.SortFunc(all, func(a, b keyRow) int {
-		return cmp.Or(strings.Compare(a.key.webhook, b.key.webhook), strings.Compare(a.key.provider, b.key.provider))
-	})
+	for i := range all {
+		all[i].hash = keyHash(all[i].key)
+	}
+	slices.SortFunc(all, func(a, b keyRow) int { return cmp.Compare(a.hash, b.hash) })
 	for slice := range slices.Chunk(all, foldSlice) {
 		// Only keys whose event is there move: an entry of a transaction
 		// that rolled back has none, and is dropped below. Whether the
 		// event is there is read from the index of event ids alone.
 		err := s.InTx(ctx, func(tx *Tx) error {
-			for rows := range slices.Chunk(slice, foldRowsPerInsert) {
-				args := make([]any, 0, 3*len(rows))
-				for _, r := range rows {
-					args = append(args, r.key.webhook, r.key.provider, r.id)
-				}
-				if _, err := tx.tx.ExecContext(ctx, foldInsert(len(rows)), args...); err != nil {
-					return fmt.Errorf("fold event keys: %w", err)
-				}
+			if err := tx.storeKeys(ctx, slice); err != nil {
+				return fmt.Errorf("fold event keys: %w", err)
 			}
 			return nil
 		})
@@ -212,7 +258,7 @@ func (s *Store) FoldEventKeys(ctx context.Context) error {
 		foldCommitted()
 		k.mu.Lock()
 		for _, e := range slice {
-			k.filterKeys(e.key) // before it leaves recent; one that was not copied only costs a lookup
+			k.filterKeys(e.hash) // before it leaves recent; one that was not copied only costs a lookup
 			if k.recent[e.key] == e.id {
 				delete(k.recent, e.key)
 			}
@@ -241,10 +287,91 @@ func (s *Store) storeMark(ctx context.Context, mark int64) error {
 	return err
 }
 
-// foldInsert copies n keys, given as webhook id, provider id and event id
-// each, into webhook_event_keys, in the order given (the keys'), those
-// whose event is stored: that is read from the index of event ids alone.
+// storeKeys stores keys (their hashes set, in hash order) whose event is
+// stored, each under its hash, or in webhook_event_keys when another key
+// holds the hash; a key already stored stays as it is.
+func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
+	var taken []keyRow // keys whose hash was there already
+	for rows := range slices.Chunk(keys, foldRowsPerInsert) {
+		args := make([]any, 0, 2*len(rows))
+		for _, r := range rows {
+			args = append(args, r.hash, r.id)
+		}
+		stored, err := queryAll(ctx, t.tx, foldInsert(len(rows)), func(row rowScanner) (keyRow, error) {
+			var r keyRow
+			return r, row.Scan(&r.hash, &r.id)
+		}, args...)
+		if err != nil {
+			return err
+		}
+		// By hash and event: of two keys here that share a hash, one is
+		// stored under it.
+		inserted := make(map[int64]string, len(stored))
+		for _, r := range stored {
+			inserted[r.hash] = r.id
+		}
+		for _, r := range rows {
+			if inserted[r.hash] != r.id {
+				taken = append(taken, r)
+			}
+		}
+	}
+	if len(taken) == 0 {
+		return nil
+	}
+	// A hash that was there: this key again (a fold after a restart
+	// reads the last seconds' keys back), another key's (kept in
+	// webhook_event_keys), or nothing because the key's event is not
+	// stored (left out, as the insert left it out).
+	hashes := make([]int64, len(taken))
+	for i, r := range taken {
+		hashes[i] = r.hash
+	}
+	list, _ := json.Marshal(hashes)
+	owners, err := queryAll(ctx, t.tx, `SELECT k.hash, e.webhook_id, e.provider_event_id FROM webhook_event_key_hashes k
+		JOIN webhook_events e ON e.id = k.event_id WHERE k.hash IN (SELECT value FROM json_each(?))`, func(row rowScanner) (keyRow, error) {
+		var r keyRow
+		return r, row.Scan(&r.hash, &r.key.webhook, &r.key.provider)
+	}, string(list))
+	if err != nil {
+		return err
+	}
+	owner := make(map[int64]eventKey, len(owners))
+	for _, o := range owners {
+		owner[o.hash] = o.key
+	}
+	var others []keyRow
+	for _, r := range taken {
+		if key, ok := owner[r.hash]; !ok || key != r.key {
+			others = append(others, r)
+		}
+	}
+	for rows := range slices.Chunk(others, foldRowsPerInsert) {
+		args := make([]any, 0, 3*len(rows))
+		for _, r := range rows {
+			args = append(args, r.key.webhook, r.key.provider, r.id)
+		}
+		if _, err := t.tx.ExecContext(ctx, keyTextInsert(len(rows)), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldInsert stores n keys, given as hash and event id each, those whose
+// event is stored (read from the index of event ids alone), and returns
+// the hashes and event ids it stored: a hash already there is left as it
+// is.
 func foldInsert(n int) string {
+	return multiRow(`WITH v (hash, event_id) AS (`, n, 2) +
+		`) INSERT INTO webhook_event_key_hashes (hash, event_id)
+		SELECT hash, event_id FROM v WHERE EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = v.event_id)
+		ON CONFLICT DO NOTHING RETURNING hash, event_id`
+}
+
+// keyTextInsert stores n keys, given as webhook id, provider id and event
+// id each, in webhook_event_keys, those whose event is stored.
+func keyTextInsert(n int) string {
 	return multiRow(`WITH v (webhook_id, provider_event_id, event_id) AS (`, n, 3) +
 		`) INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)
 		SELECT webhook_id, provider_event_id, event_id FROM v WHERE EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = v.event_id)
@@ -264,7 +391,7 @@ func (k *eventKeys) remember(keys []eventKey, ids []string) (late []int) {
 	for i, key := range keys {
 		if ids[i] < from {
 			late = append(late, i)
-			k.filterKeys(key)
+			k.filterKeys(keyHash(key))
 			continue
 		}
 		k.recent[key] = ids[i]
@@ -292,7 +419,7 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	for _, key := range keys {
 		if id, ok := k.recent[key]; ok {
 			candidates, ids = append(candidates, key), append(ids, id)
-		} else if k.filter.mayHold(key) {
+		} else if k.filter.mayHold(keyHash(key)) {
 			rest = append(rest, key)
 		}
 	}
@@ -317,11 +444,27 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	}
 	for start := 0; start < len(rest); start += keysPerIn {
 		chunk := rest[start:min(start+keysPerIn, len(rest))]
+		// Under its hash, where the event the hash names carries this key…
+		hashes := make([]any, len(chunk))
+		asked := make(map[eventKey]bool, len(chunk))
+		for i, key := range chunk {
+			hashes[i], asked[key] = keyHash(key), true
+		}
+		rows, err := queryAll(ctx, t.tx, hashLookup(len(chunk)), scanKeyRow, hashes...)
+		if err != nil {
+			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
+		}
+		for _, r := range rows {
+			if asked[r.key] { // not another key's event under the same hash
+				found[r.key] = r.id
+			}
+		}
+		// …or in webhook_event_keys.
 		args := make([]any, 0, 2*len(chunk))
 		for _, key := range chunk {
 			args = append(args, key.webhook, key.provider)
 		}
-		rows, err := queryAll(ctx, t.tx, keyLookup(len(chunk)), scanKeyRow, args...)
+		rows, err = queryAll(ctx, t.tx, keyLookup(len(chunk)), scanKeyRow, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up event keys: %w", mapErr(err))
 		}
@@ -332,10 +475,19 @@ func (t *Tx) storedKeys(ctx context.Context, keys []eventKey) (map[eventKey]stri
 	return found, nil
 }
 
+// hashLookup finds the events that n hashes name, with the keys they
+// carry, by the hashes' table and the events' primary key.
+func hashLookup(n int) string {
+	return `SELECT e.id, e.webhook_id, e.provider_event_id FROM (VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") +
+		`) AS v CROSS JOIN webhook_event_key_hashes k ON k.hash = v.column1 CROSS JOIN webhook_events e ON e.id = k.event_id`
+}
+
 // keyRow is a key and the id of the event that carries it.
 type keyRow struct {
-	key eventKey
-	id  string
+	key  eventKey
+	id   string
+	hash int64 // keyHash(key), where it is needed
 }
 
 // scanKeyRow reads event_id, webhook_id, provider_event_id.
@@ -404,11 +556,15 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 	}
 	for start := 0; start < len(store); start += eventRowsPerInsert {
 		chunk := store[start:min(start+eventRowsPerInsert, len(store))]
-		args := make([]any, 0, 8*len(chunk))
+		args := make([]any, 0, 9*len(chunk))
 		for _, e := range chunk {
-			args = append(args, e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
+			var hash any // NULL without a key
+			if e.ProviderEventID != "" {
+				hash = keyHash(eventKey{e.WebhookID, e.ProviderEventID})
+			}
+			args = append(args, e.ID, e.OrgID, e.WebhookID, nullStr(e.ProviderEventID), hash, e.Headers, e.Body, e.SourceIP, e.ReceivedAt.UnixMilli())
 		}
-		query := multiRow(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)`, len(chunk), 8)
+		query := multiRow(`INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, key_hash, headers, body, source_ip, received_at)`, len(chunk), 9)
 		if _, err := t.tx.ExecContext(ctx, query, args...); err != nil {
 			return nil, fmt.Errorf("insert events: %w", mapErr(err))
 		}
@@ -417,14 +573,13 @@ func (t *Tx) insertEventsSQLite(ctx context.Context, events []Event) ([]bool, er
 		return inserted, nil
 	}
 	late := t.s.keys.remember(newKeys, newIDs)
-	for start := 0; start < len(late); start += eventRowsPerInsert {
-		chunk := late[start:min(start+eventRowsPerInsert, len(late))]
-		args := make([]any, 0, 3*len(chunk))
-		for _, i := range chunk {
-			args = append(args, newKeys[i].webhook, newKeys[i].provider, newIDs[i])
+	if len(late) > 0 {
+		rows := make([]keyRow, len(late))
+		for j, i := range late {
+			rows[j] = keyRow{key: newKeys[i], id: newIDs[i], hash: keyHash(newKeys[i])}
 		}
-		query := multiRow(`INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id)`, len(chunk), 3)
-		if _, err := t.tx.ExecContext(ctx, query, args...); err != nil {
+		slices.SortFunc(rows, func(a, b keyRow) int { return cmp.Compare(a.hash, b.hash) })
+		if err := t.storeKeys(ctx, rows); err != nil {
 			return nil, fmt.Errorf("insert event keys: %w", mapErr(err))
 		}
 	}

@@ -17,6 +17,11 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 	if !strings.Contains(text, "SEARCH k USING PRIMARY KEY (webhook_id=? AND provider_event_id=?)") || strings.Contains(text, "SCAN k") {
 		t.Fatalf("the key lookup does not go by the primary key:\n%s", text)
 	}
+	text = queryPlan(t, s, hashLookup(3), 1, 2, 3)
+	if !strings.Contains(text, "SEARCH k USING INTEGER PRIMARY KEY (rowid=?)") || !strings.Contains(text, "SEARCH e USING INDEX sqlite_autoindex_webhook_events_1 (id=?)") ||
+		strings.Contains(text, "SCAN k") || strings.Contains(text, "SCAN e") {
+		t.Fatalf("the hash lookup does not go by the hashes' and the events' keys:\n%s", text)
+	}
 }
 
 // The fold's copy asks the index of event ids alone whether an event is
@@ -25,7 +30,7 @@ func TestKeyLookupUsesThePrimaryKey(t *testing.T) {
 // events.
 func TestTheFoldReadsOnlyTheIndexOfEventIDs(t *testing.T) {
 	s := sqliteStore(t)
-	text := queryPlan(t, s, foldInsert(2), "w", "a", "evt_1", "w", "b", "evt_2")
+	text := queryPlan(t, s, foldInsert(2), 1, "evt_1", 2, "evt_2")
 	if !strings.Contains(text, "SEARCH e EXISTS USING COVERING INDEX sqlite_autoindex_webhook_events_1 (id=?)") {
 		t.Fatalf("the fold does not read the covering index of event ids:\n%s", text)
 	}
@@ -290,14 +295,14 @@ func TestTheKeyFilterIsBuiltAgainFromTheTable(t *testing.T) {
 	k.mu.Lock()
 	read, maybe := k.filter.read, 0
 	for i := range 10 {
-		if k.filter.mayHold(eventKey{gone.ID, fmt.Sprintf("g-%d", i)}) {
+		if k.filter.mayHold(keyHash(eventKey{gone.ID, fmt.Sprintf("g-%d", i)})) {
 			maybe++
 		}
 	}
 	// A key written while the next filter fills goes into it too.
 	k.next = &keyFilter{ready: true}
-	k.filterKeys(eventKey{w.ID, "d-3"})
-	inNext := k.next.mayHold(eventKey{w.ID, "d-3"})
+	k.filterKeys(keyHash(eventKey{w.ID, "d-3"}))
+	inNext := k.next.mayHold(keyHash(eventKey{w.ID, "d-3"}))
 	k.next = nil
 	k.mu.Unlock()
 	if read != 2 {
@@ -379,5 +384,127 @@ func foldStore(t *testing.T) (s *Store, w Webhook, reopen func() *Store) {
 	return s, w, func() *Store {
 		s.Close()
 		return open()
+	}
+}
+
+// Keys that share a hash are each kept, whichever way they are written
+// (folded, or written at once by their batch), each is found as its own
+// event's, and deleting one event forgets its key only.
+func TestKeysThatShareAHashAreEachKept(t *testing.T) {
+	ctx := context.Background()
+	s, w, _ := foldStore(t)
+	saved := keyHash
+	keyHash = func(k eventKey) int64 {
+		switch {
+		case strings.HasPrefix(k.provider, "c-"):
+			return 42
+		case strings.HasPrefix(k.provider, "x-"):
+			return 43
+		}
+		return saved(k)
+	}
+	t.Cleanup(func() { keyHash = saved })
+	insert := func(e Event) {
+		t.Helper()
+		if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
+			t.Fatalf("%s: inserted %v, %v", e.ProviderEventID, inserted, err)
+		}
+	}
+	fold := func() {
+		t.Helper()
+		if err := s.FoldEventKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e1, e2 := keyEvent(w, "c-1", time.Now()), keyEvent(w, "c-2", time.Now())
+	insert(e1)
+	fold()
+	insert(e2) // its hash names c-1's event: not a repeat
+	fold()
+	e3 := keyEvent(w, "c-3", time.Now().Add(-time.Hour)) // older than the mark: written at once
+	insert(e3)
+	e4, e5 := keyEvent(w, "x-1", time.Now()), keyEvent(w, "x-2", time.Now()) // a hash of their own, in one fold
+	insert(e4)
+	insert(e5)
+	fold()
+	for key, id := range map[string]string{"c-1": e1.ID, "c-2": e2.ID, "c-3": e3.ID, "x-1": e4.ID, "x-2": e5.ID} {
+		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || inserted[0] {
+			t.Fatalf("a repeat of %s was inserted (%v, %v)", key, inserted, err)
+		}
+		if got, err := s.EventIDByProviderID(ctx, w.ID, key); err != nil || got != id {
+			t.Fatalf("%s names %q, %v; want %s", key, got, err, id)
+		}
+	}
+	if _, err := s.w.Exec(`DELETE FROM webhook_events WHERE id = ?`, e1.ID); err != nil {
+		t.Fatal(err)
+	}
+	insert(keyEvent(w, "c-1", time.Now())) // forgotten with its event
+	for _, key := range []string{"c-2", "c-3", "x-1", "x-2"} {
+		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || inserted[0] {
+			t.Fatalf("a repeat of %s was inserted after another key's event was deleted (%v, %v)", key, inserted, err)
+		}
+	}
+}
+
+// Keys folded before the hashes were kept stay in webhook_event_keys, and
+// are found and forgotten there as before.
+func TestAKeyOfTheOlderTableIsStillFound(t *testing.T) {
+	ctx := context.Background()
+	s, w, reopen := foldStore(t)
+	e := keyEvent(w, "d-1", time.Now())
+	if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
+		t.Fatalf("inserted %v, %v", inserted, err)
+	}
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// As an upgrade leaves it: the key in the older table, the event
+	// without a hash.
+	for _, stmt := range []string{
+		`DELETE FROM webhook_event_key_hashes`,
+		`UPDATE webhook_events SET key_hash = NULL`,
+		`INSERT INTO webhook_event_keys (webhook_id, provider_event_id, event_id) VALUES ('` + w.ID + `', 'd-1', '` + e.ID + `')`,
+	} {
+		if _, err := s.w.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setMark(t, s, time.Now().Add(time.Minute)) // nothing read back into memory
+	s = reopen()
+	<-s.keys.filled
+	if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, "d-1", time.Now())}); err != nil || inserted[0] {
+		t.Fatalf("a repeat of a key in the older table was inserted (%v, %v)", inserted, err)
+	}
+	if _, err := s.w.Exec(`DELETE FROM webhook_events WHERE id = ?`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, "d-1", time.Now())}); err != nil || !inserted[0] {
+		t.Fatalf("a key in the older table was not forgotten with its event (%v, %v)", inserted, err)
+	}
+}
+
+// An event written before its key's hash was kept with it, whose key a
+// start reads back and folds by its hash, is given the hash, so that
+// deleting it forgets the key there too.
+func TestAnEventFromBeforeTheHashesGetsItsHashAtStart(t *testing.T) {
+	ctx := context.Background()
+	s, w, reopen := foldStore(t)
+	e := keyEvent(w, "d-1", time.Now())
+	if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
+		t.Fatalf("inserted %v, %v", inserted, err)
+	}
+	if _, err := s.w.Exec(`UPDATE webhook_events SET key_hash = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen() // reads d-1 back: its event is recent
+	if err := s.FoldEventKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Exec(`DELETE FROM webhook_events WHERE id = ?`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := s.w.QueryRow(`SELECT COUNT(*) FROM webhook_event_key_hashes`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d hashes left after their event was deleted, %v", left, err)
 	}
 }

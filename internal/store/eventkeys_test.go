@@ -154,10 +154,11 @@ func TestProviderEventIDsStayUnique(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			var n int
-			err = db.QueryRow(`SELECT COUNT(*) FROM webhook_event_keys WHERE webhook_id = ?`, w2.ID).Scan(&n)
-			if err != nil || n != 0 {
-				t.Fatalf("the deleted webhook left %d keys, %v", n, err)
+			var n, hashes int
+			err = db.QueryRow(`SELECT (SELECT COUNT(*) FROM webhook_event_keys WHERE webhook_id = ?),
+				(SELECT COUNT(*) FROM webhook_event_key_hashes k WHERE NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = k.event_id))`, w2.ID).Scan(&n, &hashes)
+			if err != nil || n != 0 || hashes != 0 {
+				t.Fatalf("the deleted webhook left %d keys and %d hashes, %v", n, hashes, err)
 			}
 			s = open()
 		}

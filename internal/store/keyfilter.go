@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"log/slog"
 
 	"github.com/bits-and-blooms/bloom/v3"
@@ -40,29 +41,30 @@ const keyFilterFP = 0.01 // false positives per filter, at its size
 // many keys may be added beyond those the fill read before a new fill.
 var keyFilterFirst uint = 1 << 20
 
-// key is k as the filters hash it, in a buffer reused from call to call
-// (the mutex guards it too): asking costs no allocation.
-func (f *keyFilter) key(k eventKey) []byte {
-	f.buf = append(append(append(f.buf[:0], k.webhook...), 0), k.provider...)
+// key is a key's hash (keyHash) as the filters take it, in a buffer
+// reused from call to call (the mutex guards it too): asking costs no
+// allocation.
+func (f *keyFilter) key(hash int64) []byte {
+	f.buf = binary.LittleEndian.AppendUint64(f.buf[:0], uint64(hash))
 	return f.buf
 }
 
-func (f *keyFilter) add(k eventKey) {
+func (f *keyFilter) add(hash int64) {
 	if f.held == f.room {
 		f.room = max(keyFilterFirst, 2*f.room)
 		f.filters = append(f.filters, bloom.NewWithEstimates(f.room, keyFilterFP))
 		f.held = 0
 	}
-	f.filters[len(f.filters)-1].Add(f.key(k))
+	f.filters[len(f.filters)-1].Add(f.key(hash))
 	f.held++
 }
 
-// mayHold reports whether k may be in webhook_event_keys.
-func (f *keyFilter) mayHold(k eventKey) bool {
+// mayHold reports whether the key of this hash may be stored.
+func (f *keyFilter) mayHold(hash int64) bool {
 	if !f.ready {
 		return true
 	}
-	key := f.key(k)
+	key := f.key(hash)
 	for _, b := range f.filters {
 		if b.Test(key) {
 			return true
@@ -73,16 +75,16 @@ func (f *keyFilter) mayHold(k eventKey) bool {
 
 // filterKeys adds a key written to webhook_event_keys to the filter in
 // use and to the one being filled, if any. Called with mu held.
-func (k *eventKeys) filterKeys(key eventKey) {
-	k.filter.add(key)
+func (k *eventKeys) filterKeys(hash int64) {
+	k.filter.add(hash)
 	k.filter.added++
 	if k.next != nil {
-		k.next.add(key)
+		k.next.add(hash)
 		k.next.added++
 	}
 }
 
-// fillKeyFilter reads the keys webhook_event_keys holds into f from a
+// fillKeyFilter reads the keys stored (their hashes) into f from a
 // reader connection, a thousand at a time, and then lets f answer. k.next
 // is f while it fills, unless f is the filter in use: keys the fold or a
 // batch writes meanwhile are added to it as they are written, so none is
@@ -95,29 +97,35 @@ func (s *Store) fillKeyFilter(ctx context.Context, f *keyFilter) bool {
 			slog.Default().Warn("read webhook event keys for their filter; looking keys up instead", "error", err)
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT webhook_id, provider_event_id FROM webhook_event_keys`)
+	// The hashes' table gives the hashes; webhook_event_keys the keys.
+	rows, err := s.r.QueryContext(ctx, `SELECT hash, '', '' FROM webhook_event_key_hashes
+		UNION ALL SELECT 0, webhook_id, provider_event_id FROM webhook_event_keys`)
 	if err != nil {
 		warn(err)
 		return false
 	}
 	defer rows.Close()
-	batch := make([]eventKey, 0, 1000)
+	batch := make([]int64, 0, 1000)
 	flush := func() {
 		k.mu.Lock()
-		for _, key := range batch {
-			f.add(key)
+		for _, hash := range batch {
+			f.add(hash)
 		}
 		f.read += uint(len(batch))
 		k.mu.Unlock()
 		batch = batch[:0]
 	}
 	for rows.Next() {
+		var hash int64
 		var key eventKey
-		if err := rows.Scan(&key.webhook, &key.provider); err != nil {
+		if err := rows.Scan(&hash, &key.webhook, &key.provider); err != nil {
 			warn(err)
 			return false
 		}
-		if batch = append(batch, key); len(batch) == cap(batch) {
+		if key.webhook != "" {
+			hash = keyHash(key)
+		}
+		if batch = append(batch, hash); len(batch) == cap(batch) {
 			flush()
 		}
 	}
