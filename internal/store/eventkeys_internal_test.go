@@ -404,12 +404,6 @@ func TestKeysThatShareAHashAreEachKept(t *testing.T) {
 		return saved(k)
 	}
 	t.Cleanup(func() { keyHash = saved })
-	insert := func(e Event) {
-		t.Helper()
-		if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
-			t.Fatalf("%s: inserted %v, %v", e.ProviderEventID, inserted, err)
-		}
-	}
 	fold := func() {
 		t.Helper()
 		if err := s.FoldEventKeys(ctx); err != nil {
@@ -417,15 +411,15 @@ func TestKeysThatShareAHashAreEachKept(t *testing.T) {
 		}
 	}
 	e1, e2 := keyEvent(w, "c-1", time.Now()), keyEvent(w, "c-2", time.Now())
-	insert(e1)
+	mustStore(t, s, e1)
 	fold()
-	insert(e2) // its hash names c-1's event: not a repeat
+	mustStore(t, s, e2) // its hash names c-1's event: not a repeat
 	fold()
 	e3 := keyEvent(w, "c-3", time.Now().Add(-time.Hour)) // older than the mark: written at once
-	insert(e3)
+	mustStore(t, s, e3)
 	e4, e5 := keyEvent(w, "x-1", time.Now()), keyEvent(w, "x-2", time.Now()) // a hash of their own, in one fold
-	insert(e4)
-	insert(e5)
+	mustStore(t, s, e4)
+	mustStore(t, s, e5)
 	fold()
 	for key, id := range map[string]string{"c-1": e1.ID, "c-2": e2.ID, "c-3": e3.ID, "x-1": e4.ID, "x-2": e5.ID} {
 		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || inserted[0] {
@@ -438,7 +432,7 @@ func TestKeysThatShareAHashAreEachKept(t *testing.T) {
 	if _, err := s.w.Exec(`DELETE FROM webhook_events WHERE id = ?`, e1.ID); err != nil {
 		t.Fatal(err)
 	}
-	insert(keyEvent(w, "c-1", time.Now())) // forgotten with its event
+	mustStore(t, s, keyEvent(w, "c-1", time.Now())) // forgotten with its event
 	for _, key := range []string{"c-2", "c-3", "x-1", "x-2"} {
 		if inserted, err := s.InsertEvents(ctx, []Event{keyEvent(w, key, time.Now())}); err != nil || inserted[0] {
 			t.Fatalf("a repeat of %s was inserted after another key's event was deleted (%v, %v)", key, inserted, err)
@@ -452,9 +446,7 @@ func TestAKeyOfTheOlderTableIsStillFound(t *testing.T) {
 	ctx := context.Background()
 	s, w, reopen := foldStore(t)
 	e := keyEvent(w, "d-1", time.Now())
-	if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
-		t.Fatalf("inserted %v, %v", inserted, err)
-	}
+	mustStore(t, s, e)
 	if err := s.FoldEventKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -490,9 +482,7 @@ func TestAnEventFromBeforeTheHashesGetsItsHashAtStart(t *testing.T) {
 	ctx := context.Background()
 	s, w, reopen := foldStore(t)
 	e := keyEvent(w, "d-1", time.Now())
-	if inserted, err := s.InsertEvents(ctx, []Event{e}); err != nil || !inserted[0] {
-		t.Fatalf("inserted %v, %v", inserted, err)
-	}
+	mustStore(t, s, e)
 	if _, err := s.w.Exec(`UPDATE webhook_events SET key_hash = NULL`); err != nil {
 		t.Fatal(err)
 	}
@@ -506,5 +496,19 @@ func TestAnEventFromBeforeTheHashesGetsItsHashAtStart(t *testing.T) {
 	var left int
 	if err := s.w.QueryRow(`SELECT COUNT(*) FROM webhook_event_key_hashes`).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("%d hashes left after their event was deleted, %v", left, err)
+	}
+}
+
+// mustStore stores events that must each be new.
+func mustStore(t *testing.T, s *Store, events ...Event) {
+	t.Helper()
+	inserted, err := s.InsertEvents(context.Background(), events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ok := range inserted {
+		if !ok {
+			t.Fatalf("%s was not stored", events[i].ProviderEventID)
+		}
 	}
 }
