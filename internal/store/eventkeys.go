@@ -297,21 +297,35 @@ func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
 		for _, r := range rows {
 			args = append(args, r.hash, r.id)
 		}
-		stored, err := queryAll(ctx, t.tx, foldInsert(len(rows)), func(row rowScanner) (keyRow, error) {
-			var r keyRow
-			return r, row.Scan(&r.hash, &r.id)
-		}, args...)
+		res, err := t.tx.ExecContext(ctx, foldInsert(len(rows)), args...)
 		if err != nil {
 			return err
 		}
-		// By hash and event: of two keys here that share a hash, one is
-		// stored under it.
-		inserted := make(map[int64]string, len(stored))
-		for _, r := range stored {
-			inserted[r.hash] = r.id
+		if n, err := res.RowsAffected(); err == nil && int(n) == len(rows) {
+			continue // each under its hash: nearly always
+		}
+		// Which event each hash names now tells which keys are not
+		// stored under theirs: by hash and event, since two keys here
+		// may share a hash.
+		hashes := make([]int64, len(rows))
+		for i, r := range rows {
+			hashes[i] = r.hash
+		}
+		list, _ := json.Marshal(hashes)
+		held, err := queryAll(ctx, t.tx, `SELECT hash, event_id FROM webhook_event_key_hashes WHERE hash IN (SELECT value FROM json_each(?))`,
+			func(row rowScanner) (keyRow, error) {
+				var r keyRow
+				return r, row.Scan(&r.hash, &r.id)
+			}, string(list))
+		if err != nil {
+			return err
+		}
+		names := make(map[int64]string, len(held))
+		for _, r := range held {
+			names[r.hash] = r.id
 		}
 		for _, r := range rows {
-			if inserted[r.hash] != r.id {
+			if names[r.hash] != r.id {
 				taken = append(taken, r)
 			}
 		}
@@ -359,14 +373,13 @@ func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
 }
 
 // foldInsert stores n keys, given as hash and event id each, those whose
-// event is stored (read from the index of event ids alone), and returns
-// the hashes and event ids it stored: a hash already there is left as it
-// is.
+// event is stored (read from the index of event ids alone); a hash already
+// there is left as it is.
 func foldInsert(n int) string {
 	return multiRow(`WITH v (hash, event_id) AS (`, n, 2) +
 		`) INSERT INTO webhook_event_key_hashes (hash, event_id)
 		SELECT hash, event_id FROM v WHERE EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = v.event_id)
-		ON CONFLICT DO NOTHING RETURNING hash, event_id`
+		ON CONFLICT DO NOTHING`
 }
 
 // keyTextInsert stores n keys, given as webhook id, provider id and event
