@@ -291,7 +291,7 @@ func (s *Store) storeMark(ctx context.Context, mark int64) error {
 // stored, each under its hash, or in webhook_event_keys when another key
 // holds the hash; a key already stored stays as it is.
 func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
-	var taken []keyRow // keys whose hash was there already
+	var others []keyRow // keys whose hash another key holds
 	for rows := range slices.Chunk(keys, foldRowsPerInsert) {
 		args := make([]any, 0, 2*len(rows))
 		for _, r := range rows {
@@ -304,60 +304,19 @@ func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
 		if n, err := res.RowsAffected(); err == nil && int(n) == len(rows) {
 			continue // each under its hash: nearly always
 		}
-		// Which event each hash names now tells which keys are not
-		// stored under theirs: by hash and event, since two keys here
-		// may share a hash.
-		hashes := make([]int64, len(rows))
-		for i, r := range rows {
-			hashes[i] = r.hash
-		}
-		list, _ := json.Marshal(hashes)
-		held, err := queryAll(ctx, t.tx, `SELECT hash, event_id FROM webhook_event_key_hashes WHERE hash IN (SELECT value FROM json_each(?))`,
-			func(row rowScanner) (keyRow, error) {
-				var r keyRow
-				return r, row.Scan(&r.hash, &r.id)
-			}, string(list))
+		// Fewer stored: a hash was there (this key's, from a fold after
+		// a restart read the last seconds' keys back, or another key's),
+		// or an event is not stored (its transaction rolled back). Which
+		// event each hash names, and its key, tell which.
+		holders, err := t.hashHolders(ctx, rows)
 		if err != nil {
 			return err
 		}
-		names := make(map[int64]string, len(held))
-		for _, r := range held {
-			names[r.hash] = r.id
-		}
 		for _, r := range rows {
-			if names[r.hash] != r.id {
-				taken = append(taken, r)
+			if h, ok := holders[r.hash]; ok && (h.id == r.id || h.key == r.key) {
+				continue // stored under its hash, now or before
 			}
-		}
-	}
-	if len(taken) == 0 {
-		return nil
-	}
-	// A hash that was there: this key again (a fold after a restart
-	// reads the last seconds' keys back), another key's (kept in
-	// webhook_event_keys), or nothing because the key's event is not
-	// stored (left out, as the insert left it out).
-	hashes := make([]int64, len(taken))
-	for i, r := range taken {
-		hashes[i] = r.hash
-	}
-	list, _ := json.Marshal(hashes)
-	owners, err := queryAll(ctx, t.tx, `SELECT k.hash, e.webhook_id, e.provider_event_id FROM webhook_event_key_hashes k
-		JOIN webhook_events e ON e.id = k.event_id WHERE k.hash IN (SELECT value FROM json_each(?))`, func(row rowScanner) (keyRow, error) {
-		var r keyRow
-		return r, row.Scan(&r.hash, &r.key.webhook, &r.key.provider)
-	}, string(list))
-	if err != nil {
-		return err
-	}
-	owner := make(map[int64]eventKey, len(owners))
-	for _, o := range owners {
-		owner[o.hash] = o.key
-	}
-	var others []keyRow
-	for _, r := range taken {
-		if key, ok := owner[r.hash]; !ok || key != r.key {
-			others = append(others, r)
+			others = append(others, r) // the insert below leaves out one whose event is not stored
 		}
 	}
 	for rows := range slices.Chunk(others, foldRowsPerInsert) {
@@ -370,6 +329,30 @@ func (t *Tx) storeKeys(ctx context.Context, keys []keyRow) error {
 		}
 	}
 	return nil
+}
+
+// hashHolders reads, for the rows' hashes, the event each hash names and
+// the key that event carries (none when the event is gone).
+func (t *Tx) hashHolders(ctx context.Context, rows []keyRow) (map[int64]keyRow, error) {
+	hashes := make([]int64, len(rows))
+	for i, r := range rows {
+		hashes[i] = r.hash
+	}
+	list, _ := json.Marshal(hashes)
+	held, err := queryAll(ctx, t.tx, `SELECT k.hash, k.event_id, COALESCE(e.webhook_id, ''), COALESCE(e.provider_event_id, '')
+		FROM webhook_event_key_hashes k LEFT JOIN webhook_events e ON e.id = k.event_id
+		WHERE k.hash IN (SELECT value FROM json_each(?))`, func(row rowScanner) (keyRow, error) {
+		var r keyRow
+		return r, row.Scan(&r.hash, &r.id, &r.key.webhook, &r.key.provider)
+	}, string(list))
+	if err != nil {
+		return nil, err
+	}
+	holders := make(map[int64]keyRow, len(held))
+	for _, r := range held {
+		holders[r.hash] = r
+	}
+	return holders, nil
 }
 
 // foldInsert stores n keys, given as hash and event id each, those whose
