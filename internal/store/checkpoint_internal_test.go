@@ -63,13 +63,15 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	// 32 MB more, commit after commit: the log starts over instead of
-	// holding all of it.
-	for range 64 {
+	// 64 MB more, commit after commit: the log starts over instead of
+	// holding all of it. It may run past writerCheckpointPages by a few
+	// commits: the writer's own checkpoint gives way while the background
+	// one holds the lock, and tries again after its next commit.
+	for range 128 {
 		write(64, 8<<10)
 	}
-	if got, most := size(wal), int64(writerCheckpointPages+1000)*4096; got > most {
-		t.Fatalf("the write-ahead log is %d bytes after 32 MB of steady commits; want at most %d", got, most)
+	if got, most := size(wal), int64(writerCheckpointPages+2500)*4096; got > most {
+		t.Fatalf("the write-ahead log is %d bytes after 64 MB of steady commits; want at most %d", got, most)
 	}
 
 	// Statement journals (a multi-row insert's undo record) stay in memory.
