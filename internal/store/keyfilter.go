@@ -8,12 +8,14 @@ import (
 	"github.com/bits-and-blooms/bloom/v3"
 )
 
-// keyFilter answers, without reading the database, that a key is not in
-// webhook_event_keys: nearly every event received carries a key never
-// seen, and looking it up there read a page at a random place of a table
-// that grows with every event. A Bloom filter can say "maybe" for a key
-// that is not there (about 1% of keys per filter), never "no" for one that
-// is; a maybe is looked up as before.
+// keyFilter answers, without reading the database, that a key is not
+// stored (under its hash in webhook_event_key_hashes, or in
+// webhook_event_keys; "the table" below is both): nearly every event
+// received carries a key never seen, and looking it up read a page at a
+// random place of a table that grows with every event. A Bloom filter of
+// the keys' hashes can say "maybe" for a key that is not there (about 1%
+// of keys per filter), never "no" for one that is; a maybe is looked up as
+// before.
 //
 // The filter holds every key the table held when the filter's fill read
 // it, and every key written to the table since the fill began (the fold's
