@@ -95,9 +95,7 @@ func TestARepeatBetweenAFoldAndItsCleanupIsARepeat(t *testing.T) {
 func TestTheMarkMovesOnWithNothingToFold(t *testing.T) {
 	ctx := context.Background()
 	s, w, reopen := foldStore(t)
-	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
-	setMark(t, s, tenMinutesAgo)
-	s = reopen()
+	s, _ = markedAgo(t, s, 10*time.Minute, reopen)
 	if _, err := s.InsertEvents(ctx, []Event{keyEvent(w, "", time.Now())}); err != nil {
 		t.Fatal(err)
 	}
@@ -144,9 +142,7 @@ func TestAnEventOlderThanTheMarkKeepsItsKeyThroughARestart(t *testing.T) {
 func TestAFoldThatFailsKeepsTheMarkWhereItWas(t *testing.T) {
 	ctx := context.Background()
 	s, w, reopen := foldStore(t)
-	tenMinutesAgo := time.Now().Add(-10 * time.Minute)
-	setMark(t, s, tenMinutesAgo)
-	s = reopen()
+	s, tenMinutesAgo := markedAgo(t, s, 10*time.Minute, reopen)
 	var events []Event
 	for _, key := range []string{"d-3", "d-1", "d-2"} {
 		at := time.Now().Add(-5 * time.Minute)
@@ -344,6 +340,15 @@ func setMark(t *testing.T, s *Store, at time.Time) {
 	if _, err := s.w.Exec(`UPDATE webhook_event_keys_mark SET folded_ms = ?`, at.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// markedAgo stores a last fold ago before now and restarts s, so that the
+// store starts from that mark; it returns the new store and the mark.
+func markedAgo(t *testing.T, s *Store, ago time.Duration, reopen func() *Store) (*Store, time.Time) {
+	t.Helper()
+	at := time.Now().Add(-ago)
+	setMark(t, s, at)
+	return reopen(), at
 }
 
 // storedMark is the time of the last fold as the table has it (Unix ms).
