@@ -4,7 +4,7 @@ GO       ?= go
 PKGS     ?= ./...
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: help run build test unit lint bench loadtest setup
+.PHONY: help run build test unit lint bench loadtest pgo setup
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ bench: ## run the benchmarks recorded in docs/benchmarks.md
 
 loadtest: build ## measure the built binary out of process (LOADTEST_FLAGS='-postgres postgres://postgres@127.0.0.1:5432/postgres -nodes 2')
 	$(GO) run ./cmd/loadtest -binary ./plugboard $(LOADTEST_FLAGS)
+
+pgo: build ## profile the built binary under load and write the profile the builds optimize for (cmd/plugboard/default.pgo)
+	rm -rf .pgo && mkdir .pgo
+	$(GO) run ./cmd/loadtest -binary ./plugboard -rows proxy,action_run,ingest,triggered -rounds 1 -duration 12s -profile .pgo
+	$(GO) tool pprof -proto $$(ls .pgo/*.pprof | grep -v allocs) > cmd/plugboard/default.pgo
+	rm -rf .pgo
 
 setup: ## install what the tests need on a fresh machine (what .ci/run does)
 	bash .ci/setup
