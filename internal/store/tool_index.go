@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -55,17 +57,39 @@ func (s *Store) ToolIndexRevisions(ctx context.Context, agentID string) (map[str
 // transaction. The index is derived from the agent's grants and the
 // deployed versions, which are audited where they change; rebuilding it is
 // not.
+//
+// Two nodes or sessions may bring the same agent's index up to date at
+// once. The rows are written in the order of their names, whatever the
+// order of put and drop, so that on PostgreSQL two such transactions wait
+// for each other's rows in the same order instead of deadlocking.
 func (s *Store) UpdateToolIndex(ctx context.Context, agentID string, put []ToolIndexEntry, drop []string) error {
 	if len(put) == 0 && len(drop) == 0 {
 		return nil
 	}
+	type op struct {
+		name  string
+		entry *ToolIndexEntry // nil: drop
+	}
+	ops := make([]op, 0, len(put)+len(drop))
+	for _, name := range drop {
+		ops = append(ops, op{name: name})
+	}
+	for i := range put {
+		ops = append(ops, op{name: put[i].Name, entry: &put[i]})
+	}
+	// A name both dropped and put ends up put, as if every drop came first.
+	slices.SortStableFunc(ops, func(a, b op) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(boolInt(a.entry != nil), boolInt(b.entry != nil)))
+	})
 	return s.InTx(ctx, func(tx *Tx) error {
-		for _, name := range drop {
-			if _, err := tx.tx.ExecContext(ctx, s.q(`DELETE FROM agent_tool_index WHERE agent_id = ? AND name = ?`), agentID, name); err != nil {
-				return fmt.Errorf("tool index of agent %s: drop %s: %w", agentID, name, mapErr(err))
+		for _, o := range ops {
+			if o.entry == nil {
+				if _, err := tx.tx.ExecContext(ctx, s.q(`DELETE FROM agent_tool_index WHERE agent_id = ? AND name = ?`), agentID, o.name); err != nil {
+					return fmt.Errorf("tool index of agent %s: drop %s: %w", agentID, o.name, mapErr(err))
+				}
+				continue
 			}
-		}
-		for _, e := range put {
+			e := o.entry
 			if _, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO agent_tool_index (agent_id, name, revision, heading, description, params) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (agent_id, name) DO UPDATE SET revision = excluded.revision, heading = excluded.heading, description = excluded.description, params = excluded.params`),
 				agentID, e.Name, e.Revision, e.Heading, e.Description, e.Params); err != nil {

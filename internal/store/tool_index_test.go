@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/plugboard/plugboard/internal/store"
@@ -95,5 +97,85 @@ func TestToolIndex(t *testing.T) {
 				t.Fatalf("hits = %+v, %v", hits, err)
 			}
 		})
+	})
+}
+
+// Two sessions (or nodes) may bring one agent's index up to date at the
+// same moment, each with its entries in its own order: the order of a Go
+// map. On PostgreSQL two such transactions that lock the same rows in
+// opposite orders deadlock, and one of them fails: a search then answered
+// that it could not search the agent's tools.
+func TestTwoUpdatesOfOneIndexAtOnceBothSucceed(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		org, owner := newOrg(t, s, "concurrent-index@example.com")
+		a, err := s.CreateAgent(ctx, store.Agent{OrgID: org.ID, Name: "racer", KeyPrefix: "pba_race", CreatedBy: owner.ID}, "hash-race")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		var entries []store.ToolIndexEntry
+		for i := range 16 {
+			name := fmt.Sprintf("crm__action_%02d", i)
+			names = append(names, name)
+			entries = append(entries, store.ToolIndexEntry{Name: name, Revision: "r1", Heading: "crm action " + name})
+		}
+		reversed := slices.Clone(names)
+		slices.Reverse(reversed)
+		backwards := slices.Clone(entries)
+		slices.Reverse(backwards)
+		half := len(names) / 2
+		// Each pair runs at once, from an index that holds every entry.
+		// The last pair disagrees on what the index should hold, as two
+		// sessions that read the grants before and after a change do.
+		pairs := [][2]func() error{
+			{
+				func() error { return s.UpdateToolIndex(ctx, a.ID, nil, names) },
+				func() error { return s.UpdateToolIndex(ctx, a.ID, nil, reversed) },
+			},
+			{
+				func() error { return s.UpdateToolIndex(ctx, a.ID, entries, nil) },
+				func() error { return s.UpdateToolIndex(ctx, a.ID, backwards, nil) },
+			},
+			{
+				func() error { return s.UpdateToolIndex(ctx, a.ID, entries[half:], names[:half]) },
+				func() error { return s.UpdateToolIndex(ctx, a.ID, entries[:half], names[half:]) },
+			},
+		}
+		for round := range 4 {
+			for i, pair := range pairs {
+				if err := s.UpdateToolIndex(ctx, a.ID, entries, nil); err != nil {
+					t.Fatal(err)
+				}
+				errs := make(chan error, 2)
+				start := make(chan struct{})
+				for _, update := range pair {
+					go func() {
+						<-start
+						errs <- update()
+					}()
+				}
+				close(start)
+				for range 2 {
+					if err := <-errs; err != nil {
+						t.Fatalf("round %d, pair %d: two updates of one agent's index at once: %v", round, i, err)
+					}
+				}
+			}
+		}
+		if err := s.UpdateToolIndex(ctx, a.ID, entries, nil); err != nil {
+			t.Fatal(err)
+		}
+		// An entry both dropped and put in one update is kept, as when the
+		// drops went first.
+		if err := s.UpdateToolIndex(ctx, a.ID, []store.ToolIndexEntry{{Name: names[0], Revision: "r2"}}, names[:1]); err != nil {
+			t.Fatal(err)
+		}
+		revs, err := s.ToolIndexRevisions(ctx, a.ID)
+		if err != nil || len(revs) != len(names) || revs[names[0]] != "r2" {
+			t.Fatalf("index after the updates = %v, %v", revs, err)
+		}
 	})
 }
