@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -77,10 +76,9 @@ func (s *Store) UpdateToolIndex(ctx context.Context, agentID string, put []ToolI
 	for i := range put {
 		ops = append(ops, op{name: put[i].Name, entry: &put[i]})
 	}
-	// A name both dropped and put ends up put, as if every drop came first.
-	slices.SortStableFunc(ops, func(a, b op) int {
-		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(boolInt(a.entry != nil), boolInt(b.entry != nil)))
-	})
+	// Stable: a name both dropped and put keeps its drop first, so it ends
+	// up put, as if every drop came first.
+	slices.SortStableFunc(ops, func(a, b op) int { return strings.Compare(a.name, b.name) })
 	return s.InTx(ctx, func(tx *Tx) error {
 		for _, o := range ops {
 			if o.entry == nil {
