@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/config"
 	"github.com/plugboard/plugboard/internal/server/servertest"
+	"github.com/plugboard/plugboard/internal/store"
 )
 
 // TestBackupUnderWriteLoadAndRestore backs the SQLite database up while
@@ -98,6 +100,75 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 	if r := run(t, nil, "", "backup", filepath.Join(dir, "b.db"), "--database-url", "postgres://db/plugboard"); r.code == 0 || !strings.Contains(r.stderr, "pg_dump") {
 		t.Fatalf("backup with PostgreSQL: %+v", r)
 	}
+}
+
+// TestRestoreRefusesABackupFromANewerPlugboard: a backup that a newer
+// Plugboard made records migrations this binary does not have; restoring it
+// would leave a database no server of this version can start on. It is
+// refused, and the database it would have replaced is left as it was.
+// The file and folder names hold '#', '?' and '%', which SQLite's URI
+// names would misread.
+func TestRestoreRefusesABackupFromANewerPlugboard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	newer := filepath.Join(t.TempDir(), "newer#1")
+	s, err := store.Open(ctx, "", newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_from_a_newer_plugboard.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	file := filepath.Join(t.TempDir(), "from#newer?%41.db")
+	if r := run(t, nil, "", "backup", file, "--data-dir", newer); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
+
+	dir := filepath.Join(t.TempDir(), "data?#%41")
+	current, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current.Close()
+	db := filepath.Join(dir, "plugboard.db")
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "", "restore", file, "--data-dir", dir)
+	if r.code == 0 || !strings.Contains(r.stderr, "newer Plugboard") || !strings.Contains(r.stderr, "9999_from_a_newer_plugboard.sql") {
+		t.Fatalf("restore of a newer backup: %+v; want a refusal naming the migration", r)
+	}
+	if after, err := os.ReadFile(db); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("a refused restore changed the database (%v)", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "restor") {
+			t.Errorf("a refused restore left %s behind", e.Name())
+		}
+	}
+
+	// A backup this version made restores under the same kind of names.
+	own := filepath.Join(t.TempDir(), "own#1?.db")
+	if r := run(t, nil, "", "backup", own, "--data-dir", dir); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
+	if r := run(t, nil, "", "restore", own, "--data-dir", dir); r.code != 0 || !strings.Contains(r.stdout, "kept as") {
+		t.Fatalf("restore: %+v", r)
+	}
+	entries, _ = os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".restoring") {
+			t.Errorf("a restore left %s behind", e.Name())
+		}
+	}
+	restored, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatalf("open the restored database: %v", err)
+	}
+	restored.Close()
 }
 
 func eventIDs(t *testing.T, c *client.Client, webhookID string) map[string]bool {

@@ -24,7 +24,7 @@ func Backup(ctx context.Context, dbPath, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
 	}
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", sqliteDSN(dbPath, "_pragma=busy_timeout(10000)"))
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", dbPath, err)
 	}
@@ -59,13 +59,15 @@ var ErrServerRunning = errors.New("a plugboard server is using this database")
 
 // Restore puts the backup src in place of the SQLite database at dbPath. It
 // refuses while a server has the database open (the lock every server holds
-// shared) and keeps no server from starting until it is done. src is checked
-// first (SQLite's integrity check, and Plugboard's tables); the database it
-// replaces, with its write-ahead log, is kept beside it under a name with
-// the time, and that name is returned ("" when there was none).
+// shared) and keeps no server from starting until it is done. src is copied
+// beside the database first and the copy checked (SQLite's integrity check,
+// Plugboard's tables, and no migrations newer than this binary's), so what
+// is put in place is exactly what was checked. The database it replaces,
+// with its write-ahead log, is kept beside it under a name with the time,
+// and that name is returned ("" when there was none).
 func Restore(ctx context.Context, src, dbPath string) (string, error) {
-	if err := checkBackup(ctx, src); err != nil {
-		return "", err
+	if _, err := os.Stat(src); err != nil {
+		return "", fmt.Errorf("restore: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
@@ -79,9 +81,18 @@ func Restore(ctx context.Context, src, dbPath string) (string, error) {
 	defer lock.release()
 
 	tmp := dbPath + ".restoring"
+	discard := func() {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(tmp + suffix)
+		}
+	}
 	if err := copyFile(src, tmp); err != nil {
-		_ = os.Remove(tmp)
+		discard()
 		return "", fmt.Errorf("restore: %w", err)
+	}
+	if err := checkBackup(ctx, src, tmp); err != nil {
+		discard()
+		return "", err
 	}
 	kept := ""
 	if _, err := os.Stat(dbPath); err == nil {
@@ -90,7 +101,7 @@ func Restore(ctx context.Context, src, dbPath string) (string, error) {
 		// old database: it moves with it, so the kept copy stays whole.
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Rename(dbPath+suffix, kept+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-				_ = os.Remove(tmp)
+				discard()
 				return "", fmt.Errorf("restore: set the current database aside: %w", err)
 			}
 		}
@@ -101,13 +112,11 @@ func Restore(ctx context.Context, src, dbPath string) (string, error) {
 	return kept, nil
 }
 
-// checkBackup opens src read-only and makes sure it is a sound SQLite
-// database with Plugboard's tables.
-func checkBackup(ctx context.Context, src string) error {
-	if _, err := os.Stat(src); err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro&_pragma=query_only(1)")
+// checkBackup opens copied, the backup src copied, read-only and makes sure
+// it is a sound SQLite database with Plugboard's tables, made by this
+// version of Plugboard or an older one.
+func checkBackup(ctx context.Context, src, copied string) error {
+	db, err := sql.Open("sqlite", sqliteDSN(copied, "mode=ro&_pragma=query_only(1)"))
 	if err != nil {
 		return fmt.Errorf("restore: open %s: %w", src, err)
 	}
@@ -122,6 +131,13 @@ func checkBackup(ctx context.Context, src string) error {
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
 		return fmt.Errorf("restore: %s is not a Plugboard database (no migrations recorded)", src)
+	}
+	names, err := migrationNames()
+	if err != nil {
+		return err
+	}
+	if err := refuseNewer(ctx, db, names); err != nil {
+		return fmt.Errorf("restore: %s: %w; restore it with that version or a later one", src, err)
 	}
 	return nil
 }

@@ -23,10 +23,7 @@ func TestProviderEventIDsStayUnique(t *testing.T) {
 	t.Parallel()
 	storetest.Engines(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
-		dir, dbURL := t.TempDir(), ""
-		if engine == store.Postgres {
-			dbURL = storetest.PostgresURL(t)
-		}
+		dbURL, dir := storetest.Location(t, engine)
 		open := func() *store.Store {
 			s, err := store.Open(ctx, dbURL, dir)
 			if err != nil {

@@ -2,12 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/plugboard/plugboard/internal/version"
 )
 
 // PostgreSQL advisory lock keys the store takes; the job queue's migration
@@ -42,23 +46,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockMigrate)
 	}
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+	names, err := migrationNames()
 	if err != nil {
 		return err
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = e.Name()
+	if err := refuseNewer(ctx, s.w, names); err != nil {
+		return fmt.Errorf("%w; run that version or a later one, or restore a backup made before it", err)
 	}
-	if err := checkVersions(names); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		version, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+	for _, name := range names {
+		v, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		var n int
-		if err := s.w.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+		if err := s.w.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		if n > 0 {
@@ -75,12 +73,66 @@ func (s *Store) migrate(ctx context.Context) error {
 					return fmt.Errorf("%w\n%s", err, stmt)
 				}
 			}
-			_, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), version, name, now())
+			_, err := tx.tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), v, name, now())
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// migrationNames lists the embedded migrations in the order they apply.
+func migrationNames() ([]string, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	sort.Strings(names)
+	return names, checkVersions(names)
+}
+
+// ErrNewerDatabase is returned when a database records migrations this
+// binary does not have: a newer Plugboard has used it, and this one would
+// misread tables it does not know the shape of.
+var ErrNewerDatabase = errors.New("the database was migrated by a newer Plugboard")
+
+// refuseNewer fails with ErrNewerDatabase when db records a migration
+// that is not among names, the binary's own. Older binaries must not run
+// on a newer schema: a column they do not fill, or a table they no longer
+// know, would fail requests one by one instead of once, at start.
+func refuseNewer(ctx context.Context, db *sql.DB, names []string) error {
+	known := make(map[int]bool, len(names))
+	for _, name := range names {
+		v, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		known[v] = true
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return fmt.Errorf("migrate: read the applied migrations: %w", err)
+	}
+	defer rows.Close()
+	var unknown []string
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			return fmt.Errorf("migrate: read the applied migrations: %w", err)
+		}
+		if !known[v] {
+			unknown = append(unknown, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: read the applied migrations: %w", err)
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("%w: it records %s, which this binary (Plugboard %s) does not have", ErrNewerDatabase, strings.Join(unknown, ", "), version.String)
 	}
 	return nil
 }
@@ -92,14 +144,14 @@ func (s *Store) migrate(ctx context.Context) error {
 func checkVersions(names []string) error {
 	seen := map[int]string{}
 	for _, name := range names {
-		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migrate: bad migration file name %s", name)
 		}
-		if first, dup := seen[version]; dup {
-			return fmt.Errorf("migrate: %s and %s share the version %d; renumber the newer one", first, name, version)
+		if first, dup := seen[v]; dup {
+			return fmt.Errorf("migrate: %s and %s share the version %d; renumber the newer one", first, name, v)
 		}
-		seen[version] = name
+		seen[v] = name
 	}
 	return nil
 }

@@ -119,9 +119,19 @@ func openSQLite(path string) (*Store, error) {
 	return s, nil
 }
 
+// sqliteDSN names the SQLite file at path, with the driver parameters in
+// query. The driver hands "file:" names to SQLite as URIs, which end a path
+// at '?' or '#' and decode "%HH": unescaped, a data folder named "data#2"
+// would put the database in a file named "data" beside it.
+func sqliteDSN(path, query string) string {
+	return "file:" + uriPathEscaper.Replace(path) + "?" + query
+}
+
+var uriPathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func openSQLiteFile(path string) (*Store, error) {
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
-	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages) + "&_txlock=immediate", drv: &sqlite.Driver{}})
+	w := sql.OpenDB(cachingConnector{dsn: sqliteDSN(path, pragmas+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)+"&_txlock=immediate"), drv: &sqlite.Driver{}})
 	// SQLite allows one writer; a single connection serializes writes in
 	// Go instead of in busy-wait loops, and is what River's driver needs.
 	w.SetMaxOpenConns(1)
@@ -130,7 +140,7 @@ func openSQLiteFile(path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", sqliteDSN(path, "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

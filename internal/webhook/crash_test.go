@@ -13,7 +13,6 @@ import (
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/server/servertest"
-	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
@@ -36,11 +35,8 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 	t.Parallel()
 	bin := servertest.Binary(t)
 	storetest.Engines(t, func(t *testing.T, engine string) {
-		dbURL := ""
-		if engine == store.Postgres {
-			dbURL = storetest.PostgresURL(t)
-		}
-		dataDir, addr := t.TempDir(), servertest.FreeAddr(t)
+		dbURL, dataDir := storetest.Location(t, engine)
+		addr := servertest.FreeAddr(t)
 		api := newContactsAPI(t)
 		first := crashNode(t, bin, addr, dataDir, dbURL)
 		c := client.New(first.URL, servertest.AdminToken)

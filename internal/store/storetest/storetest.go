@@ -69,15 +69,24 @@ func PostgresURL(t testing.TB) string {
 	return u.String()
 }
 
+// Location returns where a store on engine lives for t, as store.Open
+// takes it: a database URL (a new PostgreSQL database, or "" for SQLite)
+// and a data folder. Tests that reopen a store, or start servers on it,
+// open it there again.
+func Location(t testing.TB, engine string) (dbURL, dataDir string) {
+	t.Helper()
+	if engine == store.Postgres {
+		dbURL = PostgresURL(t)
+	}
+	return dbURL, t.TempDir()
+}
+
 // Open returns a migrated store on engine ("sqlite" or "postgres"), closed
 // when the test ends.
 func Open(t testing.TB, engine string) *store.Store {
 	t.Helper()
-	dbURL := ""
-	if engine == store.Postgres {
-		dbURL = PostgresURL(t)
-	}
-	s, err := store.Open(context.Background(), dbURL, t.TempDir())
+	dbURL, dir := Location(t, engine)
+	s, err := store.Open(context.Background(), dbURL, dir)
 	if err != nil {
 		t.Fatalf("open %s store: %v", engine, err)
 	}
