@@ -171,6 +171,41 @@ func TestRestoreRefusesABackupFromANewerPlugboard(t *testing.T) {
 	restored.Close()
 }
 
+// TestBackupTouchesNothingButItsFile: the copy is made in a folder of its
+// own, so files beside the backup, one named like a partial copy included,
+// are left as they were, and nothing else stays behind.
+func TestBackupTouchesNothingButItsFile(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	s, err := store.Open(context.Background(), "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	shared := t.TempDir()
+	mine := filepath.Join(shared, "b.db.partial")
+	if err := os.WriteFile(mine, []byte("someone's notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, nil, "", "backup", filepath.Join(shared, "b.db"), "--data-dir", data); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
+	if got, err := os.ReadFile(mine); err != nil || string(got) != "someone's notes" {
+		t.Fatalf("the file beside the backup: %q, %v", got, err)
+	}
+	if r := run(t, nil, "", "backup", filepath.Join(shared, "missing", "c.db"), "--data-dir", data); r.code == 0 {
+		t.Fatalf("a backup into a folder that does not exist: %+v", r)
+	}
+	entries, _ := os.ReadDir(shared)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "b.db,b.db.partial" {
+		t.Fatalf("beside the backup: %v, want b.db and the file that was there", names)
+	}
+}
+
 func eventIDs(t *testing.T, c *client.Client, webhookID string) map[string]bool {
 	t.Helper()
 	all, _ := servertest.Events(t, c, webhookID)

@@ -15,39 +15,46 @@ import (
 // while servers keep using it. SQLite's VACUUM INTO reads the database in
 // one read transaction: in WAL mode writers go on meanwhile, and the copy
 // holds exactly what was committed when it began, so every write a server
-// acknowledged before the backup started is in it. The copy is written
-// beside dest and renamed into place once complete; dest must not exist.
+// acknowledged before the backup started is in it. dest must not exist.
+//
+// The copy is written in a folder of its own, made beside dest and
+// readable by its owner only, and renamed into place once complete: in a
+// shared folder such as /tmp, nobody else can plant the file the copy is
+// written to, and no file of the user's is replaced or removed on the way.
 func Backup(ctx context.Context, dbPath, dest string) error {
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("backup: no database at %s: %w", dbPath, err)
 	}
-	if _, err := os.Stat(dest); err == nil {
+	if _, err := os.Lstat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
 	}
+	work, err := os.MkdirTemp(filepath.Dir(dest), ".plugboard-backup-")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer os.RemoveAll(work)
 	db, err := sql.Open("sqlite", sqliteDSN(dbPath, "_pragma=busy_timeout(10000)"))
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", dbPath, err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	tmp := dest + ".partial"
-	_ = os.Remove(tmp)
+	tmp := filepath.Join(work, "copy.db")
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("backup: copy %s: %w", dbPath, err)
 	}
 	// The copy holds everything the database does: readable by its owner
 	// only, like the database.
 	if err := os.Chmod(tmp, 0o600); err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
 	if err := syncFile(tmp); err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
+	if _, err := os.Lstat(dest); err == nil {
+		return fmt.Errorf("backup: %s appeared while the copy was made; choose a new file name", dest)
+	}
 	if err := os.Rename(tmp, dest); err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
