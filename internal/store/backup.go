@@ -57,6 +57,7 @@ func Backup(ctx context.Context, dbPath, dest string) error {
 	if err := os.Rename(tmp, dest); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	syncDir(filepath.Dir(dest))
 	return nil
 }
 
@@ -116,6 +117,7 @@ func Restore(ctx context.Context, src, dbPath string) (string, error) {
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
 	}
+	syncDir(filepath.Dir(dbPath))
 	return kept, nil
 }
 
@@ -180,4 +182,14 @@ func syncFile(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// syncDir makes the renames in dir durable where the platform supports
+// it: without it, a power cut soon after could bring back the folder as
+// it was before. A failure only weakens that, so it is not reported.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
 }
