@@ -206,6 +206,32 @@ func TestBackupTouchesNothingButItsFile(t *testing.T) {
 	}
 }
 
+// TestRestoreRefusesADatabaseWithItsLogBeside: a database file copied or
+// named while in use has a write-ahead log beside it, which may hold
+// committed writes the file does not; restore copies the file alone, so
+// it refuses instead of dropping them.
+func TestRestoreRefusesADatabaseWithItsLogBeside(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	live := t.TempDir()
+	s, err := store.Open(ctx, "", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (0, '0000_a_write.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r := run(t, nil, "", "restore", filepath.Join(live, "plugboard.db"), "--data-dir", dir)
+	if r.code == 0 || !strings.Contains(r.stderr, "plugboard.db-wal") || !strings.Contains(r.stderr, "plugboard backup") {
+		t.Fatalf("restore of a database in use: %+v; want a refusal that names its log and says what to do", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plugboard.db")); err == nil {
+		t.Fatal("a refused restore left a database behind")
+	}
+}
+
 func eventIDs(t *testing.T, c *client.Client, webhookID string) map[string]bool {
 	t.Helper()
 	all, _ := servertest.Events(t, c, webhookID)

@@ -77,6 +77,12 @@ func Restore(ctx context.Context, src, dbPath string) (string, error) {
 	if _, err := os.Stat(src); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
+	// Only the file is copied. A log beside it may hold committed writes
+	// that are not in the file yet: restoring the file alone would drop
+	// them without a word.
+	if info, err := os.Stat(src + "-wal"); err == nil && info.Size() > 0 {
+		return "", fmt.Errorf("restore: %s has a write-ahead log beside it (%s-wal): the database is in use or was not closed cleanly, and the log may hold writes that are not in the file; make a copy with plugboard backup and restore that", src, filepath.Base(src))
+	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
