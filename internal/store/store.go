@@ -110,6 +110,10 @@ func openSQLite(path string) (*Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	if err := ownerOnly(path); err != nil {
+		lock.release()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	s, err := openSQLiteFile(path)
 	if err != nil {
 		lock.release()
@@ -117,6 +121,35 @@ func openSQLite(path string) (*Store, error) {
 	}
 	s.lock = lock
 	return s, nil
+}
+
+// ownerOnly makes the database file, and its log and shared memory if they
+// exist, readable and writable by their owner only: they hold webhook
+// payloads, call logs and sealed credentials, and a data folder made before
+// Plugboard (or by a package) may be open to other users. SQLite gives the
+// log and shared memory it creates later the mode of the database file.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		// A file of another user's that this one may use is the
+		// operator's arrangement: it is left as it is.
+		if info.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, info.Mode().Perm()&0o700); err != nil && !errors.Is(err, os.ErrPermission) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // sqliteDSN names the SQLite file at path, with the driver parameters in

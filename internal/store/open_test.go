@@ -64,3 +64,53 @@ func TestASQLiteFolderNameIsAPathNotAURI(t *testing.T) {
 		}
 	}
 }
+
+// TestTheDatabaseFilesAreTheOwnersAlone: the SQLite files hold webhook
+// payloads, call logs and sealed credentials. A new database and its log
+// are readable by their owner only, and a database that was open to others
+// (a folder made by a package, a file copied in) is closed to them when a
+// server opens it.
+func TestTheDatabaseFilesAreTheOwnersAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	files := []string{"plugboard.db", "plugboard.db-wal", "plugboard.db-shm"}
+	open := func(t *testing.T, dir string) {
+		t.Helper()
+		s, err := store.Open(ctx, "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.DB().ExecContext(ctx, `CREATE TABLE IF NOT EXISTS a_write (x)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(t *testing.T, dir string) {
+		t.Helper()
+		for _, name := range files {
+			info, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Mode().Perm() != 0o600 {
+				t.Errorf("%s is %v, want -rw------- (its owner's alone)", name, info.Mode().Perm())
+			}
+		}
+	}
+	t.Run("a new database", func(t *testing.T) {
+		dir := t.TempDir()
+		open(t, dir)
+		check(t, dir)
+	})
+	t.Run("a database open to others", func(t *testing.T) {
+		dir := t.TempDir()
+		open(t, dir)
+		for _, name := range files {
+			if err := os.Chmod(filepath.Join(dir, name), 0o666); err != nil {
+				t.Fatal(err)
+			}
+		}
+		open(t, dir) // a second server on the same database
+		check(t, dir)
+	})
+}
