@@ -97,6 +97,12 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "plugboard.db")); err == nil {
 		t.Fatal("a refused restore left a database behind")
 	}
+	// A device would be copied until the disk is full.
+	for _, notAFile := range []string{"/dev/zero", t.TempDir()} {
+		if r := run(t, nil, "", "restore", notAFile, "--data-dir", dir); r.code == 0 || !strings.Contains(r.stderr, "is not a file") {
+			t.Fatalf("restore of %s: %+v", notAFile, r)
+		}
+	}
 	if r := run(t, nil, "", "backup", filepath.Join(dir, "b.db"), "--database-url", "postgres://db/plugboard"); r.code == 0 || !strings.Contains(r.stderr, "pg_dump") {
 		t.Fatalf("backup with PostgreSQL: %+v", r)
 	}

@@ -74,8 +74,13 @@ var ErrServerRunning = errors.New("a plugboard server is using this database")
 // with its write-ahead log, is kept beside it under a name with the time,
 // and that name is returned ("" when there was none).
 func Restore(ctx context.Context, src, dbPath string) (string, error) {
-	if _, err := os.Stat(src); err != nil {
+	info, err := os.Stat(src)
+	if err != nil {
 		return "", fmt.Errorf("restore: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		// A device or a pipe would be copied until the disk is full.
+		return "", fmt.Errorf("restore: %s is not a file (%v); give the path of a backup file", src, info.Mode().Type())
 	}
 	// Only the file is copied. A log beside it may hold committed writes
 	// that are not in the file yet: restoring the file alone would drop
