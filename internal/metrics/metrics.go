@@ -25,6 +25,9 @@ type Metrics struct {
 	Webhooks *prometheus.CounterVec
 	// TriggerRuns counts trigger runs by final state.
 	TriggerRuns *prometheus.CounterVec
+	// TriggerRunDelay is how long after its event arrived a trigger run's
+	// first attempt ended: how far automations lag behind the intake.
+	TriggerRunDelay prometheus.Histogram
 	// MCPSessions is the number of open MCP sessions on this node.
 	MCPSessions prometheus.Gauge
 	// Pruned counts rows the retention job removed (or, for call log
@@ -64,13 +67,17 @@ func New(opts Options) *Metrics {
 	m.TriggerRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_trigger_runs_total", Help: "Trigger run attempts by result (succeeded, retrying, dead).",
 	}, []string{"result"})
+	m.TriggerRunDelay = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "plugboard_trigger_run_delay_seconds", Help: "Time from a webhook event's arrival to the end of its trigger run's first attempt (replays, and runs that waited for an approval, left out): how far automations lag behind the intake.",
+		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600},
+	})
 	m.MCPSessions = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "plugboard_mcp_sessions", Help: "Open MCP sessions on this node.",
 	})
 	m.Pruned = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_pruned_rows_total", Help: "Rows past their retention that the retention job removed (call log bodies: emptied), by kind.",
 	}, []string{"kind"})
-	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.MCPSessions, m.Pruned,
+	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.TriggerRunDelay, m.MCPSessions, m.Pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -392,6 +392,12 @@ func (w *Runner) settle(ctx context.Context, run store.TriggerRun, policy RetryP
 	}
 	if w.cfg.Metrics != nil {
 		w.cfg.Metrics.TriggerRuns.WithLabelValues(status).Inc()
+		// A run is made when its event is committed, at the event's
+		// arrival; a growing delay of first attempts is a backlog. Runs
+		// that waited for a person's approval would only blur it.
+		if number == 1 && run.Replays == 0 && run.Status != store.RunAwaitingApproval && !run.CreatedAt.IsZero() {
+			w.cfg.Metrics.TriggerRunDelay.Observe(time.Since(run.CreatedAt).Seconds())
+		}
 	}
 	if status == store.RunDead {
 		w.cfg.Logger.WarnContext(ctx, "trigger run is dead", "run_id", run.ID, "event_id", run.EventID, "trigger_id", run.TriggerID, "attempts", number, "error", out.err)

@@ -3,6 +3,8 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +20,9 @@ import (
 // denied; the API is called only for the approved one.
 func TestTriggerRunWaitsForApproval(t *testing.T) {
 	t.Parallel()
-	srv := servertest.Start(t, servertest.Options{Engine: store.Postgres, Configure: func(c *config.Config) { c.ApprovalPoll = 100 * time.Millisecond }})
+	srv := servertest.Start(t, servertest.Options{Engine: store.Postgres, Configure: func(c *config.Config) {
+		c.ApprovalPoll, c.MetricsAddr = 100*time.Millisecond, "127.0.0.1:0"
+	}})
 	ctx := context.Background()
 	api := newContactsAPI(t)
 	in, err := srv.Client.CreateIntegration(ctx, json.RawMessage(`{"name": "Contacts", "baseUrl": "`+api.URL+`", "auth": {"type": "none"},
@@ -67,6 +71,28 @@ func TestTriggerRunWaitsForApproval(t *testing.T) {
 			t.Fatalf("denied run %+v, %d calls", run, api.count(key))
 		}
 	}
+	// Runs that waited for a person are counted, but not timed as a lag
+	// behind the intake.
+	resp, err := http.Get(srv.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(text), "plugboard_trigger_runs_total{result=\"succeeded\"} 1\n") || !strings.Contains(string(text), "plugboard_trigger_run_delay_seconds_count 0\n") {
+		t.Errorf("/metrics after two runs that waited for approval:\n%s", grepLines(string(text), "plugboard_trigger_run"))
+	}
+}
+
+// grepLines keeps the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // A trigger run whose approval nobody decides in time dies saying so, and

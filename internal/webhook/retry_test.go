@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/plugboard/plugboard/client"
+	"github.com/plugboard/plugboard/internal/config"
+	"github.com/plugboard/plugboard/internal/server/servertest"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
@@ -29,7 +31,7 @@ func contactsTrigger(integration string) []client.TriggerSpec {
 func TestRetriesDeadLettersAndReplay(t *testing.T) {
 	t.Parallel()
 	storetest.Engines(t, func(t *testing.T, engine string) {
-		srv := startServer(t, engine)
+		srv := servertest.Start(t, servertest.Options{Engine: engine, Configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
 		ctx := context.Background()
 		api := newContactsAPI(t)
 		integration := deployContacts(t, srv.Client, api)
@@ -99,6 +101,30 @@ func TestRetriesDeadLettersAndReplay(t *testing.T) {
 		// A replay is a new series: the upstream sees a new idempotency key.
 		if api.count(down.ID+":"+down.Runs[0].TriggerID+":replay1") != 1 {
 			t.Fatalf("replay did not reach the API under its own idempotency key")
+		}
+
+		// The metrics count every attempt by its result, and time the first
+		// attempt of each run from its event's arrival (three runs; the
+		// replays are left out).
+		resp, err := http.Get(srv.MetricsURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{
+			`plugboard_trigger_runs_total{result="succeeded"} 3`,
+			`plugboard_trigger_runs_total{result="retrying"} 5`,
+			`plugboard_trigger_runs_total{result="dead"} 2`,
+			`plugboard_trigger_run_delay_seconds_count 3`,
+			`plugboard_trigger_run_delay_seconds_bucket{le="3600"} 3`,
+		} {
+			if !strings.Contains(string(text), want+"\n") {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+		if strings.Contains(string(text), "plugboard_trigger_run_delay_seconds_sum 0\n") {
+			t.Error("the trigger runs' delay summed to zero")
 		}
 	})
 }
