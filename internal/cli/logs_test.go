@@ -2,6 +2,9 @@ package cli_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,15 +18,10 @@ func TestLogsListShowAndFollow(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t, servertest.Options{})
 	up := echoAPI(t)
-	for _, args := range [][]string{
-		{"integrations", "create", "-f", "-"},
-		{"connections", "add", "notes", "--bearer-token", "secret-of-the-api"},
-		{"run", "notes", "create_note", "--param", "text=first"},
-	} {
-		if r := run(t, srv, notesDefinition(up.URL), args...); r.code != 0 {
-			t.Fatalf("%v: %+v", args, r)
-		}
-	}
+	runEach(t, srv, notesDefinition(up.URL),
+		[]string{"integrations", "create", "-f", "-"},
+		[]string{"connections", "add", "notes", "--bearer-token", "secret-of-the-api"},
+		[]string{"run", "notes", "create_note", "--param", "text=first"})
 	line := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(log_\w+)\s+int_\w+\s+create_note\s+sandbox\s+api\s+201\s+\d+ms$`)
 	var id string
 	waitUntil(t, func() bool {
@@ -69,6 +67,51 @@ func TestLogsListShowAndFollow(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), id); n != 1 {
 		t.Fatalf("--follow printed the first call %d times:\n%s", n, out.String())
+	}
+}
+
+// An API's answer reaches the operator's terminal through logs show; the
+// escape sequences in it are shown, not obeyed: no clipboard write (OSC
+// 52), no cleared screen, no line hidden behind a carriage return. Other
+// text, accents, a no-break space and tabs, passes as it is.
+func TestLogsShowDoesNotPassTerminalControls(t *testing.T) {
+	t.Parallel()
+	const hostile = "before \x1b]52;c;aGk=\x07\x1b[2J\u009b31m line\rHIDDEN\x08 after, café\u00a0\tok"
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, hostile)
+	}))
+	t.Cleanup(up.Close)
+	srv := servertest.Start(t, servertest.Options{})
+	runEach(t, srv, notesDefinition(up.URL),
+		[]string{"integrations", "create", "-f", "-"},
+		[]string{"connections", "add", "notes", "--bearer-token", "token-of-the-notes-api"},
+		[]string{"run", "notes", "get_note", "--param", "id=1"})
+	var r result
+	waitUntil(t, func() bool {
+		r = run(t, srv, "", "logs", "--integration", "notes")
+		return strings.Contains(r.stdout, "log_")
+	})
+	id := regexp.MustCompile(`log_\w+`).FindString(r.stdout)
+	r = run(t, srv, "", "logs", "show", id)
+	if r.code != 0 || !strings.Contains(r.stdout, `before \x1b]52;c;aGk=\x07\x1b[2J\u009b31m line\rHIDDEN\x08 after, café`+"\u00a0\tok") {
+		t.Fatalf("logs show: %+v; want the answer with its controls shown as text", r)
+	}
+	for _, raw := range []string{"\x1b", "\x07", "\r", "\x08", "\u009b"} {
+		if strings.Contains(r.stdout, raw) {
+			t.Fatalf("logs show passed %q to the terminal:\n%q", raw, r.stdout)
+		}
+	}
+}
+
+// runEach runs the commands in turn, each given stdin, and stops the test
+// at the first that fails.
+func runEach(t *testing.T, srv *servertest.Instance, stdin string, commands ...[]string) {
+	t.Helper()
+	for _, args := range commands {
+		if r := run(t, srv, stdin, args...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
 	}
 }
 
