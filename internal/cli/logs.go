@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -109,17 +110,38 @@ func (a *app) logsCmd() *cobra.Command {
 	return cmd
 }
 
-// followLogs polls the newest calls and prints those not seen yet, oldest
-// first. Entries are written in batches, so a poll may bring calls made
-// before ones already printed; the set of seen ids, not their order,
-// decides what is new.
+// What --follow reads per look: pages of followPage calls, newest first,
+// at most followPages of them.
+const (
+	followPage  = 200
+	followPages = 10
+)
+
+// followLogs prints the calls that come after it starts, oldest first.
+// The newest calls when it starts are its baseline, never printed: the
+// listing's filters (--since, --limit) may have left some of them out, and
+// they are not new. Entries are written in batches, so a look may bring
+// calls made before ones already printed; the set of seen ids, not their
+// order, decides what is new. When more calls came since the last look
+// than a page holds, it pages back to the calls it has seen, and says so
+// when even followPages pages were not enough.
 func (a *app) followLogs(ctx context.Context, c *client.Client, q url.Values, shown []client.CallLog, interval time.Duration) error {
 	seen := map[string]bool{}
 	for _, l := range shown {
 		seen[l.ID] = true
 	}
-	q.Set("limit", "200")
+	q.Set("limit", strconv.Itoa(followPage))
 	q.Del("since")
+	baseline, err := c.Logs(ctx, q)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	for _, l := range baseline {
+		seen[l.ID] = true
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -128,29 +150,55 @@ func (a *app) followLogs(ctx context.Context, c *client.Client, q url.Values, sh
 			return nil
 		case <-tick.C:
 		}
-		logs, err := c.Logs(ctx, q)
+		fresh, newest, complete, err := newCalls(ctx, c, q, seen)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		var fresh []client.CallLog
-		for _, l := range logs {
-			if !seen[l.ID] {
-				seen[l.ID] = true
-				fresh = append(fresh, l)
-			}
+		if !complete {
+			fmt.Fprintf(a.stderr, "plugboard: more than %d calls came since the last look; the older ones among them are not shown (filter the calls, or look more often with --interval)\n", followPage*followPages)
 		}
 		slices.Reverse(fresh)
 		a.printLogs(fresh, false)
-		if len(seen) > 10_000 { // keep only what the next polls can return
+		if len(seen) > 10*followPage*followPages { // keep what the next looks can reach
 			seen = map[string]bool{}
-			for _, l := range logs {
+			for _, l := range newest {
 				seen[l.ID] = true
 			}
 		}
 	}
+}
+
+// newCalls reads the calls not seen yet, newest first, page by page until
+// a page holds a call seen before or is the last; complete is false when
+// followPages pages did not get that far. newest is the first page.
+func newCalls(ctx context.Context, c *client.Client, q url.Values, seen map[string]bool) (fresh, newest []client.CallLog, complete bool, err error) {
+	page := maps.Clone(q)
+	for n := range followPages {
+		logs, err := c.Logs(ctx, page)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if n == 0 {
+			newest = logs
+		}
+		reached := false
+		for _, l := range logs {
+			if seen[l.ID] {
+				reached = true
+				continue
+			}
+			seen[l.ID] = true
+			fresh = append(fresh, l)
+		}
+		if reached || len(logs) < followPage {
+			return fresh, newest, true, nil
+		}
+		page.Set("cursor", logs[len(logs)-1].ID)
+	}
+	return fresh, newest, false, nil
 }
 
 const logFormat = "%-19s  %-30s  %-30s  %-24s  %-10s  %-9s  %6s  %s\n"

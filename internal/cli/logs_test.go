@@ -7,21 +7,20 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/cli"
 	"github.com/plugboard/plugboard/internal/server/servertest"
 )
 
 func TestLogsListShowAndFollow(t *testing.T) {
 	t.Parallel()
-	srv := servertest.Start(t, servertest.Options{})
 	up := echoAPI(t)
-	runEach(t, srv, notesDefinition(up.URL),
-		[]string{"integrations", "create", "-f", "-"},
-		[]string{"connections", "add", "notes", "--bearer-token", "secret-of-the-api"},
-		[]string{"run", "notes", "create_note", "--param", "text=first"})
+	srv := notesServer(t, up.URL, "secret-of-the-api")
+	runEach(t, srv, "", []string{"run", "notes", "create_note", "--param", "text=first"})
 	line := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(log_\w+)\s+int_\w+\s+create_note\s+sandbox\s+api\s+201\s+\d+ms$`)
 	var id string
 	waitUntil(t, func() bool {
@@ -82,11 +81,8 @@ func TestLogsShowDoesNotPassTerminalControls(t *testing.T) {
 		_, _ = io.WriteString(w, hostile)
 	}))
 	t.Cleanup(up.Close)
-	srv := servertest.Start(t, servertest.Options{})
-	runEach(t, srv, notesDefinition(up.URL),
-		[]string{"integrations", "create", "-f", "-"},
-		[]string{"connections", "add", "notes", "--bearer-token", "token-of-the-notes-api"},
-		[]string{"run", "notes", "get_note", "--param", "id=1"})
+	srv := notesServer(t, up.URL, "token-of-the-notes-api")
+	runEach(t, srv, "", []string{"run", "notes", "get_note", "--param", "id=1"})
 	var r result
 	waitUntil(t, func() bool {
 		r = run(t, srv, "", "logs", "--integration", "notes")
@@ -102,6 +98,80 @@ func TestLogsShowDoesNotPassTerminalControls(t *testing.T) {
 			t.Fatalf("logs show passed %q to the terminal:\n%q", raw, r.stdout)
 		}
 	}
+}
+
+// --follow prints each call made after it started once, a burst of more
+// calls than one look reads included, and none made before: not even those
+// the listing's --limit left out.
+func TestLogsFollowShowsEveryNewCallAndNoOldOne(t *testing.T) {
+	t.Parallel()
+	srv := notesServer(t, echoAPI(t).URL, "token-of-the-notes-api")
+	ctx := context.Background()
+	call := func() string {
+		res, err := srv.Client.Run(ctx, "notes", "create_note", client.RunInput{Params: map[string]any{"text": "x"}})
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		return res.LogID
+	}
+	old := []string{call(), call(), call()}
+	srv.Server.Recorder.Flush(ctx)
+
+	fctx, stop := context.WithCancel(ctx)
+	var out, errb servertest.SyncBuffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(fctx, []string{"logs", "--follow", "--limit", "1", "--interval", "2s", "--server", srv.URL, "--token", srv.Token}, strings.NewReader(""), &out, &errb)
+	}()
+	first := call()
+	waitFor(t, &out, regexp.MustCompile(regexp.QuoteMeta(first)))
+	// Right after a look: the whole burst lands before the next one.
+	burst := make([]string, 450)
+	var wg sync.WaitGroup
+	for w := range 10 {
+		wg.Go(func() {
+			for i := w; i < len(burst); i += 10 {
+				burst[i] = call()
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range burst {
+		waitFor(t, &out, regexp.MustCompile(regexp.QuoteMeta(id)))
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("logs --follow exited %d: %s", code, errb.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, old[2]); n != 1 {
+		t.Errorf("the call the listing showed appears %d times, want once", n)
+	}
+	for _, id := range old[:2] {
+		if strings.Contains(text, id) {
+			t.Errorf("--follow printed %s, a call made before it started", id)
+		}
+	}
+	for _, id := range append(burst, first) {
+		if n := strings.Count(text, id); n != 1 {
+			t.Errorf("call %s printed %d times, want once", id, n)
+		}
+	}
+	if errb.String() != "" {
+		t.Errorf("stderr: %s", errb.String())
+	}
+}
+
+// notesServer starts a server with the notes integration on the API at
+// baseURL, connected with token in the sandbox.
+func notesServer(t *testing.T, baseURL, token string) *servertest.Instance {
+	t.Helper()
+	srv := servertest.Start(t, servertest.Options{})
+	runEach(t, srv, notesDefinition(baseURL),
+		[]string{"integrations", "create", "-f", "-"},
+		[]string{"connections", "add", "notes", "--bearer-token", token})
+	return srv
 }
 
 // runEach runs the commands in turn, each given stdin, and stops the test
