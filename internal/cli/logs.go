@@ -50,6 +50,14 @@ func (a *app) logsCmd() *cobra.Command {
 			}
 			q.Set("limit", strconv.Itoa(f.limit))
 			ctx := cmd.Context()
+			// --follow's baseline, read before the listing: a call made
+			// between the two is in the listing, so none falls between.
+			var baseline []client.CallLog
+			if f.follow {
+				if baseline, err = c.Logs(ctx, followQuery(q)); err != nil {
+					return err
+				}
+			}
 			logs, err := c.Logs(ctx, q)
 			if err != nil {
 				return err
@@ -59,7 +67,7 @@ func (a *app) logsCmd() *cobra.Command {
 			if !f.follow {
 				return nil
 			}
-			return a.followLogs(ctx, c, q, logs, f.interval)
+			return a.followLogs(ctx, c, followQuery(q), append(logs, baseline...), f.interval)
 		},
 	}
 	fl := cmd.Flags()
@@ -117,29 +125,27 @@ const (
 	followPages = 10
 )
 
+// followQuery is what --follow reads at each look: the listing's filters,
+// a page of followPage calls, from the newest.
+func followQuery(q url.Values) url.Values {
+	fq := maps.Clone(q)
+	fq.Set("limit", strconv.Itoa(followPage))
+	fq.Del("since")
+	return fq
+}
+
 // followLogs prints the calls that come after it starts, oldest first.
-// The newest calls when it starts are its baseline, never printed: the
-// listing's filters (--since, --limit) may have left some of them out, and
-// they are not new. Entries are written in batches, so a look may bring
-// calls made before ones already printed; the set of seen ids, not their
-// order, decides what is new. When more calls came since the last look
-// than a page holds, it pages back to the calls it has seen, and says so
-// when even followPages pages were not enough.
-func (a *app) followLogs(ctx context.Context, c *client.Client, q url.Values, shown []client.CallLog, interval time.Duration) error {
+// seen holds the calls listed, and the newest calls when it started (its
+// baseline), which are never printed: the listing's filters (--since,
+// --limit) may have left some of them out, and they are not new. Entries
+// are written in batches, so a look may bring calls made before ones
+// already printed; the set of seen ids, not their order, decides what is
+// new. When more calls came since the last look than a page holds, it
+// pages back to the calls it has seen, and says so when even followPages
+// pages were not enough.
+func (a *app) followLogs(ctx context.Context, c *client.Client, q url.Values, seenCalls []client.CallLog, interval time.Duration) error {
 	seen := map[string]bool{}
-	for _, l := range shown {
-		seen[l.ID] = true
-	}
-	q.Set("limit", strconv.Itoa(followPage))
-	q.Del("since")
-	baseline, err := c.Logs(ctx, q)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	for _, l := range baseline {
+	for _, l := range seenCalls {
 		seen[l.ID] = true
 	}
 	tick := time.NewTicker(interval)
