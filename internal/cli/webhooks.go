@@ -172,7 +172,7 @@ func (a *app) tailCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := &tail{a: a, c: c, webhook: args[0], open: map[string]string{}}
+			t := &tail{a: a, c: c, webhook: args[0], open: map[string]string{}, recent: map[string]time.Time{}}
 			if len(page.Events) > 0 {
 				t.after = page.Events[0].ID
 			}
@@ -206,13 +206,24 @@ const tailFormat = "%-12s  %-30s  %-9s  %-16s  %-15s  %s\n"
 // tailWatchLimit bounds how many unsettled events a tail keeps asking about.
 const tailWatchLimit = 200
 
-// tail is the state of one `webhooks tail`: the newest event seen, and the
-// last status printed of each event whose outcome may still change.
+// tailMargin is how far back each look of a tail reads again. An event
+// gets its id when it arrives and is committed with others a moment later,
+// so one that arrived just before another can be committed, and listed,
+// just after it: a tail that read on from the last id it printed would
+// never show it.
+const tailMargin = time.Second
+
+// tail is the state of one `webhooks tail`: where its looks start, the
+// events printed since (read again while they are within tailMargin of the
+// newest), and the last status printed of each event whose outcome may
+// still change.
 type tail struct {
 	a       *app
 	c       *client.Client
 	webhook string
 	after   string
+	recent  map[string]time.Time // printed events after `after`: their arrival
+	newest  time.Time
 	open    map[string]string
 	order   []string
 }
@@ -232,13 +243,35 @@ func (t *tail) poll(ctx context.Context) error {
 			t.print(*e)
 		}
 	}
-	page, err := t.c.ListEvents(ctx, t.webhook, client.EventQuery{After: t.after, Limit: 500})
-	if err != nil {
-		return err
+	from := t.after
+	for {
+		page, err := t.c.ListEvents(ctx, t.webhook, client.EventQuery{After: from, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Events {
+			from = e.ID
+			if _, printed := t.recent[e.ID]; printed {
+				continue
+			}
+			t.print(e)
+			t.recent[e.ID] = e.ReceivedAt
+			if e.ReceivedAt.After(t.newest) {
+				t.newest = e.ReceivedAt
+			}
+		}
+		if len(page.Events) < 500 {
+			break
+		}
 	}
-	for _, e := range page.Events {
-		t.print(e)
-		t.after = e.ID
+	// Events that arrived more than tailMargin before the newest are all
+	// committed by now: the next look starts after them.
+	cut := t.newest.Add(-tailMargin)
+	for id, at := range t.recent {
+		if at.Before(cut) {
+			t.after = max(t.after, id)
+			delete(t.recent, id)
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/cli"
 	"github.com/plugboard/plugboard/internal/server/servertest"
+	"github.com/plugboard/plugboard/internal/store"
 )
 
 // tail follows a webhook: a header row, each event as it arrives, and a new
@@ -68,9 +69,32 @@ func TestWebhooksTailShowsOutcomesAsTheyChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, &out, regexp.MustCompile(`(?m)^\S+\s+`+other.EventID+`\s+unmatched\s`))
+
+	// An event that arrived just before the last one shown but was
+	// committed after it (events are committed in batches) is shown too.
+	shown, err := srv.Client.GetEvent(ctx, other.EventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgID string
+	if err := srv.Server.Store.DB().QueryRowContext(ctx, `SELECT org_id FROM webhooks WHERE id = ?`, wh.ID).Scan(&orgID); err != nil {
+		t.Fatal(err)
+	}
+	at := shown.ReceivedAt.Add(-300 * time.Millisecond)
+	late := store.Event{ID: store.EventIDAt(at), OrgID: orgID, WebhookID: wh.ID, Headers: `{}`, Body: []byte(`{"type": "late"}`), SourceIP: "192.0.2.7", ReceivedAt: at}
+	if err := srv.Server.Store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.InsertEvent(ctx, late)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &out, regexp.MustCompile(`(?m)^\S+\s+`+late.ID+`\s`))
 	stop()
 	if code := <-done; code != 0 {
 		t.Fatalf("tail exited %d: %s", code, errb.String())
+	}
+	if n := strings.Count(out.String(), late.ID); n != 1 {
+		t.Fatalf("the late event was shown %d times, want once:\n%s", n, out.String())
 	}
 	if n := strings.Count(out.String(), matched.EventID); n != 2 {
 		t.Fatalf("the matched event was shown %d times, want once pending and once succeeded:\n%s", n, out.String())
