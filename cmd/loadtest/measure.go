@@ -194,6 +194,11 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 		}()
 	}
 	time.Sleep(warmup)
+	if err := e.analyze(ctx, name); err != nil {
+		done.Store(true)
+		wg.Wait()
+		return res, err
+	}
 	stopProfile := e.profile(name, duration)
 	measuring.Store(true)
 	start, cpuStart := time.Now(), e.cpuNow()
@@ -230,6 +235,9 @@ func (e *env) triggered(ctx context.Context, hc *http.Client, warmup, d time.Dur
 			return res, err
 		}
 		if err := e.drain(ctx, -1); err != nil {
+			return res, err
+		}
+		if err := e.analyze(ctx, "triggered"); err != nil {
 			return res, err
 		}
 		e.triggersWarm = true
