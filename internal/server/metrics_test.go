@@ -121,22 +121,12 @@ func TestMetricsLabelsHideTenantNames(t *testing.T) {
 			}
 			_, body := scrape(t, srv.URL+"/metrics", metricsToken)
 			if !strings.Contains(body, `integration_id="`+in.ID+`"`) {
-				t.Fatalf("no series labelled with the integration's id:\n%s", grepLines(body, "plugboard_action"))
+				t.Fatalf("no series labelled with the integration's id:\n%s", servertest.GrepLines(body, "plugboard_action"))
 			}
 			named := strings.Contains(body, in.Slug) || strings.Contains(body, "acquire_rival")
 			if named != tenantLabels {
-				t.Fatalf("tenant names in the series: %v, want %v:\n%s", named, tenantLabels, grepLines(body, "plugboard_action"))
+				t.Fatalf("tenant names in the series: %v, want %v:\n%s", named, tenantLabels, servertest.GrepLines(body, "plugboard_action"))
 			}
 		})
 	}
-}
-
-func grepLines(text, substr string) string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.Contains(l, substr) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -3,8 +3,6 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -73,26 +71,10 @@ func TestTriggerRunWaitsForApproval(t *testing.T) {
 	}
 	// Runs that waited for a person are counted, but not timed as a lag
 	// behind the intake.
-	resp, err := http.Get(srv.MetricsURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	text := srv.Metrics(t)
+	if !strings.Contains(text, "plugboard_trigger_runs_total{result=\"succeeded\"} 1\n") || !strings.Contains(text, "plugboard_trigger_run_delay_seconds_count 0\n") {
+		t.Errorf("/metrics after two runs that waited for approval:\n%s", servertest.GrepLines(text, "plugboard_trigger_run"))
 	}
-	text, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(text), "plugboard_trigger_runs_total{result=\"succeeded\"} 1\n") || !strings.Contains(string(text), "plugboard_trigger_run_delay_seconds_count 0\n") {
-		t.Errorf("/metrics after two runs that waited for approval:\n%s", grepLines(string(text), "plugboard_trigger_run"))
-	}
-}
-
-// grepLines keeps the lines of text that contain s.
-func grepLines(text, s string) string {
-	var out []string
-	for line := range strings.Lines(text) {
-		if strings.Contains(line, s) {
-			out = append(out, line)
-		}
-	}
-	return strings.Join(out, "")
 }
 
 // A trigger run whose approval nobody decides in time dies saying so, and

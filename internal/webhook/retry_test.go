@@ -106,12 +106,7 @@ func TestRetriesDeadLettersAndReplay(t *testing.T) {
 		// The metrics count every attempt by its result, and time the first
 		// attempt of each run from its event's arrival (three runs; the
 		// replays are left out).
-		resp, err := http.Get(srv.MetricsURL + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		text, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		text := srv.Metrics(t)
 		for _, want := range []string{
 			`plugboard_trigger_runs_total{result="succeeded"} 3`,
 			`plugboard_trigger_runs_total{result="retrying"} 5`,
@@ -119,11 +114,11 @@ func TestRetriesDeadLettersAndReplay(t *testing.T) {
 			`plugboard_trigger_run_delay_seconds_count 3`,
 			`plugboard_trigger_run_delay_seconds_bucket{le="3600"} 3`,
 		} {
-			if !strings.Contains(string(text), want+"\n") {
+			if !strings.Contains(text, want+"\n") {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
-		if strings.Contains(string(text), "plugboard_trigger_run_delay_seconds_sum 0\n") {
+		if strings.Contains(text, "plugboard_trigger_run_delay_seconds_sum 0\n") {
 			t.Error("the trigger runs' delay summed to zero")
 		}
 	})

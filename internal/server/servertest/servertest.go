@@ -6,10 +6,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,4 +158,35 @@ func Cluster(t testing.TB, n int, configure func(*config.Config)) []*Instance {
 		nodes[i] = Start(t, Options{DatabaseURL: db, Configure: shared})
 	}
 	return nodes
+}
+
+// Metrics reads /metrics from the metrics address, which Configure must
+// have set (MetricsAddr "127.0.0.1:0").
+func (i *Instance) Metrics(t testing.TB) string {
+	t.Helper()
+	if i.MetricsURL == "" {
+		t.Fatal("servertest: Metrics needs a metrics address; set MetricsAddr in Configure")
+	}
+	resp, err := http.Get(i.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d, %v", resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// GrepLines keeps the lines of text that contain substr, for failure
+// messages that show the part of a long text that matters.
+func GrepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
