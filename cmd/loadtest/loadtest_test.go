@@ -23,7 +23,8 @@ func TestMain(m *testing.M) {
 
 // TestLoadToolMeasuresTheBuiltBinary runs the tool briefly against a
 // freshly built binary: every row it is asked for is measured without
-// errors, the triggered row delivers what was acknowledged, and the report
+// errors, the triggered row delivers what was acknowledged, the pruning
+// row's old events are pruned while it is measured, and the report
 // compares each row with its yardstick. The figures themselves are
 // recorded in docs/benchmarks.md, never asserted.
 func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
@@ -37,12 +38,12 @@ func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	err := run(ctx, options{binary: bin, clients: 4, duration: 400 * time.Millisecond, warmup: 100 * time.Millisecond,
-		nodes: 1, rows: "reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered", rounds: 2}, &out)
+		nodes: 1, rows: "reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,pruning,triggered", rounds: 2}, &out)
 	if err != nil {
 		t.Fatalf("load run: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "of sqlite_sink", "by round", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
+	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "of sqlite_sink", "by round", "| pruning |", "of ingest", "old events pruned meanwhile", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

@@ -52,7 +52,7 @@ func main() {
 	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
 	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
 	flag.IntVar(&o.serving, "serving", 0, "send every request to the first this many nodes (0 = all); the others stay in the cluster, listening, holding or seeking the queue's leadership and working its jobs, which shows what coordination costs")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,triggered (all = every row)")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,pruning,triggered (all = every row)")
 	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state")
 	flag.Func("node-env", "NAME=value for the Plugboard nodes only (repeatable), such as GOGC=200", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -86,14 +86,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer env.tearDown()
-	want := map[string]bool{}
-	for _, r := range strings.Split(o.rows, ",") {
-		want[strings.TrimSpace(r)] = true
-	}
-	all := want["all"]
 	var rows []row
 	for _, r := range env.rows() {
-		if all || want[r.name] {
+		if wants(o.rows, r.name) {
 			rows = append(rows, r)
 		}
 	}
@@ -118,4 +113,14 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	report(out, o, results)
 	return nil
+}
+
+// wants reports whether the -rows list names row (or is "all").
+func wants(rows, row string) bool {
+	for _, r := range strings.Split(rows, ",") {
+		if r = strings.TrimSpace(r); r == "all" || r == row {
+			return true
+		}
+	}
+	return false
 }

@@ -32,6 +32,7 @@ type result struct {
 	errors     int64
 	lagP50     time.Duration // triggered only: acknowledged → upstream saw it
 	lagP99     time.Duration
+	pruned     int64 // pruning only: old events the retention job removed while measured
 	unit       string
 	yardstick  string // the row this one is compared with
 	also       string // a second row it is compared with
@@ -45,6 +46,7 @@ func (r *result) add(round result) {
 	r.seconds += round.seconds
 	r.cpu = r.cpu.add(round.cpu)
 	r.errors += round.errors
+	r.pruned += round.pruned
 	r.latencies = append(r.latencies, round.latencies...)
 	r.rounds = append(r.rounds, round.perSecond)
 	if r.firstError == "" {
@@ -121,6 +123,11 @@ func (e *env) rows() []row {
 			res.also = "sqlite_sink"
 			return res, err
 		}},
+		{"pruning", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.pruning(ctx, hc, warmup, d, func(i int) *http.Request {
+				return signed(e.ingestURLs[i%len(e.ingestURLs)], fmt.Sprintf("pr_%d", seq.Add(1)))
+			})
+		}},
 		{"triggered", func(ctx context.Context, warmup, d time.Duration) (result, error) {
 			return e.triggered(ctx, hc, warmup, d)
 		}},
@@ -148,8 +155,14 @@ func signed(u, id string) *http.Request {
 // hammer sends requests from the clients for the warm-up and then the
 // measured duration, and reports the measured part.
 func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request) (result, error) {
+	return e.hammerAround(ctx, hc, warmup, duration, name, yardstick, newReq, nil, nil)
+}
+
+// hammerAround is hammer calling started just before the measured time
+// begins and ended just after it ends (either may be nil).
+func (e *env) hammerAround(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request, started, ended func()) (result, error) {
 	res := result{name: name, unit: "req/s", yardstick: yardstick}
-	if name == "ingest" || name == "sink" || name == "sqlite_sink" {
+	if name == "ingest" || name == "pruning" || name == "sink" || name == "sqlite_sink" {
 		res.unit = "ev/s"
 	}
 	var (
@@ -200,11 +213,17 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 		return res, err
 	}
 	stopProfile := e.profile(name, duration)
+	if started != nil {
+		started()
+	}
 	measuring.Store(true)
 	start, cpuStart := time.Now(), e.cpuNow()
 	time.Sleep(duration)
 	measuring.Store(false)
 	elapsed, cpu := time.Since(start), e.cpuNow().sub(cpuStart)
+	if ended != nil {
+		ended()
+	}
 	done.Store(true)
 	wg.Wait()
 	stopProfile()

@@ -65,6 +65,9 @@ func report(w io.Writer, o options, results []result) {
 			}
 			ratio = strings.Join(shares, ", ")
 		}
+		if r.pruned > 0 {
+			ratio += fmt.Sprintf("; %d old events pruned meanwhile, %.0f a second", r.pruned, float64(r.pruned)/r.seconds)
+		}
 		p50, p99 := r.p50, r.p99
 		if r.name == "triggered" {
 			p50, p99 = r.lagP50, r.lagP99

@@ -46,6 +46,7 @@ type env struct {
 	triggerRounds int
 
 	integration string // the integration every row calls
+	ingestHook  string // the webhook without triggers
 	ingestURLs  []string
 	triggerURLs []string
 }
@@ -195,6 +196,9 @@ func (e *env) startNode(ctx context.Context, i int, databaseURL, secretKey strin
 		"PLUGBOARD_DATABASE_URL="+databaseURL,
 		"PLUGBOARD_REDIS_URL="+e.o.redis,
 	)
+	if wants(e.o.rows, "pruning") {
+		cmd.Env = append(cmd.Env, "PLUGBOARD_PRUNE_INTERVAL="+pruneEvery.String())
+	}
 	cmd.Env = append(cmd.Env, e.o.nodeEnv...)
 	logFile, err := os.Create(filepath.Join(e.dir, fmt.Sprintf("node%d.log", i+1)))
 	if err != nil {
@@ -260,6 +264,7 @@ func (e *env) provision(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create the triggered webhook: %w", err)
 	}
+	e.ingestHook = ingest.ID
 	for _, n := range e.servingNodes() {
 		e.ingestURLs = append(e.ingestURLs, n.url+hookPath(ingest.URL))
 		e.triggerURLs = append(e.triggerURLs, n.url+hookPath(triggered.URL))
