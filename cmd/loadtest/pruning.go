@@ -35,9 +35,10 @@ const (
 )
 
 // pruneRate is more events a second than the job can prune: a batch of
-// its rows per pause between two, as if the batch's transaction took no
-// time. A backlog of half as much again, times the warm-up and the turn,
-// outlasts them even when the job starts the moment it is written.
+// its rows per pause between two, as if a batch's transaction took no
+// time. The backlog is half as large again as that rate over the warm-up
+// and the turn, so that it outlasts both even when the job starts the
+// moment the backlog is written.
 func pruneRate() float64 {
 	c := retention.PrunerConfig{}.WithDefaults()
 	return float64(c.BatchSize) / c.Pause.Seconds()
