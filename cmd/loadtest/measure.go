@@ -158,8 +158,9 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 	return e.hammerAround(ctx, hc, warmup, duration, name, yardstick, newReq, nil, nil)
 }
 
-// hammerAround is hammer calling started just before the measured time
-// begins and ended just after it ends (either may be nil).
+// hammerAround is hammer calling started after the warm-up, just before
+// the measured time begins (the clients keep sending while it runs), and
+// ended just after the measured time ends (either may be nil).
 func (e *env) hammerAround(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request, started, ended func()) (result, error) {
 	res := result{name: name, unit: "req/s", yardstick: yardstick}
 	if name == "ingest" || name == "pruning" || name == "sink" || name == "sqlite_sink" {
@@ -212,10 +213,10 @@ func (e *env) hammerAround(ctx context.Context, hc *http.Client, warmup, duratio
 		wg.Wait()
 		return res, err
 	}
-	stopProfile := e.profile(name, duration)
 	if started != nil {
 		started()
 	}
+	stopProfile := e.profile(name, duration)
 	measuring.Store(true)
 	start, cpuStart := time.Now(), e.cpuNow()
 	time.Sleep(duration)

@@ -49,7 +49,7 @@ func pruneRate() float64 {
 func (e *env) pruning(ctx context.Context, hc *http.Client, warmup, d time.Duration, newReq func(int) *http.Request) (result, error) {
 	res := result{name: "pruning", unit: "ev/s", yardstick: "ingest"}
 	// The job starts on its next tick after the backlog is written: the
-	// warm-up covers one.
+	// warm-up covers one (and the measured time waits for the job anyway).
 	warmup = max(warmup, pruneEvery+500*time.Millisecond)
 	backlog := int(1.5 * pruneRate() * (warmup + d).Seconds())
 	db, placeholder, err := e.openDatabase()
@@ -62,8 +62,11 @@ func (e *env) pruning(ctx context.Context, hc *http.Client, warmup, d time.Durat
 	}
 	var before, after int
 	var countErr error
+	wait := max(2*time.Minute, 20*e.o.duration)
 	res, err = e.hammerAround(ctx, hc, warmup, d, "pruning", "ingest", newReq,
-		func() { before, countErr = countOld(ctx, db, placeholder) },
+		// The measured time begins once the job is pruning, however
+		// long a busy machine takes to start it.
+		func() { before, countErr = waitForPruning(ctx, db, placeholder, backlog, wait) },
 		func() {
 			if countErr == nil {
 				after, countErr = countOld(ctx, db, placeholder)
@@ -77,13 +80,12 @@ func (e *env) pruning(ctx context.Context, hc *http.Client, warmup, d time.Durat
 	}
 	switch {
 	case before == after:
-		return res, fmt.Errorf("the retention job pruned none of the %d old events while the row was measured; is it running (PLUGBOARD_PRUNE_INTERVAL)?", before)
+		return res, fmt.Errorf("the retention job pruned none of the %d old events left while the row was measured", before)
 	case after == 0:
 		return res, fmt.Errorf("the retention job pruned the whole backlog of %d old events before the row's turn ended, so part of the turn measured ingest alone", backlog)
 	}
 	res.pruned = int64(before - after)
 	// The rest of the backlog goes before the next row.
-	wait := max(2*time.Minute, 20*e.o.duration)
 	deadline := time.Now().Add(wait)
 	for {
 		left, err := countOld(ctx, db, placeholder)
@@ -164,6 +166,26 @@ func (e *env) writeOldEvents(ctx context.Context, db *sql.DB, placeholder func(i
 		}
 	}
 	return nil
+}
+
+// waitForPruning waits until the job has pruned some of the backlog of n
+// events and returns how many are left.
+func waitForPruning(ctx context.Context, db *sql.DB, placeholder func(int) string, n int, wait time.Duration) (int, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		left, err := countOld(ctx, db, placeholder)
+		if err != nil || left < n {
+			return left, err
+		}
+		if time.Now().After(deadline) {
+			return left, fmt.Errorf("the retention job pruned none of the %d old events within %s; is it running (PLUGBOARD_PRUNE_INTERVAL)?", n, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return left, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // countOld counts the events older than any retention: the backlog left.
