@@ -86,24 +86,12 @@ func (e *env) pruning(ctx context.Context, hc *http.Client, warmup, d time.Durat
 	}
 	res.pruned = int64(before - after)
 	// The rest of the backlog goes before the next row.
-	deadline := time.Now().Add(wait)
-	for {
-		left, err := countOld(ctx, db, placeholder)
-		if err != nil {
-			return res, err
-		}
-		if left == 0 {
-			return res, nil
-		}
-		if time.Now().After(deadline) {
-			return res, fmt.Errorf("%d old events were still there %s after the row's turn", left, wait)
-		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	if left, err := waitForOld(ctx, db, placeholder, wait, func(left int) bool { return left == 0 }); err != nil {
+		return res, err
+	} else if left > 0 {
+		return res, fmt.Errorf("%d old events were still there %s after the row's turn", left, wait)
 	}
+	return res, nil
 }
 
 // openDatabase opens the nodes' database beside them: the first node's
@@ -171,14 +159,22 @@ func (e *env) writeOldEvents(ctx context.Context, db *sql.DB, placeholder func(i
 // waitForPruning waits until the job has pruned some of the backlog of n
 // events and returns how many are left.
 func waitForPruning(ctx context.Context, db *sql.DB, placeholder func(int) string, n int, wait time.Duration) (int, error) {
+	left, err := waitForOld(ctx, db, placeholder, wait, func(left int) bool { return left < n })
+	if err == nil && left >= n {
+		err = fmt.Errorf("the retention job pruned none of the %d old events within %s; is it running (PLUGBOARD_PRUNE_INTERVAL)?", n, wait)
+	}
+	return left, err
+}
+
+// waitForOld counts the old events again and again until done says the
+// count is what it waits for, or wait has passed, and returns the last
+// count.
+func waitForOld(ctx context.Context, db *sql.DB, placeholder func(int) string, wait time.Duration, done func(left int) bool) (int, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		left, err := countOld(ctx, db, placeholder)
-		if err != nil || left < n {
+		if err != nil || done(left) || time.Now().After(deadline) {
 			return left, err
-		}
-		if time.Now().After(deadline) {
-			return left, fmt.Errorf("the retention job pruned none of the %d old events within %s; is it running (PLUGBOARD_PRUNE_INTERVAL)?", n, wait)
 		}
 		select {
 		case <-ctx.Done():
