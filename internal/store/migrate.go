@@ -54,7 +54,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("%w; run that version or a later one, or restore a backup made before it", err)
 	}
 	for _, name := range names {
-		v, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		v, _ := migrationVersion(name)
 		var n int
 		if err := s.w.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -97,6 +97,12 @@ func migrationNames() ([]string, error) {
 	return names, checkVersions(names)
 }
 
+// migrationVersion is the number a migration file's name starts with
+// (0016 in 0016_retention.sql). migrationNames has checked every name.
+func migrationVersion(name string) (int, error) {
+	return strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+}
+
 // ErrNewerDatabase is returned when a database records migrations this
 // binary does not have: a newer Plugboard has used it, and this one would
 // misread tables it does not know the shape of.
@@ -109,7 +115,7 @@ var ErrNewerDatabase = errors.New("the database was migrated by a newer Plugboar
 func refuseNewer(ctx context.Context, db *sql.DB, names []string) error {
 	known := make(map[int]bool, len(names))
 	for _, name := range names {
-		v, _ := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		v, _ := migrationVersion(name)
 		known[v] = true
 	}
 	rows, err := db.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
@@ -144,7 +150,7 @@ func refuseNewer(ctx context.Context, db *sql.DB, names []string) error {
 func checkVersions(names []string) error {
 	seen := map[int]string{}
 	for _, name := range names {
-		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		v, err := migrationVersion(name)
 		if err != nil {
 			return fmt.Errorf("migrate: bad migration file name %s", name)
 		}
