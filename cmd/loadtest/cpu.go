@@ -35,10 +35,13 @@ func cpuTime(pid int) time.Duration {
 }
 
 // cpuSample is the CPU time of the run's processes at one moment.
-type cpuSample struct{ generator, fixtures, nodes, database time.Duration }
+type cpuSample struct{ generator, fixtures, proxy, nodes, database time.Duration }
 
 func (e *env) cpuNow() cpuSample {
 	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
+	if e.proxyPID != 0 {
+		s.proxy = cpuTime(e.proxyPID)
+	}
 	for _, n := range e.nodes {
 		s.nodes += cpuTime(n.cmd.Process.Pid)
 	}
@@ -67,9 +70,9 @@ func postgresCPU() time.Duration {
 }
 
 func (s cpuSample) sub(t cpuSample) cpuSample {
-	return cpuSample{s.generator - t.generator, s.fixtures - t.fixtures, s.nodes - t.nodes, s.database - t.database}
+	return cpuSample{s.generator - t.generator, s.fixtures - t.fixtures, s.proxy - t.proxy, s.nodes - t.nodes, s.database - t.database}
 }
 
 func (s cpuSample) add(t cpuSample) cpuSample {
-	return cpuSample{s.generator + t.generator, s.fixtures + t.fixtures, s.nodes + t.nodes, s.database + t.database}
+	return cpuSample{s.generator + t.generator, s.fixtures + t.fixtures, s.proxy + t.proxy, s.nodes + t.nodes, s.database + t.database}
 }

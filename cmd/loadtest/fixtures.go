@@ -15,9 +15,16 @@ import (
 
 // The fixtures run in a process of their own (this binary with -fixtures),
 // so that neither the load generator nor Plugboard pays for them: an
-// upstream API, a bare reverse proxy in front of it (the yardstick for the
-// action and proxy rows) and a bare sink that accepts POSTs (the yardstick
-// for ingest).
+// upstream API, a bare sink that accepts POSTs (the yardstick for ingest)
+// and one that stores them in SQLite first.
+//
+// The bare reverse proxy in front of the upstream (the yardstick for the
+// proxy and action-run rows) runs in a process of its own too (this binary
+// with -bare-proxy), as Plugboard does: a proxy in the upstream's process
+// reaches it without the wake-ups of another process that every proxy a
+// user deploys pays, and so measured 10–15% cheaper per request than the
+// same proxy on its own (docs/benchmarks.md). -proxy-with-upstream puts it
+// back there, to compare with figures measured that way.
 
 const upstreamKey = "load-key"
 
@@ -61,7 +68,9 @@ func (a *arrivals) take() map[string]int64 {
 	return out
 }
 
-func serveFixtures() {
+// serveFixtures serves the fixtures, and the bare reverse proxy too when
+// withProxy is set.
+func serveFixtures(withProxy bool) {
 	contact := []byte(`{"id":"c1","name":"Ada Lovelace","email":"ada@example.com","company":"Analytical Engines"}`)
 	seen := &arrivals{seen: map[string]int64{}}
 	upstream := http.NewServeMux()
@@ -99,16 +108,10 @@ func serveFixtures() {
 	upLn := listen()
 	go serve(upLn, upstream)
 
-	target, _ := url.Parse("http://" + upLn.Addr().String())
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		direct(r)
-		r.Header.Set("X-API-Key", upstreamKey)
+	proxyURL := ""
+	if withProxy {
+		proxyURL = startBareProxy("http://" + upLn.Addr().String())
 	}
-	proxyLn := listen()
-	go serve(proxyLn, proxy)
 
 	sinkLn := listen()
 	go serve(sinkLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -123,12 +126,41 @@ func serveFixtures() {
 
 	_ = json.NewEncoder(os.Stdout).Encode(fixtureAddrs{
 		Upstream:   "http://" + upLn.Addr().String(),
-		Proxy:      "http://" + proxyLn.Addr().String(),
+		Proxy:      proxyURL,
 		Sink:       "http://" + sinkLn.Addr().String(),
 		SQLiteSink: "http://" + liteLn.Addr().String(),
 	})
 	// The parent closes stdin when it is done; then this process ends.
 	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// serveBareProxy serves the bare reverse proxy alone, in front of
+// upstream, and prints its URL on its first line.
+func serveBareProxy(upstream string) {
+	fmt.Println(startBareProxy(upstream))
+	// The parent closes stdin when it is done; then this process ends.
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// startBareProxy starts the yardstick of the proxy and action-run rows: the
+// standard library's reverse proxy adding the upstream's API key, as
+// little as a proxy that authenticates its calls can do. It returns its URL.
+func startBareProxy(upstream string) string {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bare proxy:", err)
+		os.Exit(1)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}
+	direct := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		direct(r)
+		r.Header.Set("X-API-Key", upstreamKey)
+	}
+	ln := listen()
+	go serve(ln, proxy)
+	return "http://" + ln.Addr().String()
 }
 
 func listen() net.Listener {

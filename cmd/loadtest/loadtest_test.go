@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,11 +12,10 @@ import (
 	"time"
 )
 
-// TestMain lets the test binary serve the fixtures, as the tool re-runs
-// itself with -fixtures.
+// TestMain lets the test binary serve the fixtures and the bare proxy, as
+// the tool re-runs itself for them.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "-fixtures" {
-		serveFixtures()
+	if serveHelper(os.Args[1:]) {
 		return
 	}
 	os.Exit(m.Run())
@@ -92,6 +92,32 @@ func TestTheReportGivesEachRatioRoundByRound(t *testing.T) {
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// The bare proxy, the proxy and action-run rows' yardstick, runs in a
+// process of its own as Plugboard does, unless -proxy-with-upstream puts it
+// in the fixtures' process; either way it forwards to the upstream with
+// the upstream's key.
+func TestTheBareProxyRunsInItsOwnProcess(t *testing.T) {
+	t.Parallel()
+	for _, withUpstream := range []bool{false, true} {
+		e := &env{o: options{proxyWithUpstream: withUpstream}}
+		if err := e.startFixtures(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(e.stopFix)
+		if own := e.proxyPID != 0 && e.proxyPID != e.fixPID; own == withUpstream {
+			t.Errorf("-proxy-with-upstream=%v: the bare proxy runs in its own process: %v", withUpstream, own)
+		}
+		resp, err := http.Get(e.fixtures.Proxy + "/contacts/c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("-proxy-with-upstream=%v: the bare proxy answered %d, want 200 from the upstream", withUpstream, resp.StatusCode)
 		}
 	}
 }

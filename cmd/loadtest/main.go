@@ -1,7 +1,7 @@
 // Command loadtest measures Plugboard the way its users meet it: the built
 // binary in its own process, driven over HTTP by many concurrent clients
-// from this process, against a loopback upstream, a bare reverse proxy and
-// a bare sink that run in a third process. It prints one table whose
+// from this process, against a loopback upstream and bare sinks that run
+// in a third process and a bare reverse proxy that runs in a fourth. It prints one table whose
 // ratios compare rows of the same run.
 //
 //	go build -o plugboard ./cmd/plugboard
@@ -36,11 +36,13 @@ type options struct {
 	nodeEnv   []string
 	profile   string
 	keepFiles bool
+	// proxyWithUpstream runs the bare reverse proxy in the fixtures'
+	// process, beside the upstream, instead of a process of its own.
+	proxyWithUpstream bool
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "-fixtures" {
-		serveFixtures()
+	if serveHelper(os.Args[1:]) {
 		return
 	}
 	var o options
@@ -62,6 +64,7 @@ func main() {
 		return nil
 	})
 	flag.StringVar(&o.profile, "profile", "", "write a 10-second CPU profile of node 1 during each Plugboard row into this folder (the nodes serve pprof on a private address)")
+	flag.BoolVar(&o.proxyWithUpstream, "proxy-with-upstream", false, "run the bare reverse proxy in the upstream's process instead of its own, as figures before 2026-11-30 16:00 were measured (it then skips the wake-ups of another process that Plugboard pays on its way to the upstream)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
 	flag.Parse()
 	if o.serving < 0 || o.serving > o.nodes {
@@ -113,6 +116,22 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	report(out, o, results)
 	return nil
+}
+
+// serveHelper serves the fixtures (-fixtures, with the bare proxy when
+// followed by "with-proxy") or the bare proxy alone (-bare-proxy URL) when
+// args ask for either, as the tool runs itself for them, and reports
+// whether they did.
+func serveHelper(args []string) bool {
+	switch {
+	case len(args) > 0 && args[0] == "-fixtures":
+		serveFixtures(len(args) > 1 && args[1] == "with-proxy")
+		return true
+	case len(args) > 1 && args[0] == "-bare-proxy":
+		serveBareProxy(args[1])
+		return true
+	}
+	return false
 }
 
 // wants reports whether the -rows list names row (or is "all").

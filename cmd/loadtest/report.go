@@ -99,9 +99,13 @@ func report(w io.Writer, o options, results []result) {
 			fmt.Fprintln(w, line)
 		}
 	}
-	fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the bare proxy and the sinks):")
-	fmt.Fprintln(w, "\n| path | Plugboard | PostgreSQL | fixtures | load generator |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	if o.proxyWithUpstream {
+		fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the sinks and, with -proxy-with-upstream, the bare proxy):")
+	} else {
+		fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream and the sinks):")
+	}
+	fmt.Fprintln(w, "\n| path | Plugboard | PostgreSQL | bare proxy | fixtures | load generator |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		if r.count == 0 {
 			continue
@@ -113,7 +117,11 @@ func report(w io.Writer, o options, results []result) {
 		if o.postgres != "" {
 			database = per(r.cpu.database)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.name, per(r.cpu.nodes), database, per(r.cpu.fixtures), per(r.cpu.generator))
+		proxy := "–"
+		if !o.proxyWithUpstream {
+			proxy = per(r.cpu.proxy)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.name, per(r.cpu.nodes), database, proxy, per(r.cpu.fixtures), per(r.cpu.generator))
 	}
 }
 

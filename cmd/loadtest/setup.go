@@ -36,6 +36,7 @@ type env struct {
 	fixtures fixtureAddrs
 	stopFix  func()
 	fixPID   int
+	proxyPID int // the bare proxy's own process; 0 when it runs in the fixtures'
 	nodes    []*node
 	database string // the PostgreSQL database made for this run
 	adminURL string // the PostgreSQL server URL it was made on
@@ -105,20 +106,53 @@ func (e *env) startFixtures(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, self, "-fixtures")
+	args := []string{"-fixtures"}
+	if e.o.proxyWithUpstream {
+		args = append(args, "with-proxy")
+	}
+	line, pid, err := e.startHelper(ctx, self, args...)
+	if err != nil {
+		return fmt.Errorf("start the fixtures: %w", err)
+	}
+	e.fixPID = pid
+	if err := json.Unmarshal(line, &e.fixtures); err != nil {
+		return err
+	}
+	if e.o.proxyWithUpstream {
+		return nil
+	}
+	line, e.proxyPID, err = e.startHelper(ctx, self, "-bare-proxy", e.fixtures.Upstream)
+	if err != nil {
+		return fmt.Errorf("start the bare proxy: %w", err)
+	}
+	e.fixtures.Proxy = strings.TrimSpace(string(line))
+	return nil
+}
+
+// startHelper runs this binary again with args, as a process that serves
+// until its stdin closes, and returns the first line it prints and its
+// process id. Tear-down stops it.
+func (e *env) startHelper(ctx context.Context, self string, args ...string) ([]byte, int, error) {
+	cmd := exec.CommandContext(ctx, self, args...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the fixtures: %w", err)
+		return nil, 0, err
 	}
-	e.stopFix = func() { stdin.Close(); _ = cmd.Wait() }
-	e.fixPID = cmd.Process.Pid
+	stop := e.stopFix
+	e.stopFix = func() {
+		stdin.Close()
+		_ = cmd.Wait()
+		if stop != nil {
+			stop()
+		}
+	}
 	line, err := bufio.NewReader(stdout).ReadBytes('\n')
 	if err != nil {
-		return fmt.Errorf("the fixtures did not start: %w", err)
+		return nil, 0, fmt.Errorf("it did not start: %w", err)
 	}
-	return json.Unmarshal(line, &e.fixtures)
+	return line, cmd.Process.Pid, nil
 }
 
 func (e *env) makeDatabase(ctx context.Context) (string, error) {
