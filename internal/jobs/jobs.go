@@ -8,7 +8,9 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +50,10 @@ type Config struct {
 	// orphaned by a node that died and is run again. It must exceed
 	// JobTimeout. Defaults to JobTimeout + 1m.
 	RescueAfter time.Duration
+	// AdoptAfter is how long a job may wait in another node's own queue
+	// (see InsertOwnTx) before this node moves it to the shared queue:
+	// that node died or fell behind. Defaults to 5s.
+	AdoptAfter time.Duration
 }
 
 // WithDefaults returns a copy with every zero field set.
@@ -64,6 +70,9 @@ func (c Config) WithDefaults() Config {
 	if c.RescueAfter == 0 {
 		c.RescueAfter = c.JobTimeout + time.Minute
 	}
+	if c.AdoptAfter == 0 {
+		c.AdoptAfter = 5 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -76,6 +85,8 @@ func (c Config) validate() error {
 		return errors.New("jobs: Config.Store is required")
 	case c.Workers == nil:
 		return errors.New("jobs: Config.Workers is required")
+	case c.AdoptAfter < 0:
+		return fmt.Errorf("jobs: Config.AdoptAfter (%s) must not be negative", c.AdoptAfter)
 	case c.RescueAfter <= c.JobTimeout:
 		return fmt.Errorf("jobs: Config.RescueAfter (%s) must exceed Config.JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
 	}
@@ -83,11 +94,25 @@ func (c Config) validate() error {
 }
 
 // Queue inserts and works jobs.
+//
+// On PostgreSQL, where nodes share the queue, each node also has a queue of
+// its own for jobs whose inputs it holds in memory (a batch of trigger runs
+// its ingest just wrote): it works them without another node taking them
+// and reading back what it holds. A job that waits in a node's own queue
+// longer than AdoptAfter is moved to the shared queue by whichever node
+// looks first, so jobs of a node that died (those it had not fetched, and
+// those River rescues from it) or that fell behind are worked by the others.
 type Queue struct {
 	cfg     Config
 	client  *river.Client[*sql.Tx]
+	own     string // this node's own queue; "" on SQLite, where there is one node
 	started bool
+	stop    context.CancelFunc // ends the adoption loop
+	adopted chan struct{}      // closed when the adoption loop has ended
 }
+
+// ownQueuePrefix starts the name of every node's own queue.
+const ownQueuePrefix = "node_"
 
 // New migrates River's tables and builds the client; Start runs workers.
 func New(ctx context.Context, cfg Config) (*Queue, error) {
@@ -106,8 +131,15 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	if err := migrate(ctx, cfg.Store, driver, cfg.Logger); err != nil {
 		return nil, err
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}}
+	if cfg.Store.Engine() == store.Postgres {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		q.own = ownQueuePrefix + hex.EncodeToString(b)
+		queues[q.own] = river.QueueConfig{MaxWorkers: cfg.Concurrency}
+	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		Queues:               queues,
 		Workers:              cfg.Workers,
 		PeriodicJobs:         cfg.Periodic,
 		FetchPollInterval:    cfg.PollInterval,
@@ -166,7 +198,50 @@ func (q *Queue) Start(ctx context.Context) error {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	q.started = true
+	if q.own != "" {
+		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		q.stop, q.adopted = cancel, make(chan struct{})
+		go q.adoptLoop(actx)
+	}
 	return nil
+}
+
+// adoptLoop adopts waiting jobs of other nodes' own queues until ctx ends,
+// looking five times per AdoptAfter.
+func (q *Queue) adoptLoop(ctx context.Context) {
+	defer close(q.adopted)
+	tick := time.NewTicker(q.cfg.AdoptAfter / 5)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := q.adopt(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			q.cfg.Logger.WarnContext(ctx, "adopt jobs of other nodes", "error", err)
+		case n > 0:
+			q.cfg.Logger.InfoContext(ctx, "adopted jobs that waited in another node's queue; that node died or fell behind",
+				"jobs", n, "waited_over", q.cfg.AdoptAfter)
+		}
+	}
+}
+
+// adopt moves the jobs that have waited longer than AdoptAfter in another
+// node's own queue to the shared one. Only jobs no node is running move: a
+// fetch that takes a job first leaves it running, and this statement then
+// passes it by. Two nodes adopting at once move each job once.
+func (q *Queue) adopt(ctx context.Context) (int64, error) {
+	res, err := q.cfg.Store.DB().ExecContext(ctx, `UPDATE river_job SET queue = $1
+		WHERE state IN ('available', 'retryable', 'scheduled') AND queue LIKE $2 AND queue <> $3
+		AND scheduled_at < now() - make_interval(secs => $4)`,
+		river.QueueDefault, ownQueuePrefix+"%", q.own, q.cfg.AdoptAfter.Seconds())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Stop lets running jobs finish (up to ctx's deadline, then cancels them)
@@ -176,6 +251,10 @@ func (q *Queue) Stop(ctx context.Context) error {
 		return nil
 	}
 	q.started = false
+	if q.stop != nil {
+		q.stop()
+		<-q.adopted
+	}
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -195,6 +274,23 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertMan
 		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}
 	return nil
+}
+
+// InsertOwnTx is InsertTx for jobs whose inputs this node holds in
+// memory: on PostgreSQL they go to this node's own queue, where no other
+// node takes them unless they wait longer than AdoptAfter.
+func (q *Queue) InsertOwnTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
+	if q.own != "" {
+		for i := range jobs {
+			opts := river.InsertOpts{}
+			if jobs[i].InsertOpts != nil {
+				opts = *jobs[i].InsertOpts
+			}
+			opts.Queue = q.own
+			jobs[i].InsertOpts = &opts
+		}
+	}
+	return q.InsertTx(ctx, tx, jobs)
 }
 
 type errorHandler struct{ logger *slog.Logger }

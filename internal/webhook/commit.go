@@ -212,7 +212,9 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		if err := tx.InsertTriggerRuns(ctx, runs); err != nil {
 			return err
 		}
-		return c.queue.InsertTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
+		// The runs go to this node's trigger runner in memory below, so
+		// their jobs go to its own queue.
+		return c.queue.InsertOwnTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
 	})
 	if err == nil && c.handoff != nil && len(runs) > 0 {
 		// A batch job's runs go to it in memory too; see trigger.Handoff.
