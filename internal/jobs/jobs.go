@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -230,14 +231,15 @@ func (q *Queue) adoptLoop(ctx context.Context) {
 }
 
 // adopt moves the jobs that have waited longer than AdoptAfter in another
-// node's own queue to the shared one. Only jobs no node is running move: a
+// node's own queue to the shared one (its name's "_" escaped: in LIKE it
+// would match any character). Only jobs no node is running move: a
 // fetch that takes a job first leaves it running, and this statement then
 // passes it by. Two nodes adopting at once move each job once.
 func (q *Queue) adopt(ctx context.Context) (int64, error) {
 	res, err := q.cfg.Store.DB().ExecContext(ctx, `UPDATE river_job SET queue = $1
 		WHERE state IN ('available', 'retryable', 'scheduled') AND queue LIKE $2 AND queue <> $3
 		AND scheduled_at < now() - make_interval(secs => $4)`,
-		river.QueueDefault, ownQueuePrefix+"%", q.own, q.cfg.AdoptAfter.Seconds())
+		river.QueueDefault, strings.ReplaceAll(ownQueuePrefix, "_", `\_`)+"%", q.own, q.cfg.AdoptAfter.Seconds())
 	if err != nil {
 		return 0, err
 	}

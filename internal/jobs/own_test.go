@@ -132,3 +132,33 @@ func TestOwnJobsRunOnSQLite(t *testing.T) {
 	insertOwn(t, s, q, 1)
 	workedBy(t, worked, 1, "only")
 }
+
+// Only nodes' own queues are adopted from: a job waiting in any other
+// queue stays there, even one whose name starts like theirs.
+func TestAdoptionLeavesOtherQueuesAlone(t *testing.T) {
+	t.Parallel()
+	s := storetest.Open(t, store.Postgres)
+	worked := make(chan string, 10)
+	survivor := node(t, s, "survivor", worked, 200*time.Millisecond)
+	start(t, survivor)
+	ctx := context.Background()
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := survivor.InsertTx(ctx, tx, []river.InsertManyParams{{Args: markArgs{N: 1}, InsertOpts: &river.InsertOpts{Queue: "nodes"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Two adoptions' worth of waiting past AdoptAfter.
+	time.Sleep(time.Second)
+	var queue string
+	if err := s.DB().QueryRowContext(ctx, `SELECT queue FROM river_job WHERE kind = $1`, markArgs{}.Kind()).Scan(&queue); err != nil {
+		t.Fatal(err)
+	}
+	if queue != "nodes" {
+		t.Errorf("the job in queue nodes was moved to %q", queue)
+	}
+}
