@@ -25,6 +25,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/plugboard/plugboard/internal/logging"
+	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/store"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	// a cluster, its leader). Defaults to none.
 	Periodic []*river.PeriodicJob
 	Logger   *slog.Logger
+	// Metrics, when set, counts the jobs this node adopts.
+	Metrics *metrics.Metrics
 
 	// Concurrency is how many jobs one node runs at once. Defaults to 200:
 	// jobs mostly wait (for an API, for a shared commit), and the more of
@@ -224,6 +227,9 @@ func (q *Queue) adoptLoop(ctx context.Context) {
 		case err != nil && ctx.Err() == nil:
 			q.cfg.Logger.WarnContext(ctx, "adopt jobs of other nodes", "error", err)
 		case n > 0:
+			if q.cfg.Metrics != nil {
+				q.cfg.Metrics.JobsAdopted.Add(float64(n))
+			}
 			q.cfg.Logger.InfoContext(ctx, "adopted jobs that waited in another node's queue; that node died or fell behind",
 				"jobs", n, "waited_over", q.cfg.AdoptAfter)
 		}

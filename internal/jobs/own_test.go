@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/riverqueue/river"
 
 	"github.com/plugboard/plugboard/internal/jobs"
+	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/store"
 	"github.com/plugboard/plugboard/internal/store/storetest"
 )
@@ -34,9 +36,15 @@ func (w *markWorker) Work(_ context.Context, job *river.Job[markArgs]) error {
 // node builds one node's queue on s, its worker reporting to worked.
 func node(t *testing.T, s *store.Store, name string, worked chan<- string, adoptAfter time.Duration) *jobs.Queue {
 	t.Helper()
+	return nodeWithMetrics(t, s, name, worked, adoptAfter, nil)
+}
+
+// nodeWithMetrics is node counting what it adopts in m.
+func nodeWithMetrics(t *testing.T, s *store.Store, name string, worked chan<- string, adoptAfter time.Duration, m *metrics.Metrics) *jobs.Queue {
+	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &markWorker{node: name, worked: worked})
-	q, err := jobs.New(context.Background(), jobs.Config{Store: s, Workers: workers, AdoptAfter: adoptAfter})
+	q, err := jobs.New(context.Background(), jobs.Config{Store: s, Workers: workers, AdoptAfter: adoptAfter, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,19 +115,28 @@ func TestANodeWorksTheJobsOfItsOwnQueue(t *testing.T) {
 }
 
 // A node that dies leaves jobs in its own queue; another node adopts them
-// into the shared queue once they have waited AdoptAfter, and works them.
+// into the shared queue once they have waited AdoptAfter, works them, and
+// counts them in plugboard_jobs_adopted_total.
 func TestJobsOfADeadNodesQueueAreAdopted(t *testing.T) {
 	t.Parallel()
 	s := storetest.Open(t, store.Postgres)
 	worked := make(chan string, 100)
 	dead := node(t, s, "dead", worked, 0) // inserts, never works: it died
-	survivor := node(t, s, "survivor", worked, 500*time.Millisecond)
+	m := metrics.New(metrics.Options{})
+	survivor := nodeWithMetrics(t, s, "survivor", worked, 500*time.Millisecond, m)
 	start(t, survivor)
 	const n = 5
 	for i := range n {
 		insertOwn(t, s, dead, i)
 	}
 	workedBy(t, worked, n, "survivor")
+	var adopted dto.Metric
+	if err := m.JobsAdopted.Write(&adopted); err != nil {
+		t.Fatal(err)
+	}
+	if got := adopted.GetCounter().GetValue(); got != n {
+		t.Errorf("plugboard_jobs_adopted_total = %v, want %d", got, n)
+	}
 }
 
 // On SQLite there is one node: its own jobs go to the queue it works.

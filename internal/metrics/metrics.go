@@ -33,6 +33,9 @@ type Metrics struct {
 	// Pruned counts rows the retention job removed (or, for call log
 	// bodies, emptied), by kind.
 	Pruned *prometheus.CounterVec
+	// JobsAdopted counts jobs this node moved from another node's own
+	// queue to the shared one after they waited there too long.
+	JobsAdopted prometheus.Counter
 }
 
 // Options tune what the metrics show.
@@ -77,7 +80,10 @@ func New(opts Options) *Metrics {
 	m.Pruned = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "plugboard_pruned_rows_total", Help: "Rows past their retention that the retention job removed (call log bodies: emptied), by kind.",
 	}, []string{"kind"})
-	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.TriggerRunDelay, m.MCPSessions, m.Pruned,
+	m.JobsAdopted = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "plugboard_jobs_adopted_total", Help: "Jobs this node moved to the shared queue after they waited 5 s in another node's own queue (PostgreSQL): that node died or fell behind.",
+	})
+	m.reg.MustRegister(m.calls, m.callErrors, m.callDuration, m.Webhooks, m.TriggerRuns, m.TriggerRunDelay, m.MCPSessions, m.Pruned, m.JobsAdopted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		periodic = append(periodic, pruner.Periodic())
 	}
 	if s.jobs, err = jobs.New(ctx, jobs.Config{
-		Store: s.Store, Workers: runs, Periodic: periodic, Logger: logger,
+		Store: s.Store, Workers: runs, Periodic: periodic, Logger: logger, Metrics: m,
 		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobTimeout + max(5*time.Second, cfg.JobTimeout/2),
 	}); err != nil {
 		return nil, err
