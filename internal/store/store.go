@@ -49,8 +49,10 @@ type Store struct {
 
 	group       *batcher[func(*Tx) error] // SQLite: writes that share commits; see group.go
 	settles     *batcher[settlement]      // PostgreSQL: settlements that share a statement; see settle_pg.go
-	checkpoints *checkpointer             // SQLite: copies the write-ahead log into the database file; see checkpoint.go
-	keys        *eventKeys                // SQLite: the provider event ids not yet folded; see eventkeys.go
+	settleDB    *sql.DB                   // PostgreSQL: the settler's connection; see settle_pg.go
+	settlePool  *pgxpool.Pool
+	checkpoints *checkpointer // SQLite: copies the write-ahead log into the database file; see checkpoint.go
+	keys        *eventKeys    // SQLite: the provider event ids not yet folded; see eventkeys.go
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
@@ -222,7 +224,11 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(own)
 	db.SetMaxIdleConns(own)
 	s := &Store{engine: Postgres, w: db, r: db, pgPool: pool}
-	s.startSettler()
+	if err := s.startSettler(ctx, url); err != nil {
+		db.Close()
+		pool.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -259,6 +265,10 @@ func (s *Store) Close() error {
 	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
+	}
+	if s.settleDB != nil {
+		err = errors.Join(err, s.settleDB.Close())
+		s.settlePool.Close()
 	}
 	if s.pgPool != nil {
 		s.pgPool.Close()
