@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // A batcher runs together what callers queue together: its loop takes the
@@ -26,10 +27,22 @@ type call[T any] struct {
 }
 
 func startBatcher[T any](max int, run func([]*call[T])) *batcher[T] {
+	return startLingeringBatcher(max, 0, 0, run)
+}
+
+// startLingeringBatcher is startBatcher whose loop, having taken the calls
+// already waiting, waits up to linger for more while it holds fewer than
+// enough.
+func startLingeringBatcher[T any](max int, linger time.Duration, enough int, run func([]*call[T])) *batcher[T] {
 	b := &batcher[T]{in: make(chan *call[T]), quit: make(chan struct{})}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
+		var timer *time.Timer
+		if linger > 0 {
+			timer = time.NewTimer(linger)
+			timer.Stop()
+		}
 		for {
 			var first *call[T]
 			select {
@@ -46,6 +59,19 @@ func startBatcher[T any](max int, run func([]*call[T])) *batcher[T] {
 				default:
 					break more
 				}
+			}
+			if timer != nil && len(batch) < enough {
+				timer.Reset(linger)
+			wait:
+				for len(batch) < enough {
+					select {
+					case c := <-b.in:
+						batch = append(batch, c)
+					case <-timer.C:
+						break wait
+					}
+				}
+				timer.Stop()
 			}
 			run(batch)
 		}
