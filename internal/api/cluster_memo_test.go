@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +103,68 @@ func TestNodesForgetWhatAnotherNodeChanged(t *testing.T) {
 		body, err := run(b)
 		return err == nil && body == `{"upstream":"new","path":"/v2/contacts"}`, body + fmt.Sprint(err)
 	})
+}
+
+// TestNodesRunTheTriggersAnotherNodeChanged: node B runs a webhook's
+// trigger, and so holds its compiled triggers and when the webhook last
+// changed; node A changes the trigger. B's runs must follow the change
+// (B hears of it by NOTIFY), not keep the trigger it compiled.
+func TestNodesRunTheTriggersAnotherNodeChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Name string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		seen[body.Name]++
+		mu.Unlock()
+		fmt.Fprint(w, `{}`)
+	}))
+	t.Cleanup(up.Close)
+	saw := func(name string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen[name] > 0
+	}
+	nodes := servertest.Cluster(t, 2, nil)
+	a := nodes[0].Client
+	contacts, err := a.CreateIntegration(ctx, json.RawMessage(`{"name": "Contacts", "baseUrl": "`+up.URL+`", "auth": {"type": "none"},
+		"actions": [{"name": "Create Contact", "method": "POST", "endpoint": "/contacts", "parameters": {"name": "string"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Deploy(ctx, contacts.ID); err != nil {
+		t.Fatal(err)
+	}
+	trigger := func(name string) []client.TriggerSpec {
+		return []client.TriggerSpec{{Integration: contacts.ID, Action: "create_contact", Params: map[string]any{"name": name}}}
+	}
+	wh, err := a.CreateWebhook(ctx, client.WebhookInput{Name: "Orders", Source: "github", Secret: "s3cret", RateLimitPerSecond: 1_000_000,
+		Triggers: trigger("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := servertest.Send(t, nodes[1].URL+"/hooks/"+wh.ID, "github", "s3cret", 1)
+	defer sender.Stop()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		// Node B's intake reloads a webhook's settings within 5 s; its
+		// runs must then use the changed trigger.
+		deadline := time.Now().Add(15 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				mu.Lock()
+				defer mu.Unlock()
+				t.Fatalf("%s: the upstream saw %v", what, seen)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("node B runs the trigger", func() bool { return saw("first") })
+	if _, err := a.UpdateWebhook(ctx, wh.ID, map[string]any{"triggers": trigger("second")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("node B runs the trigger node A changed", func() bool { return saw("second") })
 }

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // The hot path of every action call reads a few rows: the caller's key (or
 // the member a trigger or an agent acts for, and the organization), the
-// integration, its team restriction and the connection. On SQLite this node is the only
+// integration, its team restriction and the connection; a trigger run's
+// also reads when its webhook last changed. On SQLite this node is the only
 // writer, so those reads are memoized in memory and invalidated by a
 // generation counter that every write to the tables behind them bumps after
 // it commits (see bump and Tx.touch; TestEveryConfigWriteInvalidates
@@ -60,7 +62,8 @@ type memos struct {
 	orgs         memo[string, Org]
 	integrations memo[[2]string, Integration]
 	connections  memo[connKey, Connection]
-	teams        memo[string, []string] // integration → the teams it is restricted to
+	teams        memo[string, []string]  // integration → the teams it is restricted to
+	webhooks     memo[string, time.Time] // webhook → when it or its triggers last changed
 }
 
 // memoGen returns the current generation and whether memoizing is on.
@@ -73,7 +76,7 @@ func (s *Store) memoGen() (uint64, bool) {
 
 // bump invalidates every memoized row; call it after a write to orgs,
 // users, api_keys, integrations, integration_versions, connections, teams,
-// team_members or integration_teams has
+// team_members, integration_teams, webhooks or webhook_triggers has
 // committed.
 func (s *Store) bump() {
 	s.bumpLocal()

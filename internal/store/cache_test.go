@@ -12,7 +12,7 @@ import (
 )
 
 // memoizedWrite matches SQL that changes a table whose rows are memoized.
-var memoizedWrite = regexp.MustCompile(`(?i)\b(INSERT INTO|UPDATE|DELETE FROM)\s+(orgs|users|api_keys|integrations|integration_versions|connections|teams|team_members|integration_teams)\b`)
+var memoizedWrite = regexp.MustCompile(`(?i)\b(INSERT INTO|UPDATE|DELETE FROM)\s+(orgs|users|api_keys|integrations|integration_versions|connections|teams|team_members|integration_teams|webhooks|webhook_triggers)\b`)
 
 // TestEveryConfigWriteInvalidates reads the store's own source: every
 // function whose SQL writes a memoized table must bump the generation (or

@@ -78,6 +78,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
 // CreateWebhook stores w (ID from NewWebhookID, Secret sealed) and its
 // triggers.
 func (t *Tx) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
+	t.touch()
 	at := time.Now().UTC().Truncate(time.Millisecond)
 	w.CreatedAt, w.UpdatedAt = at, at
 	if w.AllowedIPs == nil {
@@ -103,6 +104,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w Webhook) error {
 // UpdateWebhook saves every field of w but the secrets, and replaces its
 // triggers.
 func (t *Tx) UpdateWebhook(ctx context.Context, w Webhook) error {
+	t.touch()
 	if w.AllowedIPs == nil {
 		w.AllowedIPs = []string{}
 	}
@@ -126,12 +128,14 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, orgID, webhookID, secre
 // RotateWebhookSecret installs a new sealed secret and keeps the old one
 // verifying until previousExpiresAt.
 func (t *Tx) RotateWebhookSecret(ctx context.Context, orgID, webhookID, secret, previous string, previousExpiresAt time.Time) error {
+	t.touch()
 	res, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE webhooks SET secret = ?, previous_secret = ?, previous_expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`),
 		secret, previous, toNullMS(previousExpiresAt), now(), orgID, webhookID)
 	return affected(res, err)
 }
 
 func (t *Tx) replaceTriggers(ctx context.Context, webhookID string, triggers []Trigger) error {
+	t.touch()
 	if _, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM webhook_triggers WHERE webhook_id = ?`), webhookID); err != nil {
 		return err
 	}
@@ -167,11 +171,21 @@ func (s *Store) GetWebhookForIngest(ctx context.Context, webhookID string) (Webh
 
 // WebhookUpdatedAt is when a webhook (or its triggers) last changed: what
 // the trigger runner checks its compiled triggers against on every run,
-// without reading them.
+// without reading them. It is memoized (see cache.go): on PostgreSQL it
+// was a round trip for every batch of runs.
 func (s *Store) WebhookUpdatedAt(ctx context.Context, webhookID string) (time.Time, error) {
+	gen, memoized := s.memoGen()
+	if memoized {
+		if at, ok := s.memos.webhooks.get(webhookID, gen); ok {
+			return at, nil
+		}
+	}
 	var at int64
 	if err := s.readRow(ctx, `SELECT updated_at FROM webhooks WHERE id = ?`, webhookID).Scan(&at); err != nil {
 		return time.Time{}, mapErr(err)
+	}
+	if memoized {
+		s.memos.webhooks.put(webhookID, gen, ms(at))
 	}
 	return ms(at), nil
 }
@@ -213,6 +227,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, orgID, webhookID string) erro
 // for a batch of events that locked it, and the deletes after it see what
 // that batch stored.
 func (t *Tx) DeleteWebhook(ctx context.Context, orgID, webhookID string) error {
+	t.touch()
 	res, err := t.tx.ExecContext(ctx, t.s.q(`DELETE FROM webhooks WHERE org_id = ? AND id = ?`), orgID, webhookID)
 	if err := affected(res, err); err != nil || t.s.engine != Postgres {
 		return err
