@@ -59,17 +59,16 @@ const (
 	settleEnough = 16
 )
 
-func (s *Store) startSettler(ctx context.Context, url string) error {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return fmt.Errorf("parse PLUGBOARD_DATABASE_URL: %w", err)
-	}
+// startSettler opens the settler's connection, configured as the store's
+// pool is, and starts its loop.
+func (s *Store) startSettler(ctx context.Context) error {
+	cfg := s.pgPool.Config()
 	// One loop writes the settlements, one statement at a time.
 	cfg.MaxConns, cfg.MinConns = 1, 0
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("connect postgres %s: %w", redactURL(url), err)
+		return fmt.Errorf("connect postgres for the settler: %w", err)
 	}
 	s.settlePool, s.settleDB = pool, stdlib.OpenDBFromPool(pool)
 	s.settles = startLingeringBatcher(maxGroup, settleLinger, settleEnough, s.settleBatch)

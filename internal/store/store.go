@@ -50,9 +50,9 @@ type Store struct {
 	group       *batcher[func(*Tx) error] // SQLite: writes that share commits; see group.go
 	settles     *batcher[settlement]      // PostgreSQL: settlements that share a statement; see settle_pg.go
 	settleDB    *sql.DB                   // PostgreSQL: the settler's connection; see settle_pg.go
-	settlePool  *pgxpool.Pool
-	checkpoints *checkpointer // SQLite: copies the write-ahead log into the database file; see checkpoint.go
-	keys        *eventKeys    // SQLite: the provider event ids not yet folded; see eventkeys.go
+	settlePool  *pgxpool.Pool             // PostgreSQL: the pool behind settleDB
+	checkpoints *checkpointer             // SQLite: copies the write-ahead log into the database file; see checkpoint.go
+	keys        *eventKeys                // SQLite: the provider event ids not yet folded; see eventkeys.go
 
 	notes     notifier    // see notify.go
 	listening atomic.Bool // PostgreSQL: Watch hears other nodes' changes
@@ -224,7 +224,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(own)
 	db.SetMaxIdleConns(own)
 	s := &Store{engine: Postgres, w: db, r: db, pgPool: pool}
-	if err := s.startSettler(ctx, url); err != nil {
+	if err := s.startSettler(ctx); err != nil {
 		db.Close()
 		pool.Close()
 		return nil, err
