@@ -177,9 +177,9 @@ func (e *env) makeDatabase(ctx context.Context) (string, error) {
 
 // analyze brings PostgreSQL's statistics of the run's database up to date
 // once per row, after its warm-up. The tables start empty, and a statement
-// the nodes prepared while they were (a settlement's join, say) keeps the
-// plan made for an empty table, a sequential scan, until the statistics
-// change; on a running installation autovacuum analyzes them within a
+// the nodes prepared while they were may keep the plan made for an empty
+// table, a sequential scan, until the statistics change (the settlement's
+// statement is made to use its indexes whatever it was planned for); on a running installation autovacuum analyzes them within a
 // minute or so, which is what users meet.
 func (e *env) analyze(ctx context.Context, row string) error {
 	if e.dbURL == "" || e.analyzed[row] {

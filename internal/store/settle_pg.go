@@ -29,6 +29,15 @@ import (
 // shares the intake with others, and planning took half a millisecond,
 // more than writing the runs. The plan is the same either way: each run
 // is found by its primary key.
+//
+// A plan made once is made for the tables as they were then, and a new
+// installation's are empty: for a few rows the planner prefers reading
+// all of trigger_runs to its index, and kept that plan, one whole-table
+// scan a statement, until the next ANALYZE, which never comes where
+// autovacuum is off (a run of 70,000 events took a second a statement).
+// The settler's connection therefore forbids sequential scans, hash and
+// merge joins: every run is reached through its index however small the
+// table was when the plan was made.
 
 const pgSettleRuns = `WITH v AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::double precision[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])
@@ -66,6 +75,9 @@ func (s *Store) startSettler(ctx context.Context) error {
 	// One loop writes the settlements, one statement at a time.
 	cfg.MaxConns, cfg.MinConns = 1, 0
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	for _, p := range []string{"enable_seqscan", "enable_hashjoin", "enable_mergejoin"} {
+		cfg.ConnConfig.RuntimeParams[p] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect postgres for the settler: %w", err)
