@@ -107,6 +107,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 		s.Store.Close()
 		return nil, err
 	}
+	advice, err := s.Store.Advice(ctx)
+	if err != nil {
+		logger.WarnContext(ctx, "could not check the database's settings", "error", err)
+	}
+	for _, a := range advice {
+		logger.WarnContext(ctx, a)
+	}
 	limits, err := limit.New(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
