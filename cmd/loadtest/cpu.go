@@ -18,20 +18,29 @@ const clockTick = 10 * time.Millisecond
 // cpuTime is the CPU time (user and system, all threads) that process pid
 // has used so far, or 0 when it cannot be read (not Linux).
 func cpuTime(pid int) time.Duration {
+	own, _ := cpuTimes(pid)
+	return own
+}
+
+// cpuTimes is cpuTime, and beside it the CPU time of the process's
+// children that have ended and that it has waited for.
+func cpuTimes(pid int) (own, children time.Duration) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// The command name (field 2) may hold spaces; the fields after it
 	// start past its closing parenthesis.
 	s := string(b)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0
+	if len(fields) < 15 {
+		return 0, 0
 	}
-	utime, _ := strconv.ParseInt(fields[11], 10, 64)
-	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	return time.Duration(utime+stime) * clockTick
+	var t [4]int64 // utime, stime, cutime, cstime
+	for i := range t {
+		t[i], _ = strconv.ParseInt(fields[11+i], 10, 64)
+	}
+	return time.Duration(t[0]+t[1]) * clockTick, time.Duration(t[2]+t[3]) * clockTick
 }
 
 // cpuSample is the CPU time of the run's processes at one moment.
@@ -53,7 +62,10 @@ func (e *env) cpuNow() cpuSample {
 
 // postgresCPU is the CPU time of this machine's PostgreSQL processes (the
 // server and its backends, whoever they serve), or 0 when PostgreSQL runs
-// elsewhere.
+// elsewhere. It counts the backends that have ended too: their time moves
+// to the server process's children's when it reaps them, and without it a
+// connection closed during a row took all the CPU it had ever used out of
+// the row's figure (which read below zero for the sinks, that use none).
 func postgresCPU() time.Duration {
 	dirs, _ := os.ReadDir("/proc")
 	var total time.Duration
@@ -63,7 +75,8 @@ func postgresCPU() time.Duration {
 			continue
 		}
 		if comm, err := os.ReadFile("/proc/" + d.Name() + "/comm"); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
-			total += cpuTime(pid)
+			own, children := cpuTimes(pid)
+			total += own + children
 		}
 	}
 	return total
