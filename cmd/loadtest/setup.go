@@ -179,8 +179,9 @@ func (e *env) makeDatabase(ctx context.Context) (string, error) {
 // once per row, after its warm-up. The tables start empty, and a statement
 // the nodes prepared while they were may keep the plan made for an empty
 // table, a sequential scan, until the statistics change (the settlement's
-// statement is made to use its indexes whatever it was planned for); on a running installation autovacuum analyzes them within a
-// minute or so, which is what users meet.
+// statement is made to use its indexes whatever it was planned for); on a
+// running installation autovacuum analyzes them within a minute or so,
+// which is what users meet.
 func (e *env) analyze(ctx context.Context, row string) error {
 	if e.dbURL == "" || e.analyzed[row] {
 		return nil
