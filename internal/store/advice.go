@@ -9,11 +9,12 @@ import (
 // operator should know, one sentence each; none on SQLite, whose settings
 // Plugboard makes itself.
 //
-// On PostgreSQL it is autovacuum. Off, nothing analyzes the tables as
-// they grow, and a statement a node planned for tables that looked empty
-// (every table, on a new installation) keeps that plan, a sequential
-// scan where an index serves, until someone runs ANALYZE; nor are the
-// rows that updates and pruning leave behind reclaimed.
+// On PostgreSQL it is autovacuum, and track_counts, which autovacuum
+// needs. With either off, nothing analyzes the tables as they grow, and a
+// statement a node planned for tables that looked empty (every table, on
+// a new installation) keeps that plan, a sequential scan where an index
+// serves, until someone runs ANALYZE; nor are the rows that updates and
+// pruning leave behind reclaimed.
 func (s *Store) Advice(ctx context.Context) ([]string, error) {
 	if s.engine != Postgres {
 		return nil, nil
