@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/plugboard/plugboard/client"
 	"github.com/plugboard/plugboard/internal/server/servertest"
@@ -56,6 +57,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	j := newJournal()
 	var inFlight, peak atomic.Int64
 	gate := make(chan struct{})
+	entered := make(chan struct{}, 5) // an invocation is inside the action, counted
 	startWorker(t, inst, writer("Writer", j, "A", func(ctx context.Context) error {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -65,12 +67,23 @@ func TestConcurrencyLimit(t *testing.T) {
 				break
 			}
 		}
+		entered <- struct{}{}
 		<-gate
 		return nil
 	}), sdk.Concurrency(2))
 	errs := runConcurrently(inst, 5)
-	<-j.started
-	<-j.started // two are running; the limit holds the rest back
+	// Two are inside the action at once. The gate opens only then: an
+	// invocation that had merely started could otherwise pass it and end
+	// before the second came in.
+	<-entered
+	<-entered
+	// The limit holds the other three back while both slots are taken.
+	select {
+	case <-entered:
+		close(gate)
+		t.Fatal("a third invocation ran while two held the worker's two slots")
+	case <-time.After(200 * time.Millisecond):
+	}
 	close(gate)
 	for err := range errs {
 		if err != nil {
