@@ -157,7 +157,7 @@ func decodeOptional(r *http.Request, v any) error {
 }
 
 func decodeBytes(body []byte, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return problem.BadRequest("the request body is empty; send a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

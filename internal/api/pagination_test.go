@@ -75,7 +75,12 @@ func newPagedAPI(t *testing.T) *pagedAPI {
 	mux.HandleFunc("GET /link", func(w http.ResponseWriter, r *http.Request) {
 		page := num(r, "p", 1)
 		if page*5 < pagedTotal {
-			w.Header().Set("Link", fmt.Sprintf(`<%s/link?p=%d>; rel="next", <%s/link?p=1>; rel="first"`, api.URL, page+1, api.URL))
+			next := fmt.Sprintf("%s/link?p=%d", api.URL, page+1)
+			if page%2 == 0 {
+				// Some APIs give the link relative to the page's URL.
+				next = fmt.Sprintf("link?p=%d", page+1)
+			}
+			w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next", <%s/link?p=1>; rel="first"`, next, api.URL))
 		}
 		write(w, slice((page-1)*5, 5))
 	})

@@ -119,9 +119,10 @@ type Result struct {
 	DurationMS float64           `json:"duration_ms"`
 	Attempts   int               `json:"attempts"`
 	LogID      string            `json:"log_id"`
-	// Request is what was sent, for the dashboard's test step. Callers of
-	// the API find it in the call log entry (log_id), so answers leave it
-	// out: it was two fifths of every answer's bytes.
+	// Request is what was sent, for the dashboard's test step (calls made
+	// with SourceTest). Callers of the API find it in the call log entry
+	// (log_id), so answers leave it out: it was two fifths of every
+	// answer's bytes.
 	Request *SentRequest `json:"-"`
 	// RateLimit is what is left of the API's announced rate limit for
 	// the connection after this call, when the API announces one.
@@ -137,6 +138,7 @@ type Result struct {
 	Pagination *PageInfo `json:"pagination,omitempty"`
 
 	raw *outbound.Response
+	url string // the URL called, as the call log shows it
 }
 
 // SentRequest is what was sent, secrets masked: shown by the dashboard's

@@ -302,7 +302,7 @@ func (p *pager) next(ctx context.Context, state pageState, res *Result, raw json
 		}
 		next.Value = scalar(v)
 	case connector.PageLink:
-		link := nextLink(res.raw.Header, res.Request.URL)
+		link := nextLink(res.raw.Header, res.url)
 		if link == "" {
 			return next, false, nil
 		}

@@ -77,7 +77,7 @@ func rulesOf(ctx context.Context) *hopRules {
 // learn records what prepare attached to req: every header and query
 // parameter it added or changed counts as a credential.
 func (h *hopRules) learn(req *http.Request, prepare func(*http.Request) error) error {
-	header, query := req.Header.Clone(), req.URL.Query()
+	header, rawQuery := req.Header.Clone(), req.URL.RawQuery
 	if err := prepare(req); err != nil {
 		return err
 	}
@@ -88,6 +88,10 @@ func (h *hopRules) learn(req *http.Request, prepare func(*http.Request) error) e
 			h.secrets = append(h.secrets, secretParts(vals)...)
 		}
 	}
+	if req.URL.RawQuery == rawQuery {
+		return nil // no parameter was added or changed
+	}
+	query, _ := url.ParseQuery(rawQuery)
 	for name, vals := range req.URL.Query() {
 		if !slices.Equal(query[name], vals) {
 			h.params = append(h.params, name)
