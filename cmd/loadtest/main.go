@@ -66,7 +66,7 @@ func main() {
 		o.nodeEnv = append(o.nodeEnv, v)
 		return nil
 	})
-	flag.StringVar(&o.profile, "profile", "", "write a 10-second CPU profile of node 1 during each Plugboard row into this folder (the nodes serve pprof on a private address)")
+	flag.StringVar(&o.profile, "profile", "", "write CPU and allocation profiles of each node during each Plugboard row into this folder: node 1's as ROW.pprof, the others' as nodeN.ROW.pprof (the nodes serve pprof on a private address)")
 	flag.BoolVar(&o.proxyWithUpstream, "proxy-with-upstream", false, "run the bare reverse proxy in the upstream's process instead of its own, as figures before 2026-11-30 16:00 were measured (it then skips the wake-ups of another process that Plugboard pays on its way to the upstream)")
 	flag.BoolVar(&o.unsignedSinks, "unsigned-sinks", false, "send the sinks (the yardsticks of ingest) unsigned events, as figures before 2026-11-30 17:00 were measured (the load generator then spends less on a yardstick's event than on an ingested one)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")

@@ -379,33 +379,39 @@ func (e *env) drain(ctx context.Context, want int) error {
 	return fmt.Errorf("the upstream saw too few of %d acknowledged events in time", want)
 }
 
-// profile takes a CPU profile of the first node while a row runs, when
-// asked to.
+// profile takes a CPU profile of every node while a row runs, when asked
+// to: node 1's in ROW.pprof, the others' in nodeN.ROW.pprof.
 func (e *env) profile(name string, d time.Duration) (stop func()) {
 	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" {
 		return func() {}
 	}
 	secs := max(1, int(d.Seconds())-1)
 	var wg sync.WaitGroup
-	// The CPU profile, and what was allocated meanwhile.
-	for kind, file := range map[string]string{"profile": name + ".pprof", "allocs": name + ".allocs.pprof"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := e.saveProfile(kind, secs, file); err != nil {
-				fmt.Fprintln(os.Stderr, "profile:", err)
-			}
-		}()
+	for i, n := range e.nodes {
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("node%d.", i+1)
+		}
+		// The CPU profile, and what was allocated meanwhile.
+		for kind, file := range map[string]string{"profile": prefix + name + ".pprof", "allocs": prefix + name + ".allocs.pprof"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := e.saveProfile(n, kind, secs, file); err != nil {
+					fmt.Fprintln(os.Stderr, "profile:", err)
+				}
+			}()
+		}
 	}
 	return wg.Wait
 }
 
-// saveProfile writes node 1's profile of kind over secs seconds into file
-// for the first round, and into file with the round's number before its
+// saveProfile writes n's profile of kind over secs seconds into file for
+// the first round, and into file with the round's number before its
 // extension for the later ones (proxy.2.pprof): what one row leaves behind
 // runs in the turns of the rows after it, so a later round can differ.
-func (e *env) saveProfile(kind string, secs int, file string) error {
-	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", e.nodes[0].pprof, kind, secs))
+func (e *env) saveProfile(n *node, kind string, secs int, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", n.pprof, kind, secs))
 	if err != nil {
 		return err
 	}
