@@ -112,10 +112,10 @@ func (e *Executor) send(ctx context.Context, t *Target, conn store.Connection, c
 		if !s.rawOnly {
 			result.Headers, result.Body = firstValues(shown.Header), decodeBody(shown.Header, shown.Body)
 			result.url = entry.URL
-		}
-		if s.source == SourceTest {
-			// Only the dashboard's test step shows what was sent.
-			result.Request = &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody}
+			if s.source == SourceTest {
+				// Only the dashboard's test step shows what was sent.
+				result.Request = &SentRequest{Method: s.method, URL: entry.URL, Headers: firstValues(sentHeaders), Body: entry.RequestBody}
+			}
 		}
 	}
 	endSpan(span, entry, err)
