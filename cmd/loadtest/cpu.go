@@ -48,8 +48,8 @@ type cpuSample struct{ generator, fixtures, proxy, nodes, database time.Duration
 
 func (e *env) cpuNow() cpuSample {
 	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
-	if e.proxyPID != 0 {
-		s.proxy = cpuTime(e.proxyPID)
+	for _, pid := range e.proxyPIDs {
+		s.proxy += cpuTime(pid)
 	}
 	for _, n := range e.nodes {
 		s.nodes += cpuTime(n.cmd.Process.Pid)

@@ -98,26 +98,48 @@ func TestTheReportGivesEachRatioRoundByRound(t *testing.T) {
 
 // The bare proxy, the proxy and action-run rows' yardstick, runs in a
 // process of its own as Plugboard does, unless -proxy-with-upstream puts it
-// in the fixtures' process; either way it forwards to the upstream with
-// the upstream's key.
+// in the fixtures' process; with -bare-proxies each runs in its own. Every
+// one forwards to the upstream with the upstream's key, and the
+// reverse_proxy row's clients spread over them.
 func TestTheBareProxyRunsInItsOwnProcess(t *testing.T) {
 	t.Parallel()
-	for _, withUpstream := range []bool{false, true} {
-		e := &env{o: options{proxyWithUpstream: withUpstream}}
+	for _, tc := range []struct {
+		withUpstream bool
+		proxies      int
+	}{{false, 1}, {true, 1}, {false, 2}} {
+		e := &env{o: options{proxyWithUpstream: tc.withUpstream, bareProxies: tc.proxies}}
 		if err := e.startFixtures(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(e.stopFix)
-		if own := e.proxyPID != 0 && e.proxyPID != e.fixPID; own == withUpstream {
-			t.Errorf("-proxy-with-upstream=%v: the bare proxy runs in its own process: %v", withUpstream, own)
+		own := map[int]bool{}
+		for _, pid := range e.proxyPIDs {
+			if pid != e.fixPID && pid != os.Getpid() {
+				own[pid] = true
+			}
 		}
-		resp, err := http.Get(e.fixtures.Proxy + "/contacts/c1")
-		if err != nil {
-			t.Fatal(err)
+		if want := map[bool]int{false: tc.proxies, true: 0}[tc.withUpstream]; len(own) != want {
+			t.Errorf("%+v: %d bare proxies in processes of their own, want %d", tc, len(own), want)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("-proxy-with-upstream=%v: the bare proxy answered %d, want 200 from the upstream", withUpstream, resp.StatusCode)
+		if len(e.proxies) != tc.proxies || e.fixtures.Proxy != e.proxies[0] {
+			t.Fatalf("%+v: bare proxies at %v (the first at %s), want %d", tc, e.proxies, e.fixtures.Proxy, tc.proxies)
+		}
+		called := map[string]bool{}
+		for i := range 2 * tc.proxies {
+			called[e.proxyURL(i)] = true
+		}
+		if len(called) != tc.proxies {
+			t.Errorf("%+v: the row's clients call %v, want every one of %v", tc, called, e.proxies)
+		}
+		for _, u := range e.proxies {
+			resp, err := http.Get(u + "/contacts/c1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%+v: the bare proxy at %s answered %d, want 200 from the upstream", tc, u, resp.StatusCode)
+			}
 		}
 	}
 }

@@ -42,6 +42,10 @@ type options struct {
 	// unsignedSinks sends the sinks unsigned events instead of signed
 	// ones like the ingest rows'.
 	unsignedSinks bool
+	// bareProxies is how many bare proxy processes the reverse_proxy row
+	// spreads its clients over, as Plugboard's rows spread theirs over
+	// the nodes.
+	bareProxies int
 }
 
 func main() {
@@ -69,10 +73,15 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "write CPU and allocation profiles of each node during each Plugboard row into this folder: node 1's as ROW.pprof, the others' as nodeN.ROW.pprof (the nodes serve pprof on a private address)")
 	flag.BoolVar(&o.proxyWithUpstream, "proxy-with-upstream", false, "run the bare reverse proxy in the upstream's process instead of its own, as figures before 2026-11-30 16:00 were measured (it then skips the wake-ups of another process that Plugboard pays on its way to the upstream)")
 	flag.BoolVar(&o.unsignedSinks, "unsigned-sinks", false, "send the sinks (the yardsticks of ingest) unsigned events, as figures before 2026-11-30 17:00 were measured (the load generator then spends less on a yardstick's event than on an ingested one)")
+	flag.IntVar(&o.bareProxies, "bare-proxies", 1, "bare reverse proxies, each in a process of its own, that the reverse_proxy row spreads its clients over as Plugboard's rows do over -nodes: what splitting the same clients between processes costs a proxy that does nothing else")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
 	flag.Parse()
 	if o.serving < 0 || o.serving > o.nodes {
 		fmt.Fprintln(os.Stderr, "loadtest: -serving must be between 1 and -nodes (or 0 for all)")
+		os.Exit(2)
+	}
+	if o.bareProxies < 1 || (o.bareProxies > 1 && o.proxyWithUpstream) {
+		fmt.Fprintln(os.Stderr, "loadtest: -bare-proxies must be at least 1, and 1 with -proxy-with-upstream")
 		os.Exit(2)
 	}
 	if o.nodes > 1 && o.postgres == "" {

@@ -86,7 +86,10 @@ func (e *env) rows() []row {
 			return e.hammer(ctx, hc, warmup, d, "direct", "", get(e.fixtures.Upstream+"/contacts/c1", http.Header{"X-Api-Key": {upstreamKey}}))
 		}},
 		{"reverse_proxy", func(ctx context.Context, warmup, d time.Duration) (result, error) {
-			return e.hammer(ctx, hc, warmup, d, "reverse_proxy", "", get(e.fixtures.Proxy+"/contacts/c1", nil))
+			return e.hammer(ctx, hc, warmup, d, "reverse_proxy", "", func(i int) *http.Request {
+				r, _ := http.NewRequest(http.MethodGet, e.proxyURL(i)+"/contacts/c1", nil)
+				return r
+			})
 		}},
 		{"proxy", func(ctx context.Context, warmup, d time.Duration) (result, error) {
 			return e.hammer(ctx, hc, warmup, d, "proxy", "reverse_proxy", func(i int) *http.Request {

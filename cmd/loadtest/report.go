@@ -28,6 +28,9 @@ func report(w io.Writer, o options, results []result) {
 	if o.serving > 0 && o.serving < o.nodes {
 		nodes += fmt.Sprintf(" (requests to %d)", o.serving)
 	}
+	if o.bareProxies > 1 {
+		nodes += fmt.Sprintf(", %d bare proxies", o.bareProxies)
+	}
 	fmt.Fprintf(w, "\n%s, %s, %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
 	fmt.Fprintln(w, "| path | throughput | p50 | p99 | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")

@@ -36,12 +36,15 @@ type env struct {
 	fixtures fixtureAddrs
 	stopFix  func()
 	fixPID   int
-	proxyPID int // the bare proxy's own process; 0 when it runs in the fixtures'
-	nodes    []*node
-	database string // the PostgreSQL database made for this run
-	adminURL string // the PostgreSQL server URL it was made on
-	dbURL    string // the URL of that database
-	analyzed map[string]bool
+	// proxies are the bare proxies' URLs (the first is fixtures.Proxy) and
+	// proxyPIDs their own processes; none when it runs in the fixtures'.
+	proxies   []string
+	proxyPIDs []int
+	nodes     []*node
+	database  string // the PostgreSQL database made for this run
+	adminURL  string // the PostgreSQL server URL it was made on
+	dbURL     string // the URL of that database
+	analyzed  map[string]bool
 
 	triggersWarm  bool // the triggered row's first round warmed it up
 	triggerRounds int
@@ -119,13 +122,18 @@ func (e *env) startFixtures(ctx context.Context) error {
 		return err
 	}
 	if e.o.proxyWithUpstream {
+		e.proxies = []string{e.fixtures.Proxy}
 		return nil
 	}
-	line, e.proxyPID, err = e.startHelper(ctx, self, "-bare-proxy", e.fixtures.Upstream)
-	if err != nil {
-		return fmt.Errorf("start the bare proxy: %w", err)
+	for range max(1, e.o.bareProxies) {
+		line, pid, err := e.startHelper(ctx, self, "-bare-proxy", e.fixtures.Upstream)
+		if err != nil {
+			return fmt.Errorf("start the bare proxy: %w", err)
+		}
+		e.proxies = append(e.proxies, strings.TrimSpace(string(line)))
+		e.proxyPIDs = append(e.proxyPIDs, pid)
 	}
-	e.fixtures.Proxy = strings.TrimSpace(string(line))
+	e.fixtures.Proxy = e.proxies[0]
 	return nil
 }
 
@@ -306,6 +314,10 @@ func (e *env) provision(ctx context.Context) error {
 	}
 	return nil
 }
+
+// proxyURL is the bare proxy that client i of the reverse_proxy row calls:
+// the clients spread over the proxies (-bare-proxies) as over the nodes.
+func (e *env) proxyURL(i int) string { return e.proxies[i%len(e.proxies)] }
 
 // servingNodes are the nodes that take the requests (-serving).
 func (e *env) servingNodes() []*node {
