@@ -48,7 +48,7 @@ type cpuSample struct{ generator, fixtures, proxy, nodes, database time.Duration
 
 func (e *env) cpuNow() cpuSample {
 	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
-	for _, pid := range e.proxyPIDs {
+	for _, pid := range append(e.proxyPIDs[:len(e.proxyPIDs):len(e.proxyPIDs)], e.pgSinkPIDs...) {
 		s.proxy += cpuTime(pid)
 	}
 	for _, n := range e.nodes {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/plugboard/plugboard/internal/store/storetest"
 )
 
 // TestMain lets the test binary serve the fixtures and the bare proxy, as
@@ -25,7 +30,8 @@ func TestMain(m *testing.M) {
 // freshly built binary: every row it is asked for is measured without
 // errors, the triggered row delivers what was acknowledged, the pruning
 // row's old events are pruned while it is measured, and the report
-// compares each row with its yardstick. The figures themselves are
+// compares each row with its yardstick, on SQLite and on PostgreSQL with
+// two nodes. The figures themselves are
 // recorded in docs/benchmarks.md, never asserted.
 func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
 	t.Parallel()
@@ -46,6 +52,21 @@ func TestLoadToolMeasuresTheBuiltBinary(t *testing.T) {
 	for _, want := range []string{"| proxy |", "of reverse_proxy", "| action_run |", "| ingest |", "of sink", "of sqlite_sink", "by round", "| pruning |", "of ingest", "old events pruned meanwhile", "| triggered |", "of the pipeline limit", "pipeline limit = "} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+
+	// On PostgreSQL, with two nodes, ingest is compared with the
+	// PostgreSQL sinks split between two processes the same way.
+	out.Reset()
+	err = run(ctx, options{binary: bin, clients: 4, duration: 400 * time.Millisecond, warmup: 100 * time.Millisecond,
+		postgres: storetest.AdminURL(), nodes: 2, bareProxies: 1, bareSinks: 2, rows: "sink,pg_sink,ingest", rounds: 1}, &out)
+	if err != nil {
+		t.Fatalf("load run on PostgreSQL: %v\n%s", err, out.String())
+	}
+	report = out.String()
+	for _, want := range []string{"2 node(s), 2 PostgreSQL sinks", "| pg_sink |", "| ingest |", "of pg_sink"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report on PostgreSQL lacks %q:\n%s", want, report)
 		}
 	}
 }
@@ -141,5 +162,62 @@ func TestTheBareProxyRunsInItsOwnProcess(t *testing.T) {
 				t.Errorf("%+v: the bare proxy at %s answered %d, want 200 from the upstream", tc, u, resp.StatusCode)
 			}
 		}
+	}
+}
+
+// The PostgreSQL sink, ingest's yardstick on PostgreSQL, runs in processes
+// of its own, -bare-sinks of them, over which the pg_sink row's clients
+// spread; each answers 200 only once the event is stored, and stores an
+// event sent twice once.
+func TestThePostgreSQLSinksStoreEventsInProcessesOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := &env{o: options{bareSinks: 2}, dbURL: storetest.PostgresURL(t)}
+	t.Cleanup(func() {
+		if e.stopFix != nil {
+			e.stopFix()
+		}
+	})
+	if err := e.startPGSinks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	own := map[int]bool{}
+	for _, pid := range e.pgSinkPIDs {
+		if pid != os.Getpid() {
+			own[pid] = true
+		}
+	}
+	if len(own) != 2 || len(e.pgSinks) != 2 {
+		t.Fatalf("sinks %v in processes %v, want 2 of each, apart from the load generator's", e.pgSinks, e.pgSinkPIDs)
+	}
+	called := map[string]bool{}
+	for i := range 4 {
+		u := e.pgSinkURL(i)
+		called[u] = true
+		for range 2 { // the second time, the same event
+			resp, err := http.DefaultClient.Do(e.sinkEvent(u, fmt.Sprintf("ev_%d", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("the sink at %s answered %d, want 200", u, resp.StatusCode)
+			}
+		}
+	}
+	if len(called) != 2 {
+		t.Errorf("the row's clients call %v, want both of %v", called, e.pgSinks)
+	}
+	conn, err := pgx.Connect(ctx, e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n, size int
+	if err := conn.QueryRow(ctx, `SELECT count(*), min(length(body)) FROM load_sink_events`).Scan(&n, &size); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 || size != 1024 {
+		t.Errorf("the sinks stored %d events (the smallest %d bytes), want the 4 sent, 1 KB each, each once", n, size)
 	}
 }

@@ -46,6 +46,9 @@ type options struct {
 	// spreads its clients over, as Plugboard's rows spread theirs over
 	// the nodes.
 	bareProxies int
+	// bareSinks is how many PostgreSQL sink processes the pg_sink row
+	// spreads its clients over, likewise.
+	bareSinks int
 }
 
 func main() {
@@ -61,7 +64,7 @@ func main() {
 	flag.StringVar(&o.redis, "redis", "", "redis://… for the nodes (shared limits)")
 	flag.IntVar(&o.nodes, "nodes", 1, "Plugboard nodes sharing the database (more than one needs -postgres); clients spread over them")
 	flag.IntVar(&o.serving, "serving", 0, "send every request to the first this many nodes (0 = all); the others stay in the cluster, listening, holding or seeking the queue's leadership and working its jobs, which shows what coordination costs")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,ingest,pruning,triggered (all = every row)")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows: direct,reverse_proxy,proxy,action_run,sink,sqlite_sink,pg_sink,ingest,pruning,triggered (all = every row; pg_sink only with -postgres)")
 	flag.IntVar(&o.rounds, "rounds", 4, "measure the rows in this many rounds, each row a share of -duration per round, so that a row and its yardstick meet the machine in the same state")
 	flag.Func("node-env", "NAME=value for the Plugboard nodes only (repeatable), such as GOGC=200", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -74,6 +77,7 @@ func main() {
 	flag.BoolVar(&o.proxyWithUpstream, "proxy-with-upstream", false, "run the bare reverse proxy in the upstream's process instead of its own, as figures before 2026-11-30 16:00 were measured (it then skips the wake-ups of another process that Plugboard pays on its way to the upstream)")
 	flag.BoolVar(&o.unsignedSinks, "unsigned-sinks", false, "send the sinks (the yardsticks of ingest) unsigned events, as figures before 2026-11-30 17:00 were measured (the load generator then spends less on a yardstick's event than on an ingested one)")
 	flag.IntVar(&o.bareProxies, "bare-proxies", 1, "bare reverse proxies, each in a process of its own, that the reverse_proxy row spreads its clients over as Plugboard's rows do over -nodes: what splitting the same clients between processes costs a proxy that does nothing else")
+	flag.IntVar(&o.bareSinks, "bare-sinks", 1, "PostgreSQL sinks, each in a process of its own, that the pg_sink row spreads its clients over as the ingest row does over -nodes: what splitting the same events between processes costs a group commit that does nothing else (needs -postgres)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the data folders and the PostgreSQL database after the run")
 	flag.Parse()
 	if o.serving < 0 || o.serving > o.nodes {
@@ -82,6 +86,10 @@ func main() {
 	}
 	if o.bareProxies < 1 || (o.bareProxies > 1 && o.proxyWithUpstream) {
 		fmt.Fprintln(os.Stderr, "loadtest: -bare-proxies must be at least 1, and 1 with -proxy-with-upstream")
+		os.Exit(2)
+	}
+	if o.bareSinks < 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -bare-sinks must be at least 1")
 		os.Exit(2)
 	}
 	if o.nodes > 1 && o.postgres == "" {
@@ -132,8 +140,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // serveHelper serves the fixtures (-fixtures, with the bare proxy when
-// followed by "with-proxy") or the bare proxy alone (-bare-proxy URL) when
-// args ask for either, as the tool runs itself for them, and reports
+// followed by "with-proxy"), the bare proxy alone (-bare-proxy URL) or a
+// PostgreSQL sink (-pg-sink DATABASE-URL) when args ask for one, as the tool runs itself for them, and reports
 // whether they did.
 func serveHelper(args []string) bool {
 	switch {
@@ -142,6 +150,9 @@ func serveHelper(args []string) bool {
 		return true
 	case len(args) > 1 && args[0] == "-bare-proxy":
 		serveBareProxy(args[1])
+		return true
+	case len(args) > 1 && args[0] == "-pg-sink":
+		servePGSink(args[1])
 		return true
 	}
 	return false

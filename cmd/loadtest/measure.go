@@ -81,7 +81,7 @@ func (e *env) rows() []row {
 	serving := e.servingNodes()
 	nodeURL := func(i int) string { return serving[i%len(serving)].url }
 	var seq atomic.Int64 // event ids stay unique across rounds
-	return []row{
+	rows := []row{
 		{"direct", func(ctx context.Context, warmup, d time.Duration) (result, error) {
 			return e.hammer(ctx, hc, warmup, d, "direct", "", get(e.fixtures.Upstream+"/contacts/c1", http.Header{"X-Api-Key": {upstreamKey}}))
 		}},
@@ -120,6 +120,9 @@ func (e *env) rows() []row {
 				return signed(e.ingestURLs[i%len(e.ingestURLs)], fmt.Sprintf("in_%d", seq.Add(1)))
 			})
 			res.also = "sqlite_sink"
+			if e.o.postgres != "" {
+				res.also = "pg_sink"
+			}
 			return res, err
 		}},
 		{"pruning", func(ctx context.Context, warmup, d time.Duration) (result, error) {
@@ -131,6 +134,17 @@ func (e *env) rows() []row {
 			return e.triggered(ctx, hc, warmup, d)
 		}},
 	}
+	if len(e.pgSinks) > 0 {
+		// After the SQLite sink, before ingest, which it is a yardstick of.
+		pg := row{"pg_sink", func(ctx context.Context, warmup, d time.Duration) (result, error) {
+			return e.hammer(ctx, hc, warmup, d, "pg_sink", "sink", func(i int) *http.Request {
+				return e.sinkEvent(e.pgSinkURL(i), fmt.Sprintf("pg_%d", seq.Add(1)))
+			})
+		}}
+		at := slices.IndexFunc(rows, func(r row) bool { return r.name == "ingest" })
+		rows = slices.Insert(rows, at, pg)
+	}
+	return rows
 }
 
 // event is a 1 KB JSON event whose id is id.
@@ -175,7 +189,7 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 // ended just after the measured time ends (either may be nil).
 func (e *env) hammerAround(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request, started, ended func()) (result, error) {
 	res := result{name: name, unit: "req/s", yardstick: yardstick}
-	if name == "ingest" || name == "pruning" || name == "sink" || name == "sqlite_sink" {
+	if name == "ingest" || name == "pruning" || name == "sink" || name == "sqlite_sink" || name == "pg_sink" {
 		res.unit = "ev/s"
 	}
 	var (
@@ -385,7 +399,7 @@ func (e *env) drain(ctx context.Context, want int) error {
 // profile takes a CPU profile of every node while a row runs, when asked
 // to: node 1's in ROW.pprof, the others' in nodeN.ROW.pprof.
 func (e *env) profile(name string, d time.Duration) (stop func()) {
-	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" {
+	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" || name == "pg_sink" {
 		return func() {}
 	}
 	secs := max(1, int(d.Seconds())-1)

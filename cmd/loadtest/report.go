@@ -31,6 +31,9 @@ func report(w io.Writer, o options, results []result) {
 	if o.bareProxies > 1 {
 		nodes += fmt.Sprintf(", %d bare proxies", o.bareProxies)
 	}
+	if o.bareSinks > 1 {
+		nodes += fmt.Sprintf(", %d PostgreSQL sinks", o.bareSinks)
+	}
 	fmt.Fprintf(w, "\n%s, %s, %d clients, %s per row in %d rounds, %d CPUs, %s\n\n", engine, nodes, o.clients, o.duration, max(1, o.rounds), runtime.NumCPU(), time.Now().UTC().Format(time.DateTime))
 	fmt.Fprintln(w, "| path | throughput | p50 | p99 | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
@@ -105,7 +108,7 @@ func report(w io.Writer, o options, results []result) {
 	if o.proxyWithUpstream {
 		fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream, the sinks and, with -proxy-with-upstream, the bare proxy):")
 	} else {
-		fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream and the sinks):")
+		fmt.Fprintln(w, "\nCPU time per request, by process (the fixtures hold the upstream and the sinks but PostgreSQL's, whose own processes count with the bare proxy's):")
 	}
 	fmt.Fprintln(w, "\n| path | Plugboard | PostgreSQL | bare proxy | fixtures | load generator |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")

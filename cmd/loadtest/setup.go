@@ -40,11 +40,15 @@ type env struct {
 	// proxyPIDs their own processes; none when it runs in the fixtures'.
 	proxies   []string
 	proxyPIDs []int
-	nodes     []*node
-	database  string // the PostgreSQL database made for this run
-	adminURL  string // the PostgreSQL server URL it was made on
-	dbURL     string // the URL of that database
-	analyzed  map[string]bool
+	// pgSinks are the PostgreSQL sinks' URLs and pgSinkPIDs their
+	// processes (-postgres only).
+	pgSinks    []string
+	pgSinkPIDs []int
+	nodes      []*node
+	database   string // the PostgreSQL database made for this run
+	adminURL   string // the PostgreSQL server URL it was made on
+	dbURL      string // the URL of that database
+	analyzed   map[string]bool
 
 	triggersWarm  bool // the triggered row's first round warmed it up
 	triggerRounds int
@@ -89,6 +93,11 @@ func setUp(ctx context.Context, o options) (_ *env, err error) {
 	if o.postgres != "" {
 		if databaseURL, err = e.makeDatabase(ctx); err != nil {
 			return nil, err
+		}
+		if wants(o.rows, "pg_sink") {
+			if err := e.startPGSinks(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	key := make([]byte, 32)

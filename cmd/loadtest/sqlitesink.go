@@ -13,14 +13,13 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// sqliteSink is the yardstick for durable ingest: a bare handler that
-// stores each 1 KB event in SQLite before it answers 200, with the
-// durability Plugboard's store has (WAL, synchronous=FULL), committing the
-// events that arrive together in one transaction. Plugboard's ingest does
-// this and more (the signature, the guards, dedup by event id, triggers);
-// this row shows what the storage alone allows on the machine.
-type sqliteSink struct {
-	db      *sql.DB
+// groupSink is a yardstick for durable ingest: a bare handler that stores
+// each 1 KB event before it answers 200, committing the events that arrive
+// together at once with write, one batch after another. Plugboard's ingest
+// does this and more (the signature, the guards, dedup by event id,
+// triggers); a sink shows what the storage alone allows on the machine.
+type groupSink struct {
+	write   func([]pendingEvent) error
 	pending chan pendingEvent
 }
 
@@ -30,23 +29,14 @@ type pendingEvent struct {
 	done chan error
 }
 
-func newSQLiteSink(dir string) (*sqliteSink, error) {
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "sink.db")+"?"+pragmas)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`CREATE TABLE events (id TEXT PRIMARY KEY, body BLOB NOT NULL, received_at INTEGER NOT NULL)`); err != nil {
-		return nil, err
-	}
-	s := &sqliteSink{db: db, pending: make(chan pendingEvent, 4096)}
+func newGroupSink(write func([]pendingEvent) error) *groupSink {
+	s := &groupSink{write: write, pending: make(chan pendingEvent, 4096)}
 	go s.commit()
-	return s, nil
+	return s
 }
 
-// commit writes whatever is waiting in one transaction, again and again.
-func (s *sqliteSink) commit() {
+// commit writes whatever is waiting as one batch, again and again.
+func (s *groupSink) commit() {
 	const most = 500
 	batch := make([]pendingEvent, 0, most)
 	for first := range s.pending {
@@ -67,26 +57,7 @@ func (s *sqliteSink) commit() {
 	}
 }
 
-func (s *sqliteSink) write(batch []pendingEvent) error {
-	tx, err := s.db.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.Prepare(`INSERT INTO events (id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UnixNano()
-	for _, ev := range batch {
-		if _, err := stmt.Exec(ev.id, ev.body, now); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
-}
-
-func (s *sqliteSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *groupSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -106,6 +77,48 @@ func (s *sqliteSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// sqliteSink is the yardstick for durable ingest on SQLite: a group sink
+// with the durability Plugboard's store has (WAL, synchronous=FULL), each
+// batch one transaction.
+type sqliteSink struct {
+	*groupSink
+	db *sql.DB
+}
+
+func newSQLiteSink(dir string) (*sqliteSink, error) {
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "sink.db")+"?"+pragmas)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE events (id TEXT PRIMARY KEY, body BLOB NOT NULL, received_at INTEGER NOT NULL)`); err != nil {
+		return nil, err
+	}
+	s := &sqliteSink{db: db}
+	s.groupSink = newGroupSink(s.write)
+	return s, nil
+}
+
+func (s *sqliteSink) write(batch []pendingEvent) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.Prepare(`INSERT INTO events (id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UnixNano()
+	for _, ev := range batch {
+		if _, err := stmt.Exec(ev.id, ev.body, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // startSQLiteSink opens the sink in a fresh folder, or ends the fixtures
