@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -514,6 +515,42 @@ func mustStore(t *testing.T, s *Store, events ...Event) {
 	for i, ok := range inserted {
 		if !ok {
 			t.Fatalf("%s was not stored", events[i].ProviderEventID)
+		}
+	}
+}
+
+// An event whose webhook was deleted while it was on its way is left out
+// of its batch, and only it: in a batch of that webhook's events alone and
+// in one that mixes them with a live webhook's.
+func TestEventsOfADeletedWebhookAreLeftOutOfTheirBatch(t *testing.T) {
+	ctx := context.Background()
+	s, w, _ := foldStore(t)
+	gone, err := s.CreateWebhook(ctx, Webhook{ID: NewWebhookID(), OrgID: w.OrgID, Name: "gone", Source: "github", Secret: "sealed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteWebhook(ctx, w.OrgID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		name   string
+		events []Event
+		want   []bool
+	}{
+		{"the deleted webhook's alone", []Event{keyEvent(gone, "g-1", now), keyEvent(gone, "", now)}, []bool{false, false}},
+		{"the live webhook's alone", []Event{keyEvent(w, "l-1", now), keyEvent(w, "", now)}, []bool{true, true}},
+		{"both", []Event{keyEvent(gone, "g-2", now), keyEvent(w, "l-2", now), keyEvent(gone, "", now), keyEvent(w, "", now)}, []bool{false, true, false, true}},
+	} {
+		inserted, err := s.InsertEvents(ctx, tc.events)
+		if err != nil || !slices.Equal(inserted, tc.want) {
+			t.Errorf("%s: inserted %v, %v; want %v", tc.name, inserted, err, tc.want)
+		}
+		for i, e := range tc.events {
+			_, err := s.GetEvent(ctx, w.OrgID, e.ID)
+			if stored := err == nil; stored != tc.want[i] {
+				t.Errorf("%s: event %d stored %v (%v), want %v", tc.name, i, stored, err, tc.want[i])
+			}
 		}
 	}
 }

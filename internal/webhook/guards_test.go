@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -95,6 +96,37 @@ func TestGuardsRunInOrder(t *testing.T) {
 	limited := createWebhook(t, srv.Client, client.WebhookInput{Name: "Limited", Source: "github", Secret: "s", RateLimitPerSecond: 1})
 	expect(t, "bad signature within the rate", limited.URL, body, nil, http.StatusUnauthorized)
 	expect(t, "bad signature over the rate", limited.URL, body, nil, http.StatusTooManyRequests)
+}
+
+// Every delivery is counted by its outcome, each refusal by the guard
+// that refused it.
+func TestDeliveriesAreCountedByOutcome(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Options{Engine: store.SQLite, Configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
+	body := []byte(`{"zen":"hi"}`)
+	open := createWebhook(t, srv.Client, client.WebhookInput{Name: "Open", Source: "github", Secret: "s3cret"})
+	signed := signWith("github", body, "s3cret")
+	signed.Set("X-GitHub-Delivery", "d-1")
+	deliver(t, open.URL, body, signed)
+	if r := deliver(t, open.URL, body, signed); !r.Duplicate {
+		t.Fatalf("the same delivery again: %+v, want a duplicate", r)
+	}
+	expect(t, "bad signature", open.URL, body, nil, http.StatusUnauthorized)
+	expect(t, "oversized", open.URL, bytes.Repeat([]byte("a"), 10<<20+1), nil, http.StatusRequestEntityTooLarge)
+	blocked := createWebhook(t, srv.Client, client.WebhookInput{Name: "Blocked", Source: "github", Secret: "s", AllowedIPs: []string{"203.0.113.0/24"}})
+	expect(t, "blocked IP", blocked.URL, body, nil, http.StatusForbidden)
+	limited := createWebhook(t, srv.Client, client.WebhookInput{Name: "Limited", Source: "github", Secret: "s", RateLimitPerSecond: 1})
+	expect(t, "within the rate", limited.URL, body, nil, http.StatusUnauthorized)
+	expect(t, "over the rate", limited.URL, body, nil, http.StatusTooManyRequests)
+	expect(t, "no such webhook", srv.URL+"/hooks/wh_nosuchwebhook0000000000000", body, nil, http.StatusNotFound)
+
+	text := srv.Metrics(t)
+	for outcome, n := range map[string]int{"accepted": 1, "duplicate": 1, "unauthorized": 2, "too_large": 1,
+		"forbidden": 1, "rate_limited": 1, "unknown_webhook": 1} {
+		if want := fmt.Sprintf("plugboard_webhook_deliveries_total{outcome=%q} %d\n", outcome, n); !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, servertest.GrepLines(text, "plugboard_webhook_deliveries"))
+		}
+	}
 }
 
 func TestBurstOverTheRateLimit(t *testing.T) {

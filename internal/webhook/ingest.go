@@ -43,8 +43,31 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	b, _ := json.Marshal(receipt)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(append(appendReceipt(make([]byte, 0, 64), receipt), '\n'))
+}
+
+// appendReceipt appends r as json.Marshal writes it, without reflection:
+// it is every accepted delivery's answer.
+func appendReceipt(b []byte, r Receipt) []byte {
+	b = append(b, '{')
+	field := func(name string) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, name...)
+	}
+	if r.ID != "" {
+		field(`"id":`)
+		b = appendJSONString(b, r.ID)
+	}
+	if r.Duplicate {
+		field(`"duplicate":true`)
+	}
+	if r.Challenge != "" {
+		field(`"challenge":`)
+		b = appendJSONString(b, r.Challenge)
+	}
+	return append(b, '}')
 }
 
 // ingest runs the guards in order and stores the event; status is the
@@ -177,15 +200,19 @@ func (s *Service) count(status int) {
 	if s.cfg.Metrics == nil {
 		return
 	}
-	outcome := map[int]string{
-		http.StatusOK: "accepted", http.StatusAccepted: "duplicate", http.StatusUnauthorized: "unauthorized",
-		http.StatusForbidden: "forbidden", http.StatusRequestEntityTooLarge: "too_large", http.StatusTooManyRequests: "rate_limited",
-		http.StatusNotFound: "unknown_webhook",
-	}[status]
-	if outcome == "" {
-		outcome = "error"
+	c, ok := s.counters[status]
+	if !ok {
+		c = s.cfg.Metrics.Webhooks.WithLabelValues("error")
 	}
-	s.cfg.Metrics.Webhooks.WithLabelValues(outcome).Inc()
+	c.Inc()
+}
+
+// outcomes names the outcome of a delivery answered with each status, for
+// the deliveries' metric; any other status is an "error".
+var outcomes = map[int]string{
+	http.StatusOK: "accepted", http.StatusAccepted: "duplicate", http.StatusUnauthorized: "unauthorized",
+	http.StatusForbidden: "forbidden", http.StatusRequestEntityTooLarge: "too_large", http.StatusTooManyRequests: "rate_limited",
+	http.StatusNotFound: "unknown_webhook",
 }
 
 // readBody reads r to its end. A body that announces its length is read

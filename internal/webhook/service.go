@@ -23,6 +23,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/plugboard/plugboard/internal/access"
 	"github.com/plugboard/plugboard/internal/clientip"
 	"github.com/plugboard/plugboard/internal/executor"
@@ -104,6 +106,7 @@ type Service struct {
 	cfg       Config
 	endpoints *endpointCache
 	committer *committer
+	counters  map[int]prometheus.Counter // the deliveries' metric by status (outcomes); nil without metrics
 }
 
 // New returns a Service; Start runs its committer.
@@ -112,6 +115,12 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg}
 	s.endpoints = newEndpointCache(cfg.Store, cfg.Vault, cfg.CacheTTL)
 	s.committer = newCommitter(cfg.Store, cfg.Queue, cfg.Handoff, cfg.Logger, cfg.MaxBatch, cfg.MaxWait, cfg.Committers)
+	if cfg.Metrics != nil {
+		s.counters = make(map[int]prometheus.Counter, len(outcomes))
+		for status, outcome := range outcomes {
+			s.counters[status] = cfg.Metrics.Webhooks.WithLabelValues(outcome)
+		}
+	}
 	return s, nil
 }
 
