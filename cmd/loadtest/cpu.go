@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ type cpuSample struct{ generator, fixtures, proxy, nodes, database time.Duration
 
 func (e *env) cpuNow() cpuSample {
 	s := cpuSample{generator: cpuTime(os.Getpid()), fixtures: cpuTime(e.fixPID)}
-	for _, pid := range append(e.proxyPIDs[:len(e.proxyPIDs):len(e.proxyPIDs)], e.pgSinkPIDs...) {
+	for _, pid := range slices.Concat(e.proxyPIDs, e.pgSinkPIDs) {
 		s.proxy += cpuTime(pid)
 	}
 	for _, n := range e.nodes {

@@ -147,6 +147,9 @@ func (e *env) rows() []row {
 	return rows
 }
 
+// sinks are the rows of the yardsticks of ingest, which count events.
+var sinks = map[string]bool{"sink": true, "sqlite_sink": true, "pg_sink": true}
+
 // event is a 1 KB JSON event whose id is id.
 func event(id string) []byte {
 	b := fmt.Appendf(nil, `{"id":%q,"action":"opened","data":{"object":{"customer":"cus_1"}},"pad":"%01000d`, id, 0)[:1022]
@@ -189,7 +192,7 @@ func (e *env) hammer(ctx context.Context, hc *http.Client, warmup, duration time
 // ended just after the measured time ends (either may be nil).
 func (e *env) hammerAround(ctx context.Context, hc *http.Client, warmup, duration time.Duration, name, yardstick string, newReq func(int) *http.Request, started, ended func()) (result, error) {
 	res := result{name: name, unit: "req/s", yardstick: yardstick}
-	if name == "ingest" || name == "pruning" || name == "sink" || name == "sqlite_sink" || name == "pg_sink" {
+	if name == "ingest" || name == "pruning" || sinks[name] {
 		res.unit = "ev/s"
 	}
 	var (
@@ -399,7 +402,7 @@ func (e *env) drain(ctx context.Context, want int) error {
 // profile takes a CPU profile of every node while a row runs, when asked
 // to: node 1's in ROW.pprof, the others' in nodeN.ROW.pprof.
 func (e *env) profile(name string, d time.Duration) (stop func()) {
-	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || name == "sink" || name == "sqlite_sink" || name == "pg_sink" {
+	if e.o.profile == "" || name == "direct" || name == "reverse_proxy" || sinks[name] {
 		return func() {}
 	}
 	secs := max(1, int(d.Seconds())-1)

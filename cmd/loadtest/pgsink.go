@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -83,13 +82,8 @@ func (e *env) startPGSinks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for range max(1, e.o.bareSinks) {
-		line, pid, err := e.startHelper(ctx, self, "-pg-sink", e.dbURL)
-		if err != nil {
-			return fmt.Errorf("start the PostgreSQL sink: %w", err)
-		}
-		e.pgSinks = append(e.pgSinks, strings.TrimSpace(string(line)))
-		e.pgSinkPIDs = append(e.pgSinkPIDs, pid)
+	if e.pgSinks, e.pgSinkPIDs, err = e.startServers(ctx, self, e.o.bareSinks, "-pg-sink", e.dbURL); err != nil {
+		return fmt.Errorf("start the PostgreSQL sink: %w", err)
 	}
 	return nil
 }

@@ -134,16 +134,25 @@ func (e *env) startFixtures(ctx context.Context) error {
 		e.proxies = []string{e.fixtures.Proxy}
 		return nil
 	}
-	for range max(1, e.o.bareProxies) {
-		line, pid, err := e.startHelper(ctx, self, "-bare-proxy", e.fixtures.Upstream)
-		if err != nil {
-			return fmt.Errorf("start the bare proxy: %w", err)
-		}
-		e.proxies = append(e.proxies, strings.TrimSpace(string(line)))
-		e.proxyPIDs = append(e.proxyPIDs, pid)
+	if e.proxies, e.proxyPIDs, err = e.startServers(ctx, self, e.o.bareProxies, "-bare-proxy", e.fixtures.Upstream); err != nil {
+		return fmt.Errorf("start the bare proxy: %w", err)
 	}
 	e.fixtures.Proxy = e.proxies[0]
 	return nil
+}
+
+// startServers starts n (at least one) helpers that each serve HTTP and
+// print their URL on their first line (startHelper), and returns the URLs
+// and the processes.
+func (e *env) startServers(ctx context.Context, self string, n int, args ...string) (urls []string, pids []int, err error) {
+	for range max(1, n) {
+		line, pid, err := e.startHelper(ctx, self, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		urls, pids = append(urls, strings.TrimSpace(string(line))), append(pids, pid)
+	}
+	return urls, pids, nil
 }
 
 // startHelper runs this binary again with args, as a process that serves

@@ -594,17 +594,10 @@ func (t *Tx) existingWebhooks(ctx context.Context, events []Event) (map[string]b
 			ids = append(ids, e.WebhookID)
 		}
 	}
-	// A batch is most often one webhook's events: looked up by its id
-	// alone, without encoding and parsing a JSON list (a few per cent of
-	// the intake's CPU).
-	query, arg := `SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`, any(jsonList(ids))
-	if len(ids) == 1 {
-		query, arg = `SELECT id FROM webhooks WHERE id = ?`, ids[0]
-	}
-	found, err := queryAll(ctx, t.tx, query, func(row rowScanner) (string, error) {
+	found, err := queryAll(ctx, t.tx, `SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`, func(row rowScanner) (string, error) {
 		var id string
 		return id, row.Scan(&id)
-	}, arg)
+	}, jsonList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}

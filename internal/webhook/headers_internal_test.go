@@ -44,28 +44,6 @@ func FuzzHeadersJSON(f *testing.F) {
 	})
 }
 
-// A delivery's answer reads as json.Marshal writes a Receipt, whichever of
-// its fields are set and whatever a Slack challenge holds.
-func TestTheReceiptIsWrittenAsJSONMarshalWritesIt(t *testing.T) {
-	for _, r := range []Receipt{
-		{},
-		{ID: "evt_06h30hqx21kyqkem6y1tn9gre8"},
-		{ID: "evt_1", Duplicate: true},
-		{Duplicate: true},
-		{Challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"},
-		{Challenge: "say \"hi\" <&> \n\xff \u2028"},
-		{ID: "evt_2", Duplicate: true, Challenge: "c"},
-	} {
-		want, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendReceipt(nil, r); string(got) != string(want) {
-			t.Errorf("receipt %+v:\n got %s\nwant %s", r, got, want)
-		}
-	}
-}
-
 // A body is read whole whatever length it announced.
 func TestReadBodyReadsWhatCameNotWhatWasAnnounced(t *testing.T) {
 	body := strings.Repeat("0123456789", 300)

@@ -43,31 +43,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(append(appendReceipt(make([]byte, 0, 64), receipt), '\n'))
-}
-
-// appendReceipt appends r as json.Marshal writes it, without reflection:
-// it is every accepted delivery's answer.
-func appendReceipt(b []byte, r Receipt) []byte {
-	b = append(b, '{')
-	field := func(name string) {
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, name...)
-	}
-	if r.ID != "" {
-		field(`"id":`)
-		b = appendJSONString(b, r.ID)
-	}
-	if r.Duplicate {
-		field(`"duplicate":true`)
-	}
-	if r.Challenge != "" {
-		field(`"challenge":`)
-		b = appendJSONString(b, r.Challenge)
-	}
-	return append(b, '}')
+	b, _ := json.Marshal(receipt)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // ingest runs the guards in order and stores the event; status is the
