@@ -205,6 +205,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	if cfg.MaxConns < 24 {
 		cfg.MaxConns = 24
 	}
+	withPQArrays(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres %s: %w", redactURL(url), err)
