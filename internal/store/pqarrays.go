@@ -46,33 +46,22 @@ func unwrapPQArray(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
 }
 
 // pqSlice is the slice a lib/pq array holds, when its elements are of a
-// type pgx writes for the column by itself.
+// type pgx writes for the column by itself. A nil array is a nil slice,
+// which pgx writes as NULL.
 func pqSlice(value any) (any, bool) {
 	switch v := value.(type) {
 	case *pq.StringArray:
-		if v != nil {
-			return []string(*v), true
-		}
+		return []string(deref(v)), true
 	case *pq.Int64Array:
-		if v != nil {
-			return []int64(*v), true
-		}
+		return []int64(deref(v)), true
 	case *pq.Int32Array:
-		if v != nil {
-			return []int32(*v), true
-		}
+		return []int32(deref(v)), true
 	case *pq.ByteaArray:
-		if v != nil {
-			return emptyNotNull(*v), true
-		}
+		return emptyNotNull(deref(v)), true
 	case *pq.BoolArray:
-		if v != nil {
-			return []bool(*v), true
-		}
+		return []bool(deref(v)), true
 	case *pq.Float64Array:
-		if v != nil {
-			return []float64(*v), true
-		}
+		return []float64(deref(v)), true
 	case pq.GenericArray:
 		switch a := v.A.(type) {
 		case []int16, []time.Time:
@@ -80,6 +69,14 @@ func pqSlice(value any) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 type pqArrayPlan struct{ next pgtype.EncodePlan }
