@@ -34,14 +34,7 @@ func TestProviderEventIDsStayUnique(t *testing.T) {
 		s := open()
 		defer func() { s.Close() }()
 		org, _ := newOrg(t, s, "keys@example.com")
-		hook := func(name string) store.Webhook {
-			w, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: name, Source: "github", Secret: "sealed"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return w
-		}
-		w1, w2 := hook("one"), hook("two")
+		w1, w2 := newWebhook(t, s, org, "one"), newWebhook(t, s, org, "two")
 		event := func(w store.Webhook, key string, at time.Time) store.Event {
 			return store.Event{ID: store.EventIDAt(at), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: at}
 		}
@@ -327,4 +320,80 @@ func randomGUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// A batch's runs are written with their events and only with them: a
+// repeat of a stored delivery, whether stored earlier or earlier in the
+// same batch, and an event whose webhook was deleted on its way start no
+// run; a new event starts one per matched trigger.
+func TestRunsAreWrittenOnlyWithTheirEvents(t *testing.T) {
+	t.Parallel()
+	storetest.Engines(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		s := openEngine(t, engine)
+		org, _ := newOrg(t, s, "runs@example.com")
+		kept, gone := newWebhook(t, s, org, "kept"), newWebhook(t, s, org, "gone")
+		now := time.Now()
+		event := func(w store.Webhook, key string) store.Event {
+			return store.Event{ID: store.EventIDAt(now), OrgID: org.ID, WebhookID: w.ID, ProviderEventID: key, Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+		}
+		runsOf := func(e store.Event, triggers ...string) []store.TriggerRun {
+			var runs []store.TriggerRun
+			for _, tr := range triggers {
+				runs = append(runs, store.TriggerRun{ID: store.NewRunID(), OrgID: e.OrgID, WebhookID: e.WebhookID, EventID: e.ID, TriggerID: tr, CreatedAt: now})
+			}
+			return runs
+		}
+		if _, err := s.InsertEvents(ctx, []store.Event{event(kept, "seen")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteWebhook(ctx, org.ID, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		fresh, unkeyed, repeat := event(kept, "new"), event(kept, ""), event(kept, "seen")
+		first, again := event(kept, "twice"), event(kept, "twice")
+		orphan := event(gone, "late")
+		events := []store.Event{fresh, unkeyed, repeat, first, again, orphan}
+		var runs []store.TriggerRun
+		for _, e := range events {
+			runs = append(runs, runsOf(e, "trg_a", "trg_b")...)
+		}
+		var inserted []bool
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			inserted, err = tx.InsertEventsWithRuns(ctx, events, runs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []bool{true, true, false, true, false, false}
+		for i := range events {
+			if inserted[i] != want[i] {
+				t.Errorf("event %d (%q on %s) stored = %v, want %v", i, events[i].ProviderEventID, events[i].WebhookID, inserted[i], want[i])
+			}
+		}
+		// Runs are listed by webhook, whether their event is there or not.
+		found := map[string]store.TriggerRun{}
+		for _, w := range []store.Webhook{kept, gone} {
+			listed, err := s.Runs(ctx, org.ID, w.ID, "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range listed {
+				found[r.ID] = r
+			}
+		}
+		for i, r := range runs {
+			got, ok := found[r.ID]
+			if ok != want[i/2] {
+				t.Errorf("run %s of event %d (%q) written = %v, want %v", r.TriggerID, i/2, events[i/2].ProviderEventID, ok, want[i/2])
+			}
+			if ok && (got.Status != store.RunPending || got.TriggerID != r.TriggerID || got.EventID != r.EventID) {
+				t.Errorf("run %s read back as %+v", r.ID, got)
+			}
+		}
+		if len(found) != 6 {
+			t.Errorf("%d runs written, want 6", len(found))
+		}
+	})
 }

@@ -113,6 +113,36 @@ func (t *Tx) InsertEvents(ctx context.Context, events []Event) ([]bool, error) {
 	return t.insertEventsSQLite(ctx, events)
 }
 
+// InsertEventsWithRuns stores a batch of events as InsertEvents does,
+// with the runs of their triggers: a run is written only when its event is,
+// so a repeat of a stored delivery, or an event whose webhook was deleted
+// on its way, starts none. It reports which events were new. On PostgreSQL
+// the events and runs are one statement: a round trip fewer per batch,
+// which counts most where batches are small, on nodes sharing the intake.
+func (t *Tx) InsertEventsWithRuns(ctx context.Context, events []Event, runs []TriggerRun) ([]bool, error) {
+	if t.s.engine == Postgres && len(events) > 0 {
+		return insertEventsWithRunsPG(ctx, t.tx, events, runs)
+	}
+	inserted, err := t.InsertEvents(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	stored := make(map[string]bool, len(events))
+	for i, e := range events {
+		stored[e.ID] = inserted[i]
+	}
+	var write []TriggerRun
+	for _, r := range runs {
+		if stored[r.EventID] {
+			write = append(write, r)
+		}
+	}
+	if err := t.InsertTriggerRuns(ctx, write); err != nil {
+		return nil, err
+	}
+	return inserted, nil
+}
+
 // AsStored is e as reading its row back gives it: the time to the
 // millisecond, no runs.
 func (e Event) AsStored() Event {

@@ -29,6 +29,12 @@ const pgInsertEvents = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3
 func insertEventsPG(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, events []Event) ([]bool, error) {
+	rows, err := q.QueryContext(ctx, pgInsertEvents, eventArgs(events)...)
+	return storedEvents(events, rows, err)
+}
+
+// eventArgs are pgInsertEvents' arguments $1 to $8 for events.
+func eventArgs(events []Event) []any {
 	n := len(events)
 	ids, orgs, hooks, headers, ips := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	provider, bodies, at := make([]*string, n), make([][]byte, n), make([]int64, n)
@@ -39,12 +45,17 @@ func insertEventsPG(ctx context.Context, q interface {
 		}
 		bodies[i], at[i] = e.Body, e.ReceivedAt.UnixMilli()
 	}
-	rows, err := q.QueryContext(ctx, pgInsertEvents, ids, orgs, hooks, provider, headers, bodies, ips, at)
+	return []any{ids, orgs, hooks, provider, headers, bodies, ips, at}
+}
+
+// storedEvents reads the ids an insert of events returned (rows, or the
+// insert's error) and reports, event by event, which were stored.
+func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
 	defer rows.Close()
-	stored := make(map[string]bool, n)
+	stored := make(map[string]bool, len(events))
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
@@ -55,11 +66,42 @@ func insertEventsPG(ctx context.Context, q interface {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
-	inserted := make([]bool, n)
+	inserted := make([]bool, len(events))
 	for i, e := range events {
 		inserted[i] = stored[e.ID]
 	}
 	return inserted, nil
+}
+
+// pgInsertEventsWithRuns is pgInsertEvents followed, in the same
+// statement, by the runs of the events it stored.
+const pgInsertEventsWithRuns = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE),
+	stored AS (
+		INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
+			AS e (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+		WHERE e.webhook_id IN (SELECT id FROM hooks)
+		ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id),
+	runs AS (
+		INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
+		SELECT r.id, r.org_id, r.webhook_id, r.event_id, r.trigger_id, $14, r.at, r.at
+		FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $15::bigint[]) AS r (id, org_id, webhook_id, event_id, trigger_id, at)
+		WHERE r.event_id IN (SELECT id FROM stored))
+	SELECT id FROM stored`
+
+func insertEventsWithRunsPG(ctx context.Context, tx *sql.Tx, events []Event, runs []TriggerRun) ([]bool, error) {
+	if len(runs) == 0 {
+		return insertEventsPG(ctx, tx, events)
+	}
+	args := eventArgs(events)
+	n := len(runs)
+	ids, orgs, hooks, eventIDs, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	for i, r := range runs {
+		ids[i], orgs[i], hooks[i], eventIDs[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
+	}
+	args = append(args, ids, orgs, hooks, eventIDs, triggers, RunPending, at)
+	rows, err := tx.QueryContext(ctx, pgInsertEventsWithRuns, args...)
+	return storedEvents(events, rows, err)
 }
 
 const pgInsertTriggerRuns = `INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)

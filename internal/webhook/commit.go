@@ -189,28 +189,36 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		}
 		return nil
 	}
+	// Every matched trigger's run, written with its event only if the
+	// event is (see store.Tx.InsertEventsWithRuns).
+	var candidates []store.TriggerRun
+	for _, a := range batch {
+		for _, trigger := range a.triggers {
+			candidates = append(candidates, store.TriggerRun{ID: store.NewRunID(), OrgID: a.event.OrgID, WebhookID: a.event.WebhookID,
+				EventID: a.event.ID, TriggerID: trigger, CreatedAt: a.event.ReceivedAt})
+		}
+	}
 	var runs []store.TriggerRun
 	err := c.store.InTx(ctx, func(tx *store.Tx) error {
-		inserted, err := tx.InsertEvents(ctx, events)
+		inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
 		if err != nil {
 			return err
 		}
-		runs = runs[:0]
-		var runIDs []string
+		stored := make(map[string]bool, len(batch))
 		for i, a := range batch {
 			results[i] = commitResult{duplicate: !inserted[i]}
-			if !inserted[i] {
-				continue
-			}
-			for _, trigger := range a.triggers {
-				run := store.TriggerRun{ID: store.NewRunID(), OrgID: a.event.OrgID, WebhookID: a.event.WebhookID,
-					EventID: a.event.ID, TriggerID: trigger, CreatedAt: a.event.ReceivedAt}
+			stored[a.event.ID] = inserted[i]
+		}
+		runs = runs[:0]
+		var runIDs []string
+		for _, run := range candidates {
+			if stored[run.EventID] {
 				runs = append(runs, run)
 				runIDs = append(runIDs, run.ID)
 			}
 		}
-		if err := tx.InsertTriggerRuns(ctx, runs); err != nil {
-			return err
+		if len(runIDs) == 0 {
+			return nil
 		}
 		// The runs go to this node's trigger runner in memory below, so
 		// their jobs go to its own queue.
