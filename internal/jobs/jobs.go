@@ -113,6 +113,7 @@ type Queue struct {
 	started bool
 	stop    context.CancelFunc // ends the adoption loop
 	adopted chan struct{}      // closed when the adoption loop has ended
+	notices insertNotices      // of jobs OwnJob resolves
 }
 
 // ownQueuePrefix starts the name of every node's own queue.
@@ -147,7 +148,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		Workers:              cfg.Workers,
 		PeriodicJobs:         cfg.Periodic,
 		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
+		FetchCooldown:        fetchCooldown(cfg),
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		Logger:               logging.Library(cfg.Logger.With("component", "jobs")),
@@ -157,8 +158,12 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	q.client = client
+	q.notices.every = fetchCooldown(cfg)
 	return q, nil
 }
+
+// fetchCooldown is the least time between two fetches of a queue.
+func fetchCooldown(cfg Config) time.Duration { return min(cfg.PollInterval, 20*time.Millisecond) }
 
 // lockMigrate is the PostgreSQL advisory lock key of the queue's
 // migration (the store's own migrations take another).

@@ -330,7 +330,7 @@ func TestRunsAreWrittenOnlyWithTheirEvents(t *testing.T) {
 	t.Parallel()
 	storetest.Engines(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
-		s := openEngine(t, engine)
+		s := storetest.Open(t, engine)
 		org, _ := newOrg(t, s, "runs@example.com")
 		kept, gone := newWebhook(t, s, org, "kept"), newWebhook(t, s, org, "gone")
 		now := time.Now()

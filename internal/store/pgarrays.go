@@ -73,9 +73,9 @@ func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
 	return inserted, nil
 }
 
-// pgInsertEventsWithRuns is pgInsertEvents followed, in the same
-// statement, by the runs of the events it stored.
-const pgInsertEventsWithRuns = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE),
+// pgEventsAndRuns is pgInsertEvents followed, in the same statement, by
+// the runs of the events it stored; the statements below end it.
+const pgEventsAndRuns = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE),
 	stored AS (
 		INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
@@ -86,21 +86,38 @@ const pgInsertEventsWithRuns = `WITH hooks AS (SELECT id FROM webhooks WHERE id 
 		INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
 		SELECT r.id, r.org_id, r.webhook_id, r.event_id, r.trigger_id, $14, r.at, r.at
 		FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $15::bigint[]) AS r (id, org_id, webhook_id, event_id, trigger_id, at)
-		WHERE r.event_id IN (SELECT id FROM stored))
+		WHERE r.event_id IN (SELECT id FROM stored) RETURNING 1)`
+
+const pgInsertEventsWithRuns = pgEventsAndRuns + `
 	SELECT id FROM stored`
 
-func insertEventsWithRunsPG(ctx context.Context, tx *sql.Tx, events []Event, runs []TriggerRun) ([]bool, error) {
-	if len(runs) == 0 {
-		return insertEventsPG(ctx, tx, events)
-	}
+// pgInsertIntake adds the runs' job, written only if a run was, and the
+// queue's notification of it. A WITH query that changes nothing runs only
+// when the statement reads it, hence the condition on its count (true
+// whenever there is an id to return, and so a run).
+const pgInsertIntake = pgEventsAndRuns + `,
+	job AS (
+		INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, created_at, metadata, tags)
+		SELECT $16::jsonb, $17, $18, $19, $20, 'available', now(), now(), '{}', '{}' WHERE EXISTS (SELECT FROM runs)),
+	notified AS (SELECT pg_notify(current_schema() || '.' || $21, $22) WHERE $22 <> '' AND EXISTS (SELECT FROM runs))
+	SELECT id FROM stored WHERE (SELECT count(*) FROM notified) >= 0`
+
+// eventsAndRunsArgs are pgEventsAndRuns' arguments $1 to $15.
+func eventsAndRunsArgs(events []Event, runs []TriggerRun) []any {
 	args := eventArgs(events)
 	n := len(runs)
 	ids, orgs, hooks, eventIDs, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	for i, r := range runs {
 		ids[i], orgs[i], hooks[i], eventIDs[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
 	}
-	args = append(args, ids, orgs, hooks, eventIDs, triggers, RunPending, at)
-	rows, err := tx.QueryContext(ctx, pgInsertEventsWithRuns, args...)
+	return append(args, ids, orgs, hooks, eventIDs, triggers, RunPending, at)
+}
+
+func insertEventsWithRunsPG(ctx context.Context, tx *sql.Tx, events []Event, runs []TriggerRun) ([]bool, error) {
+	if len(runs) == 0 {
+		return insertEventsPG(ctx, tx, events)
+	}
+	rows, err := tx.QueryContext(ctx, pgInsertEventsWithRuns, eventsAndRunsArgs(events, runs)...)
 	return storedEvents(events, rows, err)
 }
 

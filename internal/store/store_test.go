@@ -22,18 +22,6 @@ func newOrg(t testing.TB, s *store.Store, email string) (store.Org, store.User) 
 	return org, owner
 }
 
-// openEngine opens a store on engine for one test and closes it after.
-func openEngine(t *testing.T, engine string) *store.Store {
-	t.Helper()
-	dbURL, dir := storetest.Location(t, engine)
-	s, err := store.Open(context.Background(), dbURL, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // newWebhook creates a GitHub webhook of org named name.
 func newWebhook(t *testing.T, s *store.Store, org store.Org, name string) store.Webhook {
 	t.Helper()

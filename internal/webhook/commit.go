@@ -199,31 +199,42 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		}
 	}
 	var runs []store.TriggerRun
-	err := c.store.InTx(ctx, func(tx *store.Tx) error {
-		inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
+	ids := make([]string, len(candidates))
+	for i, r := range candidates {
+		ids[i] = r.ID
+	}
+	// On PostgreSQL the events, the runs and their job are one statement.
+	// The job names every run; a run not written, its event a repeat,
+	// is one its worker does not find, as if the event had been deleted.
+	job, one, err := c.queue.OwnJob(trigger.Jobs(ids))
+	if err != nil {
+		return err
+	}
+	if one {
+		inserted, err := c.store.InsertIntake(ctx, events, candidates, job)
 		if err != nil {
 			return err
 		}
-		stored := make(map[string]bool, len(batch))
-		for i, a := range batch {
-			results[i] = commitResult{duplicate: !inserted[i]}
-			stored[a.event.ID] = inserted[i]
-		}
-		runs = runs[:0]
-		var runIDs []string
-		for _, run := range candidates {
-			if stored[run.EventID] {
-				runs = append(runs, run)
-				runIDs = append(runIDs, run.ID)
+		runs = storedRuns(batch, inserted, candidates, results)
+	} else {
+		err = c.store.InTx(ctx, func(tx *store.Tx) error {
+			inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
+			if err != nil {
+				return err
 			}
-		}
-		if len(runIDs) == 0 {
-			return nil
-		}
-		// The runs go to this node's trigger runner in memory below, so
-		// their jobs go to its own queue.
-		return c.queue.InsertOwnTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
-	})
+			runs = storedRuns(batch, inserted, candidates, results)
+			if len(runs) == 0 {
+				return nil
+			}
+			runIDs := make([]string, len(runs))
+			for i, r := range runs {
+				runIDs[i] = r.ID
+			}
+			// The runs go to this node's trigger runner in memory below, so
+			// their jobs go to its own queue.
+			return c.queue.InsertOwnTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
+		})
+	}
 	if err == nil && c.handoff != nil && len(runs) > 0 {
 		// A batch job's runs go to it in memory too; see trigger.Handoff.
 		byID := make(map[string]*store.Event, len(batch))
@@ -238,4 +249,22 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		c.handoff.Put(handed, byID)
 	}
 	return err
+}
+
+// storedRuns records which events of batch were new (inserted, in order)
+// in results, and gives the runs of candidates that were written with
+// them.
+func storedRuns(batch []*accepted, inserted []bool, candidates []store.TriggerRun, results []commitResult) []store.TriggerRun {
+	stored := make(map[string]bool, len(batch))
+	for i, a := range batch {
+		results[i] = commitResult{duplicate: !inserted[i]}
+		stored[a.event.ID] = inserted[i]
+	}
+	var runs []store.TriggerRun
+	for _, r := range candidates {
+		if stored[r.EventID] {
+			runs = append(runs, r)
+		}
+	}
+	return runs
 }
