@@ -127,20 +127,27 @@ func (t *Tx) InsertEventsWithRuns(ctx context.Context, events []Event, runs []Tr
 	if err != nil {
 		return nil, err
 	}
+	if err := t.InsertTriggerRuns(ctx, RunsOfStored(events, inserted, runs)); err != nil {
+		return nil, err
+	}
+	return inserted, nil
+}
+
+// RunsOfStored gives the runs, of those offered with events, that
+// InsertEventsWithRuns or InsertIntake wrote: those of the events it
+// reported stored (inserted, in the order of events).
+func RunsOfStored(events []Event, inserted []bool, runs []TriggerRun) []TriggerRun {
 	stored := make(map[string]bool, len(events))
 	for i, e := range events {
 		stored[e.ID] = inserted[i]
 	}
-	var write []TriggerRun
+	var written []TriggerRun
 	for _, r := range runs {
 		if stored[r.EventID] {
-			write = append(write, r)
+			written = append(written, r)
 		}
 	}
-	if err := t.InsertTriggerRuns(ctx, write); err != nil {
-		return nil, err
-	}
-	return inserted, nil
+	return written
 }
 
 // AsStored is e as reading its row back gives it: the time to the

@@ -14,15 +14,21 @@ import (
 // spent more on parsing and planning them than on the writes themselves.
 // SQLite compiles what it runs either way and keeps the multi-row texts.
 
-// pgInsertEvents locks the rows of the batch's webhooks once (migration
-// 0019 dropped the foreign key that locked one per event): an event whose
-// webhook was deleted is not stored, and a deletion waits for the batch.
-const pgInsertEvents = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE)
-	INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
+// pgLockHooks locks the rows of the batch's webhooks once (migration 0019
+// dropped the foreign key that locked one per event), and pgEventsInsert
+// stores the events of those still there: an event whose webhook was
+// deleted is not stored, and a deletion waits for the batch.
+const (
+	pgLockHooks    = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE)`
+	pgEventsInsert = `INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
 		AS e (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
 	WHERE e.webhook_id IN (SELECT id FROM hooks)
 	ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id`
+)
+
+const pgInsertEvents = pgLockHooks + `
+	` + pgEventsInsert
 
 // insertEventsPG inserts events with one statement on q (a transaction or
 // the pool) and reports which were new.
@@ -75,13 +81,8 @@ func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
 
 // pgEventsAndRuns is pgInsertEvents followed, in the same statement, by
 // the runs of the events it stored; the statements below end it.
-const pgEventsAndRuns = `WITH hooks AS (SELECT id FROM webhooks WHERE id = ANY($3::text[]) FOR KEY SHARE),
-	stored AS (
-		INSERT INTO webhook_events (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[])
-			AS e (id, org_id, webhook_id, provider_event_id, headers, body, source_ip, received_at)
-		WHERE e.webhook_id IN (SELECT id FROM hooks)
-		ON CONFLICT (webhook_id, provider_event_id) DO NOTHING RETURNING id),
+const pgEventsAndRuns = pgLockHooks + `,
+	stored AS (` + pgEventsInsert + `),
 	runs AS (
 		INSERT INTO trigger_runs (id, org_id, webhook_id, event_id, trigger_id, status, created_at, updated_at)
 		SELECT r.id, r.org_id, r.webhook_id, r.event_id, r.trigger_id, $14, r.at, r.at
@@ -104,13 +105,18 @@ const pgInsertIntake = pgEventsAndRuns + `,
 
 // eventsAndRunsArgs are pgEventsAndRuns' arguments $1 to $15.
 func eventsAndRunsArgs(events []Event, runs []TriggerRun) []any {
-	args := eventArgs(events)
+	return append(eventArgs(events), runArgs(runs)...)
+}
+
+// runArgs are pgInsertTriggerRuns' arguments, in order, for new pending
+// runs.
+func runArgs(runs []TriggerRun) []any {
 	n := len(runs)
-	ids, orgs, hooks, eventIDs, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	ids, orgs, hooks, events, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	for i, r := range runs {
-		ids[i], orgs[i], hooks[i], eventIDs[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
+		ids[i], orgs[i], hooks[i], events[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
 	}
-	return append(args, ids, orgs, hooks, eventIDs, triggers, RunPending, at)
+	return []any{ids, orgs, hooks, events, triggers, RunPending, at}
 }
 
 func insertEventsWithRunsPG(ctx context.Context, tx *sql.Tx, events []Event, runs []TriggerRun) ([]bool, error) {
@@ -126,12 +132,7 @@ const pgInsertTriggerRuns = `INSERT INTO trigger_runs (id, org_id, webhook_id, e
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::bigint[]) AS r (id, org_id, webhook_id, event_id, trigger_id, at)`
 
 func (t *Tx) insertTriggerRunsPG(ctx context.Context, runs []TriggerRun) error {
-	n := len(runs)
-	ids, orgs, hooks, events, triggers, at := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
-	for i, r := range runs {
-		ids[i], orgs[i], hooks[i], events[i], triggers[i], at[i] = r.ID, r.OrgID, r.WebhookID, r.EventID, r.TriggerID, r.CreatedAt.UnixMilli()
-	}
-	if _, err := t.tx.ExecContext(ctx, pgInsertTriggerRuns, ids, orgs, hooks, events, triggers, RunPending, at); err != nil {
+	if _, err := t.tx.ExecContext(ctx, pgInsertTriggerRuns, runArgs(runs)...); err != nil {
 		return fmt.Errorf("insert trigger runs: %w", mapErr(err))
 	}
 	return nil

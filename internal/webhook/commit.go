@@ -184,9 +184,7 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		if err != nil {
 			return err
 		}
-		for i := range batch {
-			results[i] = commitResult{duplicate: !inserted[i]}
-		}
+		markNew(inserted, results)
 		return nil
 	}
 	// Every matched trigger's run, written with its event only if the
@@ -215,14 +213,14 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		if err != nil {
 			return err
 		}
-		runs = storedRuns(batch, inserted, candidates, results)
+		runs = storedRuns(events, inserted, candidates, results)
 	} else {
 		err = c.store.InTx(ctx, func(tx *store.Tx) error {
 			inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
 			if err != nil {
 				return err
 			}
-			runs = storedRuns(batch, inserted, candidates, results)
+			runs = storedRuns(events, inserted, candidates, results)
 			if len(runs) == 0 {
 				return nil
 			}
@@ -251,20 +249,16 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 	return err
 }
 
-// storedRuns records which events of batch were new (inserted, in order)
-// in results, and gives the runs of candidates that were written with
-// them.
-func storedRuns(batch []*accepted, inserted []bool, candidates []store.TriggerRun, results []commitResult) []store.TriggerRun {
-	stored := make(map[string]bool, len(batch))
-	for i, a := range batch {
+// storedRuns records in results which events were new (inserted, in
+// order) and gives the runs of candidates that were written with them.
+func storedRuns(events []store.Event, inserted []bool, candidates []store.TriggerRun, results []commitResult) []store.TriggerRun {
+	markNew(inserted, results)
+	return store.RunsOfStored(events, inserted, candidates)
+}
+
+// markNew records in results which events of a batch were new.
+func markNew(inserted []bool, results []commitResult) {
+	for i := range inserted {
 		results[i] = commitResult{duplicate: !inserted[i]}
-		stored[a.event.ID] = inserted[i]
 	}
-	var runs []store.TriggerRun
-	for _, r := range candidates {
-		if stored[r.EventID] {
-			runs = append(runs, r)
-		}
-	}
-	return runs
 }
