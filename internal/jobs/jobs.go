@@ -37,7 +37,11 @@ type Config struct {
 	// Periodic are jobs the queue enqueues on a schedule (on one node of
 	// a cluster, its leader). Defaults to none.
 	Periodic []*river.PeriodicJob
-	Logger   *slog.Logger
+	// Started works, by kind, the jobs this node starts itself as it
+	// writes them (see OwnJob and Run); on PostgreSQL only. A kind here
+	// needs a worker in Workers too, for the attempts River fetches.
+	Started map[string]StartedFunc
+	Logger  *slog.Logger
 	// Metrics, when set, counts the jobs this node adopts.
 	Metrics *metrics.Metrics
 
@@ -114,6 +118,8 @@ type Queue struct {
 	stop    context.CancelFunc // ends the adoption loop
 	adopted chan struct{}      // closed when the adoption loop has ended
 	notices insertNotices      // of jobs OwnJob resolves
+
+	startedJobs started // jobs this node starts itself; see Run
 }
 
 // ownQueuePrefix starts the name of every node's own queue.
@@ -159,6 +165,10 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	}
 	q.client = client
 	q.notices.every = fetchCooldown(cfg)
+	if q.own != "" && len(cfg.Started) > 0 {
+		q.startedJobs = started{work: cfg.Started, slots: make(chan struct{}, cfg.Concurrency),
+			done: make(chan int64, cfg.Concurrency), completed: make(chan struct{})}
+	}
 	return q, nil
 }
 
@@ -206,7 +216,14 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	if s := &q.startedJobs; s.done != nil {
+		s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		go q.completeLoop()
+	}
+	s := &q.startedJobs
+	s.mu.Lock()
 	q.started = true
+	s.mu.Unlock()
 	if q.own != "" {
 		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		q.stop, q.adopted = cancel, make(chan struct{})
@@ -263,18 +280,22 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if !q.started {
 		return nil
 	}
+	s := &q.startedJobs
+	s.mu.Lock()
 	q.started = false
+	s.mu.Unlock()
 	if q.stop != nil {
 		q.stop()
 		<-q.adopted
 	}
+	startedErr := q.stopStarted(ctx)
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = q.client.StopAndCancel(cctx)
 	}
-	return err
+	return errors.Join(startedErr, err)
 }
 
 // InsertTx enqueues jobs in tx, so they exist exactly when the rows that

@@ -44,7 +44,9 @@ func (n *insertNotices) due() bool {
 // are about (store.InsertIntake): on PostgreSQL, with one statement instead
 // of a transaction's five round trips. It applies to one job without
 // insert options of its own (a batch's trigger runs); ok is false for
-// anything else, and on SQLite, which InsertOwnTx then enqueues.
+// anything else, and on SQLite, which InsertOwnTx then enqueues. A job of
+// a kind in Config.Started is started by this node while it has room
+// (see Run): the caller passes it to Run once written, or not.
 func (q *Queue) OwnJob(jobs []river.InsertManyParams) (job store.JobRow, ok bool, err error) {
 	if q.own == "" || len(jobs) != 1 || jobs[0].InsertOpts != nil {
 		return store.JobRow{}, false, nil
@@ -58,7 +60,12 @@ func (q *Queue) OwnJob(jobs []river.InsertManyParams) (job store.JobRow, ok bool
 	}
 	job = store.JobRow{Kind: jobs[0].Args.Kind(), Args: args, Queue: q.own,
 		MaxAttempts: river.MaxAttemptsDefault, Priority: river.PriorityDefault, Topic: insertTopic}
-	if q.notices.due() {
+	switch {
+	case q.startable(job.Kind):
+		// This node works it as soon as it is written (Run): no fetch, and
+		// so no notification to fetch it.
+		job.Started, job.AttemptedBy = true, q.client.ID()
+	case q.notices.due():
 		job.Payload = insertPayload(q.own)
 	}
 	return job, true, nil

@@ -23,17 +23,10 @@ func TestAnOwnJobIsTheRowRiverWrites(t *testing.T) {
 	worked := make(chan string, 10)
 	q := node(t, s, "a", worked, 0)
 
-	org, _, err := s.CreateOrg(ctx, store.Org{Name: "Acme", Plan: "growth"}, store.User{Email: "jobs@example.com", Name: "Ada"}, "bootstrap", "pb_jobs", "hash-jobs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook, err := s.CreateWebhook(ctx, store.Webhook{ID: store.NewWebhookID(), OrgID: org.ID, Name: "hook", Source: "github", Secret: "sealed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hook := newHook(t, s, 0)
 	now := time.Now()
-	event := store.Event{ID: store.EventIDAt(now), OrgID: org.ID, WebhookID: hook.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
-	run := store.TriggerRun{ID: store.NewRunID(), OrgID: org.ID, WebhookID: hook.ID, EventID: event.ID, TriggerID: "trg_a", CreatedAt: now}
+	event := store.Event{ID: store.EventIDAt(now), OrgID: hook.OrgID, WebhookID: hook.ID, ProviderEventID: "d-1", Headers: `{}`, Body: []byte(`{}`), ReceivedAt: now}
+	run := store.TriggerRun{ID: store.NewRunID(), OrgID: hook.OrgID, WebhookID: hook.ID, EventID: event.ID, TriggerID: "trg_a", CreatedAt: now}
 
 	// River's workers listen on the schema's insert channel.
 	conn, err := s.PgxPool().Acquire(ctx)
@@ -53,7 +46,7 @@ func TestAnOwnJobIsTheRowRiverWrites(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("OwnJob = %v, %v on PostgreSQL; want a row", ok, err)
 	}
-	inserted, err := s.InsertIntake(ctx, []store.Event{event}, []store.TriggerRun{run}, job)
+	inserted, _, err := s.InsertIntake(ctx, []store.Event{event}, []store.TriggerRun{run}, job)
 	if err != nil || len(inserted) != 1 || !inserted[0] {
 		t.Fatalf("InsertIntake = %v, %v", inserted, err)
 	}
@@ -74,7 +67,7 @@ func TestAnOwnJobIsTheRowRiverWrites(t *testing.T) {
 	again := run
 	again.ID, again.EventID = store.NewRunID(), repeat.ID
 	job, _, _ = q.OwnJob([]river.InsertManyParams{{Args: markArgs{N: 3}}})
-	if inserted, err := s.InsertIntake(ctx, []store.Event{repeat}, []store.TriggerRun{again}, job); err != nil || inserted[0] {
+	if inserted, _, err := s.InsertIntake(ctx, []store.Event{repeat}, []store.TriggerRun{again}, job); err != nil || inserted[0] {
 		t.Fatalf("InsertIntake of a repeat = %v, %v", inserted, err)
 	}
 

@@ -190,9 +190,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	// Batch jobs' runs go from this node's ingest to its trigger runner in
 	// memory as well: up to 20,000 runs and about 32 MB of their events.
 	handoff := trigger.NewHandoff(20_000, 32<<20)
-	trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger,
+	runner := trigger.NewRunner(trigger.RunnerConfig{Store: s.Store, Rules: rules, Actions: actions, Outbound: out, Metrics: m, Logger: logger,
 		ApprovalPoll: cfg.ApprovalPoll, Handoff: handoff,
-	}).Register(runs)
+	})
+	runner.Register(runs)
 	pruner := retention.NewPruner(retention.PrunerConfig{Store: s.Store, Interval: cfg.PruneInterval, Metrics: m, Logger: logger})
 	pruner.Register(runs)
 	var periodic []*river.PeriodicJob
@@ -201,6 +202,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, console io
 	}
 	if s.jobs, err = jobs.New(ctx, jobs.Config{
 		Store: s.Store, Workers: runs, Periodic: periodic, Logger: logger, Metrics: m,
+		// A node works the batches of runs its ingest writes as it writes
+		// them, without fetching them (PostgreSQL).
+		Started:    map[string]jobs.StartedFunc{trigger.BatchArgs{}.Kind(): runner.WorkStarted},
 		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobTimeout + max(5*time.Second, cfg.JobTimeout/2),
 	}); err != nil {
 		return nil, err

@@ -72,11 +72,16 @@ func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
+	return storedOf(events, stored), nil
+}
+
+// storedOf reports, event by event, whether its id is among stored.
+func storedOf(events []Event, stored map[string]bool) []bool {
 	inserted := make([]bool, len(events))
 	for i, e := range events {
 		inserted[i] = stored[e.ID]
 	}
-	return inserted, nil
+	return inserted
 }
 
 // pgEventsAndRuns is pgInsertEvents followed, in the same statement, by
@@ -95,13 +100,17 @@ const pgInsertEventsWithRuns = pgEventsAndRuns + `
 // pgInsertIntake adds the runs' job, written only if a run was, and the
 // queue's notification of it. A WITH query that changes nothing runs only
 // when the statement reads it, hence the condition on its count (true
-// whenever there is an id to return, and so a run).
+// whenever there is an id to return, and so a run). A job started here
+// ($23) is written as River's fetch would leave it: running its first
+// attempt, by the client $24.
 const pgInsertIntake = pgEventsAndRuns + `,
 	job AS (
-		INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, created_at, metadata, tags)
-		SELECT $16::jsonb, $17, $18, $19, $20, 'available', now(), now(), '{}', '{}' WHERE EXISTS (SELECT FROM runs)),
+		INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, created_at, metadata, tags, attempt, attempted_at, attempted_by)
+		SELECT $16::jsonb, $17, $18, $19, $20, CASE WHEN $23::boolean THEN 'running' ELSE 'available' END::river_job_state, now(), now(), '{}', '{}',
+			CASE WHEN $23 THEN 1 ELSE 0 END, CASE WHEN $23 THEN now() END, $24::text[]
+		WHERE EXISTS (SELECT FROM runs) RETURNING id),
 	notified AS (SELECT pg_notify(current_schema() || '.' || $21, $22) WHERE $22 <> '' AND EXISTS (SELECT FROM runs))
-	SELECT id FROM stored WHERE (SELECT count(*) FROM notified) >= 0`
+	SELECT id, (SELECT id FROM job) FROM stored WHERE (SELECT count(*) FROM notified) >= 0`
 
 // eventsAndRunsArgs are pgEventsAndRuns' arguments $1 to $15.
 func eventsAndRunsArgs(events []Event, runs []TriggerRun) []any {

@@ -2,7 +2,6 @@ package trigger
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/plugboard/plugboard/internal/action"
 	"github.com/plugboard/plugboard/internal/approval"
 	"github.com/plugboard/plugboard/internal/executor"
+	"github.com/plugboard/plugboard/internal/jobs"
 	"github.com/plugboard/plugboard/internal/metrics"
 	"github.com/plugboard/plugboard/internal/outbound"
 	"github.com/plugboard/plugboard/internal/problem"
@@ -160,12 +160,21 @@ func (b *batchRunner) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		}
 	}
 	if len(later) > 0 {
-		client := river.ClientFromContext[*sql.Tx](ctx)
-		if _, err := client.InsertMany(context.WithoutCancel(ctx), later); err != nil {
+		if err := jobs.InsertFromJob(context.WithoutCancel(ctx), later); err != nil {
 			failed = append(failed, fmt.Errorf("schedule %d runs again: %w", len(later), err))
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// WorkStarted works a batch job this node started itself as its ingest
+// wrote it (jobs.Queue.Run), as Work does one River fetched.
+func (w *Runner) WorkStarted(ctx context.Context, row *rivertype.JobRow) error {
+	var args BatchArgs
+	if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
+		return fmt.Errorf("trigger runs job %d: %w", row.ID, err)
+	}
+	return (&batchRunner{runner: w}).Work(ctx, &river.Job[BatchArgs]{JobRow: row, Args: args})
 }
 
 // load gives the batch's runs and their events: those the handoff holds

@@ -209,11 +209,15 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		return err
 	}
 	if one {
-		inserted, err := c.store.InsertIntake(ctx, events, candidates, job)
+		inserted, jobID, err := c.store.InsertIntake(ctx, events, candidates, job)
 		if err != nil {
+			c.queue.Run(job, 0)
 			return err
 		}
 		runs = storedRuns(events, inserted, candidates, results)
+		// A job this node started is worked from here on; its runs must
+		// be in the handoff first.
+		defer c.queue.Run(job, jobID)
 	} else {
 		err = c.store.InTx(ctx, func(tx *store.Tx) error {
 			inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
