@@ -216,11 +216,11 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
-	if s := &q.startedJobs; s.done != nil {
+	s := &q.startedJobs
+	if s.done != nil {
 		s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 		go q.completeLoop()
 	}
-	s := &q.startedJobs
 	s.mu.Lock()
 	q.started = true
 	s.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 )
 
 // JobRow is a job of the queue's table (River's river_job) as the job
@@ -48,21 +47,7 @@ func (s *Store) InsertIntake(ctx context.Context, events []Event, runs []Trigger
 	args := append(eventsAndRunsArgs(events, runs), string(job.Args), job.Kind, job.MaxAttempts, job.Priority, job.Queue, job.Topic, job.Payload,
 		job.Started, attemptedBy)
 	rows, err := s.w.QueryContext(ctx, pgInsertIntake, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("insert events: %w", mapErr(err))
-	}
-	defer rows.Close()
-	stored := make(map[string]bool, len(events))
 	var jobID sql.NullInt64
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id, &jobID); err != nil {
-			return nil, 0, fmt.Errorf("insert events: %w", err)
-		}
-		stored[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("insert events: %w", mapErr(err))
-	}
-	return storedOf(events, stored), jobID.Int64, nil
+	inserted, err := storedEvents(events, rows, err, &jobID)
+	return inserted, jobID.Int64, err
 }

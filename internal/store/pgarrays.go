@@ -55,16 +55,18 @@ func eventArgs(events []Event) []any {
 }
 
 // storedEvents reads the ids an insert of events returned (rows, or the
-// insert's error) and reports, event by event, which were stored.
-func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
+// insert's error) and reports, event by event, which were stored. Each
+// row's columns after the id are scanned into more.
+func storedEvents(events []Event, rows *sql.Rows, err error, more ...any) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
 	defer rows.Close()
 	stored := make(map[string]bool, len(events))
+	var id string
+	dest := append([]any{&id}, more...)
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("insert events: %w", err)
 		}
 		stored[id] = true
@@ -72,16 +74,11 @@ func storedEvents(events []Event, rows *sql.Rows, err error) ([]bool, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
-	return storedOf(events, stored), nil
-}
-
-// storedOf reports, event by event, whether its id is among stored.
-func storedOf(events []Event, stored map[string]bool) []bool {
 	inserted := make([]bool, len(events))
 	for i, e := range events {
 		inserted[i] = stored[e.ID]
 	}
-	return inserted
+	return inserted, nil
 }
 
 // pgEventsAndRuns is pgInsertEvents followed, in the same statement, by
