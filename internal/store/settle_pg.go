@@ -71,9 +71,8 @@ const (
 // startSettler opens the settler's connection, configured as the store's
 // pool is, and starts its loop.
 func (s *Store) startSettler(ctx context.Context) error {
-	cfg := s.pgPool.Config()
 	// One loop writes the settlements, one statement at a time.
-	cfg.MaxConns, cfg.MinConns = 1, 0
+	cfg := s.ownConnsConfig("settler", 1)
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	for _, p := range []string{"enable_seqscan", "enable_hashjoin", "enable_mergejoin"} {
 		cfg.ConnConfig.RuntimeParams[p] = "off"

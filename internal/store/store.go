@@ -51,6 +51,8 @@ type Store struct {
 	settles     *batcher[settlement]      // PostgreSQL: settlements that share a statement; see settle_pg.go
 	settleDB    *sql.DB                   // PostgreSQL: the settler's connection; see settle_pg.go
 	settlePool  *pgxpool.Pool             // PostgreSQL: the pool behind settleDB
+	intakeDB    *sql.DB                   // PostgreSQL: the intake's connections; see intake.go
+	intakePool  *pgxpool.Pool             // PostgreSQL: the pool behind intakeDB
 	checkpoints *checkpointer             // SQLite: copies the write-ahead log into the database file; see checkpoint.go
 	keys        *eventKeys                // SQLite: the provider event ids not yet folded; see eventkeys.go
 
@@ -225,7 +227,14 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(own)
 	db.SetMaxIdleConns(own)
 	s := &Store{engine: Postgres, w: db, r: db, pgPool: pool}
+	if err := s.startIntake(ctx); err != nil {
+		db.Close()
+		pool.Close()
+		return nil, err
+	}
 	if err := s.startSettler(ctx); err != nil {
+		s.intakeDB.Close()
+		s.intakePool.Close()
 		db.Close()
 		pool.Close()
 		return nil, err
@@ -270,6 +279,10 @@ func (s *Store) Close() error {
 	if s.settleDB != nil {
 		err = errors.Join(err, s.settleDB.Close())
 		s.settlePool.Close()
+	}
+	if s.intakeDB != nil {
+		err = errors.Join(err, s.intakeDB.Close())
+		s.intakePool.Close()
 	}
 	if s.pgPool != nil {
 		s.pgPool.Close()
