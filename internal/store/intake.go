@@ -63,8 +63,8 @@ func (s *Store) InsertIntake(ctx context.Context, events []Event, runs []Trigger
 // almost every time: on two nodes fifteen server processes took turns with
 // the writes where one node's intake and settler need two each, and every
 // process that takes a turn brings its own caches and memory back into the
-// CPU's. On its own connection, two nodes delivered 9–26% more triggered
-// events a second for 7–9% less CPU per event (docs/benchmarks.md).
+// CPU's. On its own connection, two nodes delivered 2–26% more triggered
+// events a second for 5–11% less CPU per event (docs/benchmarks.md).
 //
 // intakeConns bounds the connections: one per committer writing at once,
 // and each node runs one (webhook.Config.Committers); pgxpool opens a
