@@ -15,8 +15,8 @@ import (
 //   - Only a batch job's first attempt takes from it (batchRunner.load),
 //     and a run is taken once. A job worked again (after a failure, a crash,
 //     or first on another node) reads the runs' rows, which say whether
-//     they settled meanwhile. Runs of one (trigger_run jobs, which snooze
-//     and come back) are never handed over.
+//     they settled meanwhile. A run to try again later (a trigger_run
+//     job, which snoozes and comes back) reads its row too.
 //   - A run that is not here is read from the store as before: another node
 //     wrote it, this node restarted, or it was pushed out to keep the
 //     handoff within its bounds while jobs fall behind.
@@ -46,11 +46,10 @@ func NewHandoff(maxRuns, maxBytes int) *Handoff {
 	return &Handoff{maxRuns: maxRuns, maxBytes: maxBytes, runs: map[string]handed{}}
 }
 
-// Put hands over runs just written with their events (by event id). A
-// lone run is not kept: its job is a trigger_run (see Jobs), which never
-// takes from the handoff.
+// Put hands over runs just written with their events (by event id), a
+// lone run too: its job is a batch of one (see Jobs).
 func (h *Handoff) Put(runs []store.TriggerRun, events map[string]*store.Event) {
-	if h == nil || len(runs) < 2 {
+	if h == nil || len(runs) == 0 {
 		return
 	}
 	h.mu.Lock()
