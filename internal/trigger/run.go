@@ -38,8 +38,9 @@ func (RunArgs) Kind() string { return "trigger_run" }
 
 // BatchArgs is the job that performs the first attempt of the runs
 // written together (an ingest batch's, or a replay's), one or several: one
-// job to insert, fetch and complete instead of one per run. Each run's own row still decides what
-// happens to it; a run to try again later gets a job of its own (RunArgs).
+// job to insert, fetch and complete instead of one per run. Each run's own
+// row still decides what happens to it; a run to try again later gets a
+// job of its own (RunArgs).
 type BatchArgs struct {
 	RunIDs []string `json:"run_ids"`
 }
