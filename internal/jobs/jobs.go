@@ -38,8 +38,8 @@ type Config struct {
 	// a cluster, its leader). Defaults to none.
 	Periodic []*river.PeriodicJob
 	// Started works, by kind, the jobs this node starts itself as it
-	// writes them (see OwnJob and Run); on PostgreSQL only. A kind here
-	// needs a worker in Workers too, for the attempts River fetches.
+	// writes them (see OwnJob and Run). A kind here needs a worker in
+	// Workers too, for the attempts River fetches.
 	Started map[string]StartedFunc
 	Logger  *slog.Logger
 	// Metrics, when set, counts the jobs this node adopts.
@@ -113,6 +113,7 @@ func (c Config) validate() error {
 type Queue struct {
 	cfg     Config
 	client  *river.Client[*sql.Tx]
+	driver  riverdriver.Driver[*sql.Tx]
 	own     string // this node's own queue; "" on SQLite, where there is one node
 	started bool
 	stop    context.CancelFunc // ends the adoption loop
@@ -163,9 +164,9 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	q.client = client
+	q.client, q.driver = client, driver
 	q.notices.every = fetchCooldown(cfg)
-	if q.own != "" && len(cfg.Started) > 0 {
+	if len(cfg.Started) > 0 {
 		q.startedJobs = started{work: cfg.Started, slots: make(chan struct{}, cfg.Concurrency),
 			done: make(chan int64, cfg.Concurrency), completed: make(chan struct{})}
 	}

@@ -1,12 +1,17 @@
 package jobs
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/plugboard/plugboard/internal/store"
 )
@@ -41,27 +46,43 @@ func (n *insertNotices) due() bool {
 
 // OwnJob resolves jobs, as InsertOwnTx would enqueue them, into the row
 // River would write for them, for the store to write beside the rows they
-// are about (store.InsertIntake): on PostgreSQL, with one statement instead
-// of a transaction's five round trips. It applies to one job without
-// insert options of its own (a batch's trigger runs); ok is false for
-// anything else, and on SQLite, which InsertOwnTx then enqueues. A job of
-// a kind in Config.Started is started by this node while it has room
-// (see Run): the caller passes it to Run once written, or not.
+// are about. It applies to one job without insert options of its own (a
+// batch's trigger runs); ok is false for anything else, which InsertOwnTx
+// then enqueues.
+//
+// A job of a kind in Config.Started is started by this node while it has
+// room (see Run): the caller passes it to Run once written, or not. On
+// PostgreSQL the store writes the job with the rows in one statement
+// (store.InsertIntake), started or not, instead of a transaction's five
+// round trips. On SQLite only a started job is resolved, and the caller
+// writes it in its transaction with InsertStartedTx.
 func (q *Queue) OwnJob(jobs []river.InsertManyParams) (job store.JobRow, ok bool, err error) {
-	if q.own == "" || len(jobs) != 1 || jobs[0].InsertOpts != nil {
+	if len(jobs) != 1 || jobs[0].InsertOpts != nil {
 		return store.JobRow{}, false, nil
 	}
 	if _, opts := jobs[0].Args.(river.JobArgsWithInsertOpts); opts {
 		return store.JobRow{}, false, nil
 	}
+	kind := jobs[0].Args.Kind()
+	if q.own == "" && q.startedJobs.work[kind] == nil {
+		return store.JobRow{}, false, nil
+	}
 	args, err := json.Marshal(jobs[0].Args)
 	if err != nil {
-		return store.JobRow{}, false, fmt.Errorf("enqueue %s: %w", jobs[0].Args.Kind(), err)
+		return store.JobRow{}, false, fmt.Errorf("enqueue %s: %w", kind, err)
 	}
-	job = store.JobRow{Kind: jobs[0].Args.Kind(), Args: args, Queue: q.own,
-		MaxAttempts: river.MaxAttemptsDefault, Priority: river.PriorityDefault, Topic: insertTopic}
+	job = store.JobRow{Kind: kind, Args: args, Queue: q.own, MaxAttempts: river.MaxAttemptsDefault, Priority: river.PriorityDefault, Topic: insertTopic}
+	if q.own == "" {
+		// SQLite: one node, and one queue.
+		if !q.startable(kind) {
+			return store.JobRow{}, false, nil
+		}
+		job.Queue, job.Topic = river.QueueDefault, ""
+		job.Started, job.AttemptedBy = true, q.client.ID()
+		return job, true, nil
+	}
 	switch {
-	case q.startable(job.Kind):
+	case q.startable(kind):
 		// This node works it as soon as it is written (Run): no fetch, and
 		// so no notification to fetch it.
 		job.Started, job.AttemptedBy = true, q.client.ID()
@@ -69,4 +90,26 @@ func (q *Queue) OwnJob(jobs []river.InsertManyParams) (job store.JobRow, ok bool
 		job.Payload = insertPayload(q.own)
 	}
 	return job, true, nil
+}
+
+// InsertStartedTx writes job, which OwnJob resolved as started, in tx on
+// SQLite, as River's fetch leaves a job it took, and returns its id. The
+// caller passes the job to Run once tx commits (with 0 if it does not).
+func (q *Queue) InsertStartedTx(ctx context.Context, tx *sql.Tx, job store.JobRow) (int64, error) {
+	if !job.Started {
+		return 0, errors.New("jobs: InsertStartedTx takes a started job")
+	}
+	now := time.Now().UTC()
+	rows, err := q.driver.UnwrapExecutor(tx).JobInsertFullMany(ctx, &riverdriver.JobInsertFullManyParams{Jobs: []*riverdriver.JobInsertFullParams{{
+		Attempt: 1, AttemptedAt: &now, AttemptedBy: []string{job.AttemptedBy}, CreatedAt: &now, EncodedArgs: job.Args, Kind: job.Kind,
+		MaxAttempts: job.MaxAttempts, Metadata: []byte(`{}`), Priority: job.Priority, Queue: job.Queue, ScheduledAt: &now,
+		State: rivertype.JobStateRunning, Tags: []string{},
+	}}})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", job.Kind, err)
+	}
+	if len(rows) != 1 {
+		return 0, fmt.Errorf("enqueue %s: wrote %d jobs", job.Kind, len(rows))
+	}
+	return rows[0].ID, nil
 }

@@ -11,17 +11,18 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/plugboard/plugboard/internal/store"
 )
 
-// A job this node writes into its own queue, on PostgreSQL, it may also
-// start itself: the store writes it as River's fetch leaves a job it took
-// (running its first attempt, by this node's client), and Run works it at
-// once. River's fetch of the job cost a statement a batch of trigger runs,
-// and its cooldown (20 ms) was most of a run's delivery lag; see
-// docs/benchmarks.md.
+// A job this node writes into its own queue it may also start itself: the
+// store writes it as River's fetch leaves a job it took (running its first
+// attempt, by this node's client), and Run works it at once. River's fetch
+// of the job cost a statement a batch of trigger runs, and its cooldown
+// (20 ms) was most of a run's delivery lag; see docs/benchmarks.md. On
+// SQLite, which has one node and one queue, the job goes to that queue.
 //
 // River still holds the job as the record of work to do:
 //   - Worked, it is completed as River completes jobs, a few together.
@@ -32,7 +33,9 @@ import (
 //     any job left running, after RescueAfter: it is then available
 //     again, is adopted by another node, and is worked there. That is what
 //     happened before to a job the node had fetched, and jobs were fetched
-//     within a cooldown of their insert.
+//     within a cooldown of their insert. On SQLite the node is the only
+//     one, and makes its jobs left running available again as it starts
+//     (Start).
 //   - When the node stops, it lets started jobs finish as River lets its
 //     own (Stop), and hands back those it had to cancel.
 
@@ -140,14 +143,18 @@ func (q *Queue) retryStarted(row *rivertype.JobRow, cause error) error {
 	next := (&river.DefaultClientRetryPolicy{}).NextRetry(row)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if q.own == "" {
+		return q.setStates(ctx, riverdriver.JobSetStateErrorRetryable(row.ID, next, attempt, nil))
+	}
 	_, err = q.cfg.Store.DB().ExecContext(ctx, `UPDATE river_job SET state = 'retryable', scheduled_at = $2,
 		errors = array_append(errors, $3::jsonb) WHERE id = $1 AND state = 'running'`, row.ID, next, string(attempt))
 	return err
 }
 
 // completeLoop marks the jobs worked as completed, those that finish
-// together in one statement, until done is closed. A completion lost to a
-// crash leaves its job running; River rescues it and the job is worked
+// together in one statement (on SQLite, one transaction), until done is
+// closed. A completion lost to a crash leaves its job running; River
+// rescues it (on SQLite, the node's next start) and the job is worked
 // again, finding its work done (a batch's settled runs are skipped).
 func (q *Queue) completeLoop() {
 	s := &q.startedJobs
@@ -189,6 +196,14 @@ const (
 func (q *Queue) complete(ids []int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if q.own == "" {
+		now := time.Now().UTC()
+		states := make([]*riverdriver.JobSetStateIfRunningParams, len(ids))
+		for i, id := range ids {
+			states[i] = riverdriver.JobSetStateCompleted(id, now, nil)
+		}
+		return q.setStates(ctx, states...)
+	}
 	_, err := q.cfg.Store.DB().ExecContext(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now()
 		WHERE id = ANY($1::bigint[]) AND state = 'running'`, ids)
 	return err
@@ -247,5 +262,21 @@ func InsertFromJob(ctx context.Context, jobs []river.InsertManyParams) error {
 		return errors.New("jobs: InsertFromJob outside a job")
 	}
 	_, err = client.InsertMany(ctx, jobs)
+	return err
+}
+
+// setStates sets the states of running jobs with the SQLite driver's own
+// statements, as River's completer does, for the text its columns hold
+// (times, JSON arrays) to be River's.
+func (q *Queue) setStates(ctx context.Context, states ...*riverdriver.JobSetStateIfRunningParams) error {
+	n := len(states)
+	p := &riverdriver.JobSetStateIfRunningManyParams{ID: make([]int64, n), Attempt: make([]*int, n), ErrData: make([][]byte, n),
+		FinalizedAt: make([]*time.Time, n), MetadataDoMerge: make([]bool, n), MetadataUpdates: make([][]byte, n),
+		ScheduledAt: make([]*time.Time, n), State: make([]rivertype.JobState, n)}
+	for i, st := range states {
+		p.ID[i], p.Attempt[i], p.ErrData[i], p.FinalizedAt[i] = st.ID, st.Attempt, st.ErrData, st.FinalizedAt
+		p.MetadataDoMerge[i], p.MetadataUpdates[i], p.ScheduledAt[i], p.State[i] = st.MetadataDoMerge, st.MetadataUpdates, st.ScheduledAt, st.State
+	}
+	_, err := q.driver.GetExecutor().JobSetStateIfRunningMany(ctx, p)
 	return err
 }

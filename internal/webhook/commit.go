@@ -201,14 +201,16 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 	for i, r := range candidates {
 		ids[i] = r.ID
 	}
-	// On PostgreSQL the events, the runs and their job are one statement.
-	// The job names every run; a run not written, its event a repeat,
-	// is one its worker does not find, as if the event had been deleted.
+	// The job names every run; a run not written, its event a repeat, is
+	// one its worker does not find, as if the event had been deleted. On
+	// PostgreSQL the events, the runs and their job are one statement. On
+	// SQLite a job this node starts is written in the transaction beside
+	// them, and any other is enqueued there by River.
 	job, one, err := c.queue.OwnJob(trigger.Jobs(ids))
 	if err != nil {
 		return err
 	}
-	if one {
+	if one && c.store.Engine() == store.Postgres {
 		inserted, jobID, err := c.store.InsertIntake(ctx, events, candidates, job)
 		if err != nil {
 			c.queue.Run(job, 0)
@@ -219,6 +221,7 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 		// be in the handoff first.
 		defer c.queue.Run(job, jobID)
 	} else {
+		var jobID int64
 		err = c.store.InTx(ctx, func(tx *store.Tx) error {
 			inserted, err := tx.InsertEventsWithRuns(ctx, events, candidates)
 			if err != nil {
@@ -228,6 +231,11 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 			if len(runs) == 0 {
 				return nil
 			}
+			if one {
+				// SQLite: the job this node starts, in the transaction.
+				jobID, err = c.queue.InsertStartedTx(ctx, tx.SQL(), job)
+				return err
+			}
 			runIDs := make([]string, len(runs))
 			for i, r := range runs {
 				runIDs[i] = r.ID
@@ -236,6 +244,13 @@ func (c *committer) write(ctx context.Context, batch []*accepted, results []comm
 			// their jobs go to its own queue.
 			return c.queue.InsertOwnTx(ctx, tx.SQL(), trigger.Jobs(runIDs))
 		})
+		if one {
+			if err != nil {
+				jobID = 0 // written, but not committed
+			}
+			// As above: worked once its runs are in the handoff.
+			defer c.queue.Run(job, jobID)
+		}
 	}
 	if err == nil && c.handoff != nil && len(runs) > 0 {
 		// A batch job's runs go to it in memory too; see trigger.Handoff.
