@@ -64,30 +64,25 @@ func (q *Queue) OwnJob(jobs []river.InsertManyParams) (job store.JobRow, ok bool
 		return store.JobRow{}, false, nil
 	}
 	kind := jobs[0].Args.Kind()
-	if q.own == "" && q.startedJobs.work[kind] == nil {
-		return store.JobRow{}, false, nil
-	}
 	args, err := json.Marshal(jobs[0].Args)
 	if err != nil {
 		return store.JobRow{}, false, fmt.Errorf("enqueue %s: %w", kind, err)
 	}
 	job = store.JobRow{Kind: kind, Args: args, Queue: q.own, MaxAttempts: river.MaxAttemptsDefault, Priority: river.PriorityDefault, Topic: insertTopic}
-	if q.own == "" {
-		// SQLite: one node, and one queue.
-		if !q.startable(kind) {
-			return store.JobRow{}, false, nil
-		}
-		job.Queue, job.Topic = river.QueueDefault, ""
-		job.Started, job.AttemptedBy = true, q.client.ID()
-		return job, true, nil
-	}
 	switch {
 	case q.startable(kind):
 		// This node works it as soon as it is written (Run): no fetch, and
 		// so no notification to fetch it.
 		job.Started, job.AttemptedBy = true, q.client.ID()
+	case q.own == "":
+		// SQLite: a job this node does not start is River's to enqueue.
+		return store.JobRow{}, false, nil
 	case q.notices.due():
 		job.Payload = insertPayload(q.own)
+	}
+	if q.own == "" {
+		// SQLite: one node, and one queue.
+		job.Queue, job.Topic = river.QueueDefault, ""
 	}
 	return job, true, nil
 }
